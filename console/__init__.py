@@ -1,0 +1,47 @@
+"""The console door: server-rendered admin pages and the JSON API, on the shared app."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def init_app(app: Flask) -> None:
+    from console import errors
+    from console.api import BLUEPRINTS as API_BLUEPRINTS
+    from console.api import docs
+    from console.web import init_app as init_web
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            )
+        return response
+
+    csrf.init_app(app)
+    for bp in API_BLUEPRINTS:
+        csrf.exempt(bp)  # Bearer tokens, not cookies: no CSRF exposure
+        app.register_blueprint(bp)
+    app.register_blueprint(docs.bp)
+    init_web(app)
+    errors.init_app(app)

@@ -1,0 +1,76 @@
+"""/auth: register, log in, who am I."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from pydantic import Field
+
+from console.api.auth_context import current_actor, current_user
+from console.api.schemas import In, Out, UserOut
+from console.api.spec import operation
+from core.models import Door
+from core.services import auth, workspaces
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+class RegisterIn(In):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+    name: str = Field(max_length=120)
+
+
+class LoginIn(In):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class SessionOut(Out):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserOut
+
+
+class WorkspaceRoleOut(Out):
+    id: int
+    name: str
+    slug: str
+    role: str
+
+
+class MeOut(Out):
+    user: UserOut
+    workspaces: list[WorkspaceRoleOut]
+
+
+@operation(bp, "POST", "/register", summary="Create an account", body=RegisterIn, response=SessionOut,
+           status=201, auth=False, errors=(409, 422))
+def register(body: RegisterIn):
+    user = auth.register(body.email, body.password, body.name, door=Door.API)
+    return auth.issue_session(user)
+
+
+@operation(bp, "POST", "/login", summary="Exchange credentials for an access token", body=LoginIn,
+           response=SessionOut, auth=False, errors=(401, 403, 429))
+def login(body: LoginIn):
+    user = auth.authenticate(body.email, body.password, ip=request.remote_addr, door=Door.API)
+    return auth.issue_session(user)
+
+
+def _me() -> dict:
+    rows = workspaces.list_for(current_actor())
+    return {
+        "user": current_user(),
+        "workspaces": [{"id": w.id, "name": w.name, "slug": w.slug, "role": r.value} for w, r in rows],
+    }
+
+
+@operation(bp, "GET", "/me", summary="The caller and their workspaces", response=MeOut)
+def me():
+    return _me()
+
+
+@operation(bp, "POST", "/me", summary="The caller and their workspaces (POST alias)", response=MeOut)
+def me_post():
+    return _me()

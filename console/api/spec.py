@@ -1,0 +1,251 @@
+"""Declaring JSON endpoints once: request validation, response shaping and the OpenAPI document.
+
+`@operation(bp, "POST", "/auth/login", body=LoginIn, response=SessionOut)` registers the
+view on the blueprint, validates the body and query with pydantic (unknown fields refused,
+every bad field named), serialises the return value through the response model, and adds
+the operation to `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from core.errors import Invalid
+
+ERROR_STATUSES = {
+    400: "Malformed request",
+    401: "Missing or invalid credentials",
+    403: "Not allowed",
+    404: "Not found (or not yours)",
+    409: "Conflict with the current state",
+    422: "Validation error; `fields` names each bad field",
+    429: "Too many requests; see Retry-After",
+    503: "A dependency is unavailable",
+}
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    tags: list[str]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    auth: bool
+    errors: list[int]
+    content_type: str = "application/json"
+    path_params: list[tuple[str, str]] = field(default_factory=list)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        fields[prefix + loc] = err["msg"]
+    return fields
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    payload = request.get_json(silent=True)
+    if payload is None:
+        if request.data and request.data.strip():
+            raise Invalid("The request body is not valid JSON.", fields={"body": "Expected a JSON object."})
+        payload = {}
+    if not isinstance(payload, dict):
+        raise Invalid("The request body must be a JSON object.", fields={"body": "Expected a JSON object."})
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise Invalid("Some fields are not valid.", fields=validation_fields(exc)) from None
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    raw: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        raw[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise Invalid("Some query parameters are not valid.", fields=validation_fields(exc)) from None
+
+
+def dump(model: type[BaseModel] | None, value: Any) -> Any:
+    if model is None or isinstance(value, Response):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return model.model_validate(value, from_attributes=True).model_dump(mode="json")
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    auth: bool = True,
+    errors: tuple[int, ...] = (),
+    content_type: str = "application/json",
+) -> Callable:
+    """Register a JSON view; the view gets path params plus `body`/`query` models when declared."""
+
+    def decorate(view: Callable) -> Callable:
+        op = Operation(
+            method=method.upper(),
+            rule=(bp.url_prefix or "") + rule,
+            summary=summary,
+            tags=[bp.name],
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            auth=auth,
+            errors=sorted(set(errors) | ({401} if auth else set()) | ({422} if body or query else set())),
+            content_type=content_type,
+        )
+        OPERATIONS.append(op)
+
+        @wraps(view)
+        def handler(**path: Any) -> Any:
+            from console.api.auth_context import current_actor
+
+            if auth:
+                current_actor()  # raises Unauthorized before any parsing
+            kwargs = dict(path)
+            if body is not None:
+                kwargs["body"] = _parse_body(body)
+            if query is not None:
+                kwargs["query"] = _parse_query(query)
+            result = view(**kwargs)
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            if isinstance(result, Response):
+                return result
+            if result is None:
+                return Response(status=code)
+            return jsonify(dump(response, result)), code
+
+        endpoint = f"{view.__name__}_{method.lower()}"
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=handler, methods=[method.upper()])
+        return handler
+
+    return decorate
+
+
+# ---------------------------------------------------------------- OpenAPI document
+
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for converter, name in _PATH_PARAM.findall(rule):
+        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    for name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault(model.__name__, schema)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_params(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def build_openapi(title: str, version: str) -> dict[str, Any]:
+    components: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                }
+            },
+        }
+    }
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        path, params = _openapi_path(op.rule)
+        entry: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": op.tags,
+            "operationId": f"{op.method.lower()}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
+            "parameters": params + (_query_params(op.query, components) if op.query else []),
+            "responses": {},
+        }
+        if op.auth:
+            entry["security"] = [{"bearerAuth": []}]
+        else:
+            entry["security"] = []
+        if op.body is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema_ref(op.body, components, "validation")}},
+            }
+        if op.response is not None:
+            content = {op.content_type: {"schema": _schema_ref(op.response, components, "serialization")}}
+            entry["responses"][str(op.status)] = {"description": "Success", "content": content}
+        elif op.content_type != "application/json":
+            entry["responses"][str(op.status)] = {
+                "description": "Success",
+                "content": {op.content_type: {"schema": {"type": "string"}}},
+            }
+        else:
+            entry["responses"][str(op.status)] = {"description": "Success"}
+        error_codes = set(op.errors) | {400}
+        if params:
+            error_codes.add(404)
+        for code in sorted(error_codes):
+            entry["responses"][str(code)] = {
+                "description": ERROR_STATUSES.get(code, "Error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        paths.setdefault(path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+

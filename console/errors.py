@@ -1,0 +1,68 @@
+"""The one place where errors become answers: JSON for API callers, HTML for browsers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from core.errors import TooManyRequests, VistaFlowError
+
+log = logging.getLogger(__name__)
+
+# Blueprints that render HTML; everything else answers JSON.
+HTML_BLUEPRINTS = {"web", "docs"}
+
+
+def wants_json() -> bool:
+    if request.blueprint in HTML_BLUEPRINTS:
+        return False
+    if request.blueprint is not None:
+        return True
+    # Unknown URL: decide by what the client accepts.
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best != "text/html"
+
+
+def error_json(code: str, message: str, status: int, fields: dict[str, str] | None = None, headers=None):
+    body: dict = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(VistaFlowError)
+    def handle_domain_error(exc: VistaFlowError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+        if wants_json():
+            return error_json(exc.code, exc.message, exc.status, exc.fields, headers)
+        if exc.status == 401:
+            return redirect(url_for("web.login", next=request.full_path))
+        if exc.status in (404, 403) and request.method == "GET":
+            return render_template("error.html", status=exc.status, message=exc.message), exc.status, headers
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("web.home")), 303
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        if wants_json():
+            response = error_json(code, exc.description or exc.name, exc.code or 500)
+            if exc.code == 405 and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side; it has been logged."
+        if wants_json():
+            return error_json("internal_error", message, 500)
+        return render_template("error.html", status=500, message=message), 500

@@ -1,0 +1,42 @@
+"""Server-rendered console pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, url_for
+from flask_login import current_user
+
+# Feature pages add themselves to the workspace sidebar: (label, endpoint), in order.
+SIDEBAR: list[tuple[str, str]] = []
+
+bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static",
+               static_url_path="/static")
+
+
+def init_app(app: Flask) -> None:
+    from console.web import auth_views, workspace_views  # noqa: F401  (routes register on import)
+    from console.web.formatting import init_app as init_formatting
+    from console.web.session import console_actor, login_manager
+    from core.services import workspaces
+
+    login_manager.init_app(app)
+    init_formatting(app)
+
+    @app.context_processor
+    def sidebar():
+        def sidebar_items(workspace_id: int):
+            return [
+                {"label": label, "endpoint": endpoint, "url": url_for(endpoint, workspace_id=workspace_id)}
+                for label, endpoint in SIDEBAR
+            ]
+
+        return {"sidebar_items": sidebar_items}
+
+    @app.context_processor
+    def navigation():
+        if not current_user.is_authenticated:
+            return {"nav_workspaces": [], "current_workspace": None}
+        if "nav_workspaces" not in g:
+            g.nav_workspaces = workspaces.list_for(console_actor())
+        return {"nav_workspaces": g.nav_workspaces, "current_workspace": g.get("workspace")}
+
+    app.register_blueprint(bp)

@@ -1,0 +1,68 @@
+"""Sign up, log in, log out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from console.web import bp
+from console.web.session import ConsoleUser
+from core.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
+from core.models import Door
+from core.services import auth
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an absolute URL in ?next= would be an open redirect.
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.home")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        try:
+            user = auth.register(form.get("email", ""), form.get("password", ""), form.get("name", ""),
+                                 door=Door.CONSOLE)
+        except (Invalid, Conflict) as exc:  # shown inline, next to the field
+            errors = exc.fields or {"email": exc.message}
+        else:
+            login_user(ConsoleUser(user))
+            flash("Welcome to VistaFlow! Create your first workspace to get started.", "success")
+            return redirect(url_for("web.new_workspace"))
+    return render_template("auth/signup.html", form=form, errors=errors), (422 if errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            user = auth.authenticate(request.form.get("email", ""), request.form.get("password", ""),
+                                     ip=request.remote_addr, door=Door.CONSOLE)
+        except (Unauthorized, Forbidden) as exc:
+            error, status = exc.message, exc.status
+        except TooManyRequests as exc:
+            error, status = f"{exc.message} (about {exc.retry_after // 60 + 1} min)", 429
+        else:
+            login_user(ConsoleUser(user), remember=bool(request.form.get("remember")))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, email=request.form.get("email", "")), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("web.login"))

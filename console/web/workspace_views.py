@@ -1,0 +1,133 @@
+"""Workspaces: create, switch, overview, settings and members."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from console.web import bp
+from console.web.session import console_actor
+from core.errors import Conflict, Forbidden, Invalid
+from core.models import Role
+from core.services import workspaces
+from core.validation import time_zones
+
+COMMON_ZONES = ["UTC", "Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo"]
+
+
+def load_workspace(workspace_id: int):
+    """Load the workspace for a page (NotFound for foreign ids) and remember it for navigation."""
+    workspace, role = workspaces.get(workspace_id, actor=console_actor())
+    g.workspace, g.role = workspace, role
+    session["workspace_id"] = workspace.id
+    return workspace, role
+
+
+@bp.get("/")
+@login_required
+def home():
+    rows = workspaces.list_for(console_actor())
+    if not rows:
+        return redirect(url_for("web.new_workspace"))
+    preferred = session.get("workspace_id")
+    ids = [w.id for w, _ in rows]
+    return redirect(url_for("web.workspace_overview", workspace_id=preferred if preferred in ids else ids[0]))
+
+
+@bp.route("/w/new", methods=["GET", "POST"])
+@login_required
+def new_workspace():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            workspace = workspaces.create(request.form.get("name", ""), actor=console_actor(),
+                                          time_zone=request.form.get("time_zone", "UTC"))
+        except Invalid as exc:
+            errors = exc.fields
+        else:
+            session["workspace_id"] = workspace.id
+            flash(f"Workspace “{workspace.name}” created.", "success")
+            return redirect(url_for("web.workspace_overview", workspace_id=workspace.id))
+    return render_template("workspaces/new.html", form=request.form, errors=errors, zones=COMMON_ZONES,
+                           all_zones=sorted(time_zones())), (422 if errors else 200)
+
+
+@bp.get("/w/<int:workspace_id>")
+@login_required
+def workspace_overview(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    members = workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items
+    return render_template("workspaces/overview.html", workspace=workspace, role=role, members=members)
+
+
+@bp.route("/w/<int:workspace_id>/settings", methods=["GET", "POST"])
+@login_required
+def workspace_settings(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        settings = {
+            "default_daily_dm_quota": form.get("default_daily_dm_quota", ""),
+            "collection_look_back_days": form.get("collection_look_back_days", ""),
+            "auto_lead_from_hot": form.get("auto_lead_from_hot") == "on",
+        }
+        try:
+            workspaces.update(workspace_id, actor=console_actor(), name=form.get("name", ""),
+                              time_zone=form.get("time_zone", ""), settings=settings)
+        except Invalid as exc:
+            errors = exc.fields
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("web.workspace_settings", workspace_id=workspace_id))
+    return render_template("workspaces/settings.html", workspace=workspace, role=role, errors=errors,
+                           form=request.form if errors else None, all_zones=sorted(time_zones())), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/w/<int:workspace_id>/members", methods=["GET", "POST"])
+@login_required
+def workspace_members(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            workspaces.add_member(workspace_id, request.form.get("email", ""), request.form.get("role", "member"),
+                                  actor=console_actor())
+        except (Invalid, Conflict) as exc:
+            errors = exc.fields or {"email": exc.message}
+        else:
+            flash("Member added.", "success")
+            return redirect(url_for("web.workspace_members", workspace_id=workspace_id))
+    members = workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items
+    return render_template("workspaces/members.html", workspace=workspace, role=role, members=members,
+                           errors=errors, form=request.form, roles=[r.value for r in Role]), (422 if errors else 200)
+
+
+@bp.post("/w/<int:workspace_id>/members/<int:user_id>/role")
+@login_required
+def change_member_role(workspace_id: int, user_id: int):
+    try:
+        workspaces.change_role(workspace_id, user_id, request.form.get("role", ""), actor=console_actor())
+    except (Invalid, Conflict, Forbidden) as exc:
+        flash(exc.message if not exc.fields else " ".join(exc.fields.values()), "error")
+    else:
+        flash("Role updated.", "success")
+    return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
+
+
+@bp.post("/w/<int:workspace_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(workspace_id: int, user_id: int):
+    leaving = user_id == current_user.user.id
+    try:
+        workspaces.remove_member(workspace_id, user_id, actor=console_actor())
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
+    flash("You left the workspace." if leaving else "Member removed.", "success")
+    if leaving:
+        session.pop("workspace_id", None)
+        return redirect(url_for("web.home"), 303)
+    return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)

@@ -1,0 +1,1 @@
+"""VistaFlow's domain: models, services, platform clients. Imports no door."""

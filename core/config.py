@@ -1,0 +1,86 @@
+"""Configuration read from environment variables when the app is built (never at import)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+# Secrets that production refuses to start without.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "VISTAFLOW_ENCRYPTION_KEYS")
+
+DEFAULT_JWT_ACCESS_TTL = 3600
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style `postgres://` URLs and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment; refuse to start on missing secrets."""
+    env = os.environ if env is None else env
+    production = env.get("VISTAFLOW_ENV", "development") == "production"
+
+    if production:
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                "VistaFlow refuses to start in production without: "
+                + ", ".join(missing)
+                + ". Set them in the environment (see README, Configuration)."
+            )
+
+    secret_key = env.get("SECRET_KEY") or "dev-only-insecure-secret-key"
+    jwt_secret = env.get("JWT_SECRET") or hashlib.sha256(b"jwt:" + secret_key.encode()).hexdigest()
+    default_db = "sqlite:///" + str(Path(instance_path) / "vistaflow.sqlite3")
+
+    return {
+        "VISTAFLOW_ENV": "production" if production else env.get("VISTAFLOW_ENV", "development"),
+        "SECRET_KEY": secret_key,
+        "JWT_SECRET": jwt_secret,
+        "JWT_ACCESS_TTL": _int(env, "JWT_ACCESS_TTL", DEFAULT_JWT_ACCESS_TTL),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/"),
+        "VISTAFLOW_ENCRYPTION_KEYS": env.get("VISTAFLOW_ENCRYPTION_KEYS") or None,
+        "AUDIT_RETENTION_DAYS": _int(env, "AUDIT_RETENTION_DAYS", 365),
+        "LOGIN_MAX_FAILURES_PER_EMAIL": _int(env, "LOGIN_MAX_FAILURES_PER_EMAIL", 5),
+        "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
+        "LOGIN_FAILURE_WINDOW": _int(env, "LOGIN_FAILURE_WINDOW", 900),
+        "LOG_JSON": _bool(env, "LOG_JSON", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

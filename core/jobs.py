@@ -1,0 +1,144 @@
+"""Background jobs: enqueue on RQ when Redis is configured, otherwise run in-process.
+
+Every job is recorded as a `JobRun` row so status, results and errors read the same
+way in both modes, and so a workspace only ever sees its own jobs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, has_request_context
+from redis.exceptions import RedisError
+from rq import Queue
+
+from core.db import db, utcnow
+from core.errors import Unavailable
+from core.models import JobRun, JobStatus
+from core.redis_conn import get_redis
+
+log = logging.getLogger(__name__)
+
+# Split by how long a person waits: chat replies and approved sends never queue behind
+# collections or exports.
+QUEUE_INTERACTIVE = "interactive"
+QUEUE_DEFAULT = "default"
+QUEUE_BULK = "bulk"
+QUEUES = (QUEUE_INTERACTIVE, QUEUE_DEFAULT, QUEUE_BULK)
+
+# RQ's entry point for every job: pushes a fresh app context, then calls `execute`.
+RQ_ENTRY = "worker.entry.run_job"
+JOB_TIMEOUT = {QUEUE_INTERACTIVE: 120, QUEUE_DEFAULT: 600, QUEUE_BULK: 3600}
+
+
+def resolve(func_path: str) -> Callable[..., Any]:
+    module_name, _, attr = func_path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def enqueue(
+    func_path: str,
+    *args: Any,
+    kind: str,
+    queue: str = QUEUE_DEFAULT,
+    workspace_id: int | None = None,
+    requested_by: int | None = None,
+    retry_of: str | None = None,
+) -> JobRun:
+    """Record a job and run it: on RQ when Redis is configured, else now, in this process.
+
+    Call it after the commit the job depends on, so the job never runs before its data exists.
+    """
+    run = record(func_path, *args, kind=kind, queue=queue, workspace_id=workspace_id,
+                 requested_by=requested_by, retry_of=retry_of)
+    redis = get_redis()
+    if redis is None:
+        execute(run.id, raise_errors=False)
+        db.session.refresh(run)
+        return run
+
+    try:
+        Queue(queue, connection=redis).enqueue(
+            RQ_ENTRY,
+            run.id,
+            job_id=run.id,
+            job_timeout=JOB_TIMEOUT[queue],
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+        )
+    except RedisError as exc:
+        run.status = JobStatus.FAILED.value
+        run.error = "The job queue (Redis) is unavailable; nothing was started."
+        run.ended_at = utcnow()
+        db.session.commit()
+        raise Unavailable("The job queue is unavailable right now; try again in a minute.") from exc
+    return run
+
+
+def record(
+    func_path: str,
+    *args: Any,
+    kind: str,
+    queue: str = QUEUE_DEFAULT,
+    workspace_id: int | None = None,
+    requested_by: int | None = None,
+    retry_of: str | None = None,
+) -> JobRun:
+    """Commit a `queued` JobRun row for a job about to be started."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    run = JobRun(
+        id=str(uuid.uuid4()),
+        workspace_id=workspace_id,
+        kind=kind,
+        func=func_path,
+        args=list(args),
+        queue=queue,
+        status=JobStatus.QUEUED.value,
+        requested_by_user_id=requested_by,
+        request_id=g.get("request_id") if has_request_context() else None,
+        retry_of=retry_of,
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
+    """Run a recorded job inside the current app context and store its outcome."""
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        log.warning("job run %s not found; nothing to do", run_id)
+        return None
+    run.status = JobStatus.RUNNING.value
+    run.started_at = utcnow()
+    run.attempts += 1
+    db.session.commit()
+
+    func = resolve(run.func)
+    args = list(run.args or [])
+    try:
+        result = func(*args)
+    except Exception as exc:
+        db.session.rollback()
+        run = db.session.get(JobRun, run_id)
+        run.status = JobStatus.FAILED.value
+        run.error = f"{type(exc).__name__}: {exc}"[:4000]
+        run.ended_at = utcnow()
+        db.session.commit()
+        log.error("job %s (%s) failed:\n%s", run_id, run.kind, traceback.format_exc())
+        if raise_errors:
+            raise
+        return None
+    run = db.session.get(JobRun, run_id)
+    run.status = JobStatus.FINISHED.value
+    run.result = result if isinstance(result, dict) else ({"value": result} if result is not None else {})
+    run.ended_at = utcnow()
+    db.session.commit()
+    return run.result
+

@@ -1,0 +1,62 @@
+"""Counting failures per key in a sliding window: Redis when configured, memory otherwise.
+
+Memory is only used by the single-process install, where it is the whole truth.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from core.redis_conn import get_redis
+
+_memory: dict[str, list[float]] = {}
+_lock = threading.Lock()
+
+
+def _memory_hits(key: str, window: int, now: float) -> list[float]:
+    hits = [t for t in _memory.get(key, []) if t > now - window]
+    _memory[key] = hits
+    return hits
+
+
+def failures(key: str, window: int) -> tuple[int, int]:
+    """Return (failures in the window, seconds until the oldest expires)."""
+    redis = get_redis()
+    now = time.time()
+    if redis is not None:
+        full = f"vf:throttle:{key}"
+        pipe = redis.pipeline()
+        pipe.zremrangebyscore(full, 0, now - window)
+        pipe.zcard(full)
+        pipe.zrange(full, 0, 0, withscores=True)
+        _, count, oldest = pipe.execute()
+        wait = int(oldest[0][1] + window - now) + 1 if oldest else 0
+        return int(count), wait
+    with _lock:
+        hits = _memory_hits(key, window, now)
+        wait = int(hits[0] + window - now) + 1 if hits else 0
+        return len(hits), wait
+
+
+def add_failure(key: str, window: int) -> None:
+    redis = get_redis()
+    now = time.time()
+    if redis is not None:
+        full = f"vf:throttle:{key}"
+        pipe = redis.pipeline()
+        pipe.zadd(full, {f"{now}:{time.perf_counter_ns()}": now})
+        pipe.expire(full, window)
+        pipe.execute()
+        return
+    with _lock:
+        _memory_hits(key, window, now).append(now)
+
+
+def clear(key: str) -> None:
+    redis = get_redis()
+    if redis is not None:
+        redis.delete(f"vf:throttle:{key}")
+        return
+    with _lock:
+        _memory.pop(key, None)

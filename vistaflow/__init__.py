@@ -1,0 +1,37 @@
+"""The composition root: one app factory for the web, worker, scheduler and bot processes."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from core.config import load_config
+from core.db import db
+from core.logs import init_logging
+
+from flask_migrate import Migrate
+
+migrate = Migrate()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment (plus `test_config` overrides)."""
+    app = Flask(__name__, instance_path=os.environ.get("VISTAFLOW_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    init_logging(app)
+    db.init_app(app)
+    migrations_dir = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+    migrate.init_app(app, db, directory=migrations_dir, render_as_batch=True, compare_type=True)
+
+    from console import init_app as init_console
+    from vistaflow import cli
+
+    init_console(app)
+    cli.init_app(app)
+    return app

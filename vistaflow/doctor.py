@@ -1,0 +1,69 @@
+"""Health checks shared by `flask vistaflow doctor` and the readiness probe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import text
+
+from core.db import db
+from core.redis_conn import get_redis
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def check_database() -> Check:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return Check("database", True, db.engine.url.render_as_string(hide_password=True))
+    except Exception as exc:
+        return Check("database", False, str(exc).splitlines()[0], "Check DATABASE_URL and that the server is up.")
+
+
+def check_migrations() -> Check:
+    try:
+        migrate = current_app.extensions["migrate"]
+        script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+        heads = set(script.get_heads())
+        if current == heads:
+            return Check("migrations", True, f"at head {', '.join(sorted(heads))}")
+        return Check("migrations", False, f"database at {sorted(current) or 'nothing'}, code at {sorted(heads)}",
+                     "Run `flask db upgrade`.")
+    except Exception as exc:
+        return Check("migrations", False, str(exc).splitlines()[0], "Run `flask db upgrade`.")
+
+
+def check_redis() -> Check:
+    redis = get_redis()
+    if redis is None:
+        return Check("redis", True, "not configured: jobs run in-process (single-process install)")
+    try:
+        redis.ping()
+        return Check("redis", True, current_app.config["REDIS_URL"].split("@")[-1])
+    except Exception as exc:
+        return Check("redis", False, str(exc), "Check REDIS_URL and that Redis is running.")
+
+
+def check_secrets() -> Check:
+    cfg = current_app.config
+    weak = [name for name in ("SECRET_KEY",) if cfg[name].startswith("dev-only")]
+    if weak and cfg["VISTAFLOW_ENV"] == "production":
+        return Check("secrets", False, f"development defaults in use: {', '.join(weak)}", "Set them.")
+    if weak:
+        return Check("secrets", True, "development defaults (fine locally; set SECRET_KEY in production)")
+    return Check("secrets", True, "set")
+
+
+def run_checks() -> list[Check]:
+    return [check_database(), check_migrations(), check_redis(), check_secrets()]

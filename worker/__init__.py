@@ -1,0 +1,1 @@
+"""The worker door: RQ workers and the periodic scheduler."""

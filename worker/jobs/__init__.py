@@ -1,0 +1,1 @@
+"""Job functions: thin wrappers that call one core service each."""

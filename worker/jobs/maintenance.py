@@ -1,0 +1,13 @@
+"""Housekeeping jobs."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from core.services import audit
+
+
+def purge_audit_log() -> dict[str, int]:
+    """Delete audit entries past the retention period; returns how many were removed."""
+    days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+    return {"deleted": audit.purge_older_than(days), "retention_days": days}

@@ -1,0 +1,28 @@
+"""Every periodic job, declared once. Adding, changing or removing one is a one-line diff.
+
+`id` is stable: the scheduler syncs by id, so a restart never duplicates or drops an entry.
+`cron` is in UTC. `result_ttl` must outlive the interval so rq-scheduler can follow the chain.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class PeriodicJob(TypedDict):
+    id: str
+    func: str
+    cron: str
+    queue: str
+    description: str
+
+
+PERIODIC_JOBS: list[PeriodicJob] = [
+    {
+        "id": "audit-log-retention",
+        "func": "worker.jobs.maintenance.purge_audit_log",
+        "cron": "17 3 * * *",
+        "queue": "bulk",
+        "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
+    },
+]

@@ -21,6 +21,7 @@ from core.db import db, utcnow
 from core.errors import Unavailable
 from core.models import JobRun, JobStatus
 from core.redis_conn import get_redis
+from core.services import workspace_status
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ def record(
     """Commit a `queued` JobRun row for a job about to be started."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
+    if workspace_id is not None:
+        # A suspended workspace keeps its data but has no work started for it.
+        workspace_status.ensure_can_schedule(workspace_id)
     run = JobRun(
         id=str(uuid.uuid4()),
         workspace_id=workspace_id,
@@ -120,10 +124,9 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
     run.attempts += 1
     db.session.commit()
 
-    func = resolve(run.func)
     args = list(run.args or [])
     try:
-        result = func(*args)
+        result = resolve(run.func)(*args)
     except Exception as exc:
         db.session.rollback()
         run = db.session.get(JobRun, run_id)

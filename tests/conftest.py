@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +91,15 @@ def _flush_keep_claim(client: Redis) -> None:
         client.set("vistaflow:test-run-claim", claim, ex=3 * 3600)
 
 
+def truncate_all(db) -> None:
+    """Empty every table of the test database (the schema stays migrated)."""
+    db.session.remove()
+    tables = [name for name in inspect(db.engine).get_table_names() if name != "alembic_version"]
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    db.engine.dispose()
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Override in a test module (or parametrize) to change the app's config."""
@@ -106,11 +115,7 @@ def app(database_url, app_config):
     app = create_app(config)
     yield app
     with app.app_context():
-        db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        truncate_all(db)
 
 
 @pytest.fixture
@@ -123,11 +128,7 @@ def redis_app(database_url, redis_url, redis_client, app_config):
     app = create_app(config)
     yield app
     with app.app_context():
-        db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        truncate_all(db)
 
 
 @pytest.fixture

@@ -1,0 +1,166 @@
+"""/workspaces: creation, settings, members, roles, and isolation between workspaces."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def owner(factory):
+    return factory.user(name="Olivia Owner")
+
+
+@pytest.fixture
+def workspace(factory, owner):
+    return factory.workspace(owner, "Acme", "Europe/Paris")
+
+
+def test_create_makes_caller_owner_with_default_settings(owner, workspace):
+    assert workspace["role"] == "owner"
+    assert workspace["time_zone"] == "Europe/Paris"
+    assert workspace["settings"]["default_daily_dm_quota"] == 50
+    listed = owner.get("/workspaces").get_json()
+    assert [w["id"] for w in listed["items"]] == [workspace["id"]]
+
+
+def test_create_validates_name_and_time_zone(owner):
+    response = owner.post("/workspaces", json={"name": " ", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"name", "time_zone"}
+    assert owner.get("/workspaces").get_json()["items"] == []
+
+
+def test_list_is_keyset_paginated(owner, factory):
+    ids = [factory.workspace(owner, f"W{i}")["id"] for i in range(5)]
+    first = owner.get("/workspaces?limit=2").get_json()
+    assert [w["id"] for w in first["items"]] == ids[:2] and first["next_cursor"]
+    second = owner.get(f"/workspaces?limit=2&cursor={first['next_cursor']}").get_json()
+    third = owner.get(f"/workspaces?limit=2&cursor={second['next_cursor']}").get_json()
+    assert [w["id"] for w in second["items"] + third["items"]] == ids[2:]
+    assert third["next_cursor"] is None
+
+
+@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"),
+                                          ("colour=red", "colour")])
+def test_bad_pagination_input_names_the_field(owner, query, field):
+    response = owner.get(f"/workspaces?{query}")
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_patch_settings_validates_and_merges(owner, workspace):
+    wid = workspace["id"]
+    bad = owner.patch(f"/workspaces/{wid}", json={"settings": {"default_daily_dm_quota": 0, "nope": 1}})
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["fields"]) == {"settings.default_daily_dm_quota", "settings.nope"}
+    ok = owner.patch(f"/workspaces/{wid}", json={"name": "Acme Sales", "settings": {"default_daily_dm_quota": 20}})
+    assert ok.status_code == 200
+    body = ok.get_json()
+    assert body["name"] == "Acme Sales"
+    assert body["settings"]["default_daily_dm_quota"] == 20
+    assert body["settings"]["collection_look_back_days"] == 30
+
+
+def test_half_bad_patch_writes_nothing(owner, workspace):
+    wid = workspace["id"]
+    response = owner.patch(f"/workspaces/{wid}", json={"name": "Renamed", "time_zone": "Nowhere/City"})
+    assert response.status_code == 422
+    assert owner.get(f"/workspaces/{wid}").get_json()["name"] == "Acme"
+
+
+def test_members_lifecycle_and_roles(factory, owner, workspace):
+    wid = workspace["id"]
+    member = factory.member(owner, wid, "member")
+    members = owner.get(f"/workspaces/{wid}/members").get_json()["items"]
+    assert {(m["email"], m["role"]) for m in members} == {(owner.email, "owner"), (member.email, "member")}
+
+    # A member can read but not manage.
+    assert member.get(f"/workspaces/{wid}").status_code == 200
+    assert member.patch(f"/workspaces/{wid}", json={"name": "Mine"}).status_code == 403
+    assert member.post(f"/workspaces/{wid}/members", json={"email": owner.email}).status_code == 403
+
+    promoted = owner.patch(f"/workspaces/{wid}/members/{member.user['id']}", json={"role": "admin"})
+    assert promoted.status_code == 200 and promoted.get_json()["role"] == "admin"
+    # Admins manage members but cannot mint owners.
+    third = factory.user()
+    refused = member.post(f"/workspaces/{wid}/members", json={"email": third.email, "role": "owner"})
+    assert refused.status_code == 422 and "role" in refused.get_json()["error"]["fields"]
+    assert member.post(f"/workspaces/{wid}/members", json={"email": third.email}).status_code == 201
+
+    assert owner.delete(f"/workspaces/{wid}/members/{third.user['id']}").status_code == 204
+    assert third.get(f"/workspaces/{wid}").status_code == 404
+
+
+def test_add_member_errors(factory, owner, workspace):
+    wid = workspace["id"]
+    unknown = owner.post(f"/workspaces/{wid}/members", json={"email": "ghost@example.com"})
+    assert unknown.status_code == 422 and "email" in unknown.get_json()["error"]["fields"]
+    bad_role = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email, "role": "king"})
+    assert bad_role.status_code == 422 and "role" in bad_role.get_json()["error"]["fields"]
+    again = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email})
+    assert again.status_code == 409
+
+
+def test_last_owner_cannot_be_removed_or_demoted(factory, owner, workspace):
+    wid, uid = workspace["id"], owner.user["id"]
+    assert owner.patch(f"/workspaces/{wid}/members/{uid}", json={"role": "admin"}).status_code == 409
+    assert owner.delete(f"/workspaces/{wid}/members/{uid}").status_code == 409
+    second = factory.member(owner, wid, "owner")
+    assert owner.patch(f"/workspaces/{wid}/members/{uid}", json={"role": "admin"}).status_code == 200
+    assert second.delete(f"/workspaces/{wid}/members/{second.user['id']}").status_code == 409
+
+
+def test_audit_log_records_door_and_actor(app_ctx, owner, workspace):
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.models import AuditEntry
+
+    owner.patch(f"/workspaces/{workspace['id']}", json={"name": "Renamed"})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.workspace_id == workspace["id"])).all()
+    actions = {(e.action, e.door, e.actor_label) for e in entries}
+    assert ("workspace.created", "api", owner.email) in actions
+    assert ("workspace.updated", "api", owner.email) in actions
+
+
+WORKSPACE_ROUTES = [
+    ("GET", "/workspaces/{wid}", None),
+    ("PATCH", "/workspaces/{wid}", {"name": "Stolen"}),
+    ("GET", "/workspaces/{wid}/members", None),
+    ("POST", "/workspaces/{wid}/members", {"email": "{email}"}),
+    ("PATCH", "/workspaces/{wid}/members/{uid}", {"role": "member"}),
+    ("DELETE", "/workspaces/{wid}/members/{uid}", None),
+]
+
+
+@pytest.mark.parametrize("method, path, body", WORKSPACE_ROUTES)
+def test_foreign_workspace_is_404_like_a_missing_one(factory, owner, workspace, method, path, body):
+    outsider = factory.user()
+    factory.workspace(outsider, "Other")
+    fill = {"wid": workspace["id"], "uid": owner.user["id"], "email": outsider.email}
+    payload = {k: v.format(**fill) if isinstance(v, str) else v for k, v in (body or {}).items()} or None
+    foreign = outsider.request(method, path.format(**fill), json=payload)
+    missing = outsider.request(method, path.format(**(fill | {"wid": 999999})), json=payload)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.get_json() == missing.get_json()
+    anonymous = outsider.as_user(None).request(method, path.format(**fill), json=payload)
+    assert anonymous.status_code == 401
+    assert owner.get(f"/workspaces/{workspace['id']}").get_json()["name"] == "Acme"
+
+
+def test_openapi_document_describes_every_api_route(client, app):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert "/workspaces/{workspace_id}/members/{user_id}" in doc["paths"]
+    login = doc["paths"]["/auth/login"]["post"]
+    assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/LoginIn")
+    assert "429" in login["responses"]
+    html = client.get("/docs").get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_unknown_route_and_method_answer_json(client):
+    assert client.get("/definitely/not/here").get_json()["error"]["code"] == "not_found"
+    response = client.delete("/auth/login")
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"

@@ -70,6 +70,15 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/"),
         "VISTAFLOW_ENCRYPTION_KEYS": env.get("VISTAFLOW_ENCRYPTION_KEYS") or None,
+        "INSTAGRAM_CLIENT_ID": env.get("INSTAGRAM_CLIENT_ID") or "",
+        "INSTAGRAM_CLIENT_SECRET": env.get("INSTAGRAM_CLIENT_SECRET") or "",
+        "INSTAGRAM_REDIRECT_URI": env.get("INSTAGRAM_REDIRECT_URI")
+        or (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/") + "/social-accounts/instagram/callback",
+        "META_APP_SECRET": env.get("META_APP_SECRET") or "",
+        "TIKTOK_CLIENT_KEY": env.get("TIKTOK_CLIENT_KEY") or "",
+        "TIKTOK_CLIENT_SECRET": env.get("TIKTOK_CLIENT_SECRET") or "",
+        "TIKTOK_REDIRECT_URI": env.get("TIKTOK_REDIRECT_URI")
+        or (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/") + "/social-accounts/tiktok/callback",
         "AUDIT_RETENTION_DAYS": _int(env, "AUDIT_RETENTION_DAYS", 365),
         "LOGIN_MAX_FAILURES_PER_EMAIL": _int(env, "LOGIN_MAX_FAILURES_PER_EMAIL", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from core.config import load_config
+from core.crypto import init_app as init_crypto
 from core.db import db
 from core.logs import init_logging
 
@@ -25,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     init_logging(app)
+    init_crypto(app)
     db.init_app(app)
     migrations_dir = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
     migrate.init_app(app, db, directory=migrations_dir, render_as_batch=True, compare_type=True)

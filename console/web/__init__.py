@@ -9,7 +9,7 @@ from flask_login import current_user
 SIDEBAR: list[tuple[str, str]] = []
 
 bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/static")
+               static_url_path="/assets")  # /static is the app's own (empty) static route
 
 
 def init_app(app: Flask) -> None:

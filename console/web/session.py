@@ -37,7 +37,8 @@ def load_user(session_id: str) -> ConsoleUser | None:
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    return redirect(url_for("web.login", next=request.full_path if request.method == "GET" else None))
+    target = (request.full_path if request.query_string else request.path) if request.method == "GET" else None
+    return redirect(url_for("web.login", next=target))
 
 
 def console_actor() -> Actor:

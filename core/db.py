@@ -52,3 +52,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# 64-bit keys for the big tables; SQLite only auto-increments a plain INTEGER primary key.
+BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -78,6 +78,8 @@ def render_item(type_, obj, autogen_context):
         name = type(obj).__name__
         if name == "UTCDateTime":
             return "sa.DateTime(timezone=True)"
+        if name == "BigInteger" and getattr(obj, "_variant_mapping", None):
+            return "sa.BigInteger().with_variant(sa.Integer(), 'sqlite')"
         if name == "JSON" and getattr(obj, "_variant_mapping", None):
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
             return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"

@@ -10,3 +10,25 @@ from core.models.workspace import Membership, Role, Workspace
 
 __all__ = ["ApiToken", "AuditEntry", "Door", "JobRun", "JobStatus", "Membership", "Role", "User", "Workspace"]
 __all__ += ["AccountStatus", "OAuthState", "Platform", "SocialAccount"]
+from core.models.collection import AccountCollectionState, MediaState  # noqa: E402
+from core.models.interaction import Interaction, InteractionKind, InteractionSource  # noqa: E402
+from core.models.lead import Lead, LeadEvent, LeadSource, LeadStatus, LeadTag  # noqa: E402
+from core.models.outbox import OutboxEvent  # noqa: E402
+from core.models.outreach import (  # noqa: E402
+    DM_CLAIMS_COMMENT,
+    DirectMessage,
+    DmEvent,
+    DmKind,
+    DmStatus,
+    DmTemplate,
+    DoNotContact,
+    IdempotencyRecord,
+    QuotaUsage,
+)
+from core.models.sequence import EnrollmentStatus, Sequence, SequenceEnrollment  # noqa: E402
+from core.models.target import Target  # noqa: E402
+
+__all__ += ["AccountCollectionState", "Interaction", "InteractionKind", "InteractionSource", "MediaState", "Target"]
+__all__ += ["DM_CLAIMS_COMMENT", "DirectMessage", "DmEvent", "DmKind", "DmStatus", "DmTemplate", "DoNotContact"]
+__all__ += ["EnrollmentStatus", "IdempotencyRecord", "QuotaUsage", "Sequence", "SequenceEnrollment"]
+__all__ += ["Lead", "LeadEvent", "LeadSource", "LeadStatus", "LeadTag", "OutboxEvent"]

@@ -67,6 +67,8 @@ class SocialAccountOut(Out):
     handle: str
     status: str
     last_collected_at: datetime | None
+    daily_dm_quota: int
+    dms_sent_today: int
 
 
 class FailedJobOut(Out):

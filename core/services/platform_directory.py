@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
+from sqlalchemy import inspect as sa_inspect
 
 from core import models, workspace_settings
 from core.db import db, utcnow
@@ -19,7 +20,7 @@ from core.services.platform_admin import require_platform_admin
 
 # Features still being built add these models; the operator pages show them once they exist.
 SocialAccount = getattr(models, "SocialAccount", None)
-DirectMessage = getattr(models, "DirectMessage", None)
+QuotaUsage = getattr(models, "QuotaUsage", None)
 
 RECENT_FAILED_JOBS = 20
 
@@ -86,35 +87,45 @@ def member_counts(workspace_ids: list[int]) -> dict[int, int]:
     return {workspace_id: count for workspace_id, count in rows}
 
 
-def _social_accounts(workspace_id: int) -> list[dict[str, Any]]:
-    if SocialAccount is None:
+def _ready(model: Any) -> bool:
+    # A model can land in the code before its migration has run on this database.
+    return model is not None and sa_inspect(db.engine).has_table(model.__tablename__)
+
+
+def _local_today(workspace: Workspace) -> date:
+    return utcnow().astimezone(ZoneInfo(workspace.time_zone)).date()
+
+
+def _social_accounts(workspace: Workspace, default_quota: int) -> list[dict[str, Any]]:
+    if not _ready(SocialAccount):
         return []
-    rows = db.session.scalars(
-        select(SocialAccount).where(SocialAccount.workspace_id == workspace_id).order_by(SocialAccount.id)
+    rows = list(
+        db.session.scalars(
+            select(SocialAccount).where(SocialAccount.workspace_id == workspace.id).order_by(SocialAccount.id)
+        )
     )
-    # Read defensively: only plain, non-secret attributes, whatever the final model calls them.
+    used: dict[int, int] = {}
+    if rows and _ready(QuotaUsage):
+        used = dict(
+            db.session.execute(
+                select(QuotaUsage.social_account_id, QuotaUsage.used).where(
+                    QuotaUsage.social_account_id.in_([r.id for r in rows]), QuotaUsage.day == _local_today(workspace)
+                )
+            ).all()
+        )
+    # Read defensively: only plain, non-secret attributes.
     return [
         {
             "id": row.id,
             "platform": str(getattr(row, "platform", "") or ""),
-            "handle": str(getattr(row, "username", None) or getattr(row, "handle", None) or ""),
+            "handle": str(getattr(row, "username", "") or ""),
             "status": str(getattr(row, "status", "") or ""),
             "last_collected_at": getattr(row, "last_collected_at", None),
+            "daily_dm_quota": getattr(row, "daily_dm_quota", None) or default_quota,
+            "dms_sent_today": used.get(row.id, 0),
         }
         for row in rows
     ]
-
-
-def _dms_sent_today(workspace: Workspace) -> int | None:
-    if DirectMessage is None or not hasattr(DirectMessage, "sent_at"):
-        return None
-    zone = ZoneInfo(workspace.time_zone)
-    midnight = datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
-    return db.session.scalar(
-        select(func.count(DirectMessage.id)).where(
-            DirectMessage.workspace_id == workspace.id, DirectMessage.sent_at >= midnight
-        )
-    )
 
 
 def workspace_detail(workspace_id: int, *, actor: Actor) -> WorkspaceDetail:
@@ -140,14 +151,16 @@ def workspace_detail(workspace_id: int, *, actor: Actor) -> WorkspaceDetail:
         .order_by(JobRun.created_at.desc())
         .limit(1)
     )
+    default_quota = workspace_settings.read(workspace.settings).default_daily_dm_quota
+    accounts = _social_accounts(workspace, default_quota)
     return WorkspaceDetail(
         workspace=workspace,
         members=members,
-        social_accounts=_social_accounts(workspace_id),
+        social_accounts=accounts,
         failed_jobs=failed,
         last_collection=last_collection,
-        daily_dm_quota=workspace_settings.read(workspace.settings).default_daily_dm_quota,
-        dms_sent_today=_dms_sent_today(workspace),
+        daily_dm_quota=default_quota,
+        dms_sent_today=sum(a["dms_sent_today"] for a in accounts) if accounts else None,
     )
 
 

@@ -78,6 +78,20 @@ def test_workspace_detail_shows_members_quota_and_failed_jobs(app, factory):
     workspace = factory.workspace(owner, "Acme")
     member = factory.member(owner, workspace["id"])
     with app.app_context():
+        from core.db import db
+        from core.models import SocialAccount
+
+        db.session.add(
+            SocialAccount(
+                workspace_id=workspace["id"],
+                platform="instagram",
+                platform_user_id="1784",
+                username="acme.shop",
+                status="connected",
+                daily_dm_quota=20,
+            )
+        )
+        db.session.commit()
         failed = jobs.enqueue(
             "core.validation.clean_time_zone", "Mars/Olympus", kind="probe", workspace_id=workspace["id"]
         )
@@ -86,6 +100,10 @@ def test_workspace_detail_shows_members_quota_and_failed_jobs(app, factory):
     assert body["name"] == "Acme" and body["members"] == 2 and body["suspended"] is False
     assert {(m["email"], m["role"]) for m in body["member_list"]} == {(owner.email, "owner"), (member.email, "member")}
     assert body["daily_dm_quota"] == 50
+    [account] = body["social_accounts"]
+    assert (account["handle"], account["platform"], account["status"]) == ("acme.shop", "instagram", "connected")
+    assert (account["daily_dm_quota"], account["dms_sent_today"]) == (20, 0)
+    assert body["dms_sent_today"] == 0
     assert [j["id"] for j in body["failed_jobs"]] == [failed_id]
     assert "Unknown time zone" in body["failed_jobs"][0]["error"]
     assert admin.get("/admin/workspaces/999999").status_code == 404

@@ -53,6 +53,7 @@ class Interaction(db.Model):
     source: Mapped[str] = mapped_column(sa.String(16))
     # Classified once at ingest (core.intent) so scoring stays a set-based SQL aggregate.
     has_intent: Mapped[bool] = mapped_column(default=False)
+    intent_reason: Mapped[str | None] = mapped_column(sa.String(100))
     is_opt_out: Mapped[bool] = mapped_column(default=False)
     is_hidden: Mapped[bool] = mapped_column(default=False)
     # Raw platform payload; purged after the retention period (privacy).

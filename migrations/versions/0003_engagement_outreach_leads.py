@@ -174,6 +174,7 @@ def upgrade():
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('has_intent', sa.Boolean(), nullable=False),
+    sa.Column('intent_reason', sa.String(length=100), nullable=True),
     sa.Column('is_opt_out', sa.Boolean(), nullable=False),
     sa.Column('is_hidden', sa.Boolean(), nullable=False),
     sa.Column('raw', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),

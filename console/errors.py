@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
             return error_json(exc.code, exc.message, exc.status, exc.fields, headers)
         if exc.status == 401:
             return redirect(url_for("web.login", next=request.full_path))
-        if exc.status in (404, 403) and request.method == "GET":
+        # A foreign workspace is a 404 whatever the method: a flash-and-redirect would confirm it exists.
+        if exc.status == 404 or (exc.status == 403 and request.method == "GET"):
             return render_template("error.html", status=exc.status, message=exc.message), exc.status, headers
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("web.home")), 303

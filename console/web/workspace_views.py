@@ -29,8 +29,10 @@ def home():
     rows = workspaces.list_for(console_actor())
     if not rows:
         return redirect(url_for("web.new_workspace"))
-    preferred = session.get("workspace_id")
     ids = [w.id for w, _ in rows]
+    # ?ws= is the workspace switcher's choice; a foreign or unknown id falls back like a stale session.
+    chosen = request.args.get("ws", type=int)
+    preferred = chosen if chosen in ids else session.get("workspace_id")
     return redirect(url_for("web.workspace_overview", workspace_id=preferred if preferred in ids else ids[0]))
 
 

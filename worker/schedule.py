@@ -25,4 +25,11 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "queue": "bulk",
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
+    {
+        "id": "refresh-tokens",
+        "func": "worker.jobs.tokens.refresh_tokens",
+        "cron": "41 4 * * *",
+        "queue": "default",
+        "description": "Refresh Instagram/TikTok tokens that are due; flag the ones the platform refused.",
+    },
 ]

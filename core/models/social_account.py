@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import crypto
 from core.db import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from core.models.workspace import Workspace
 
 
 class Platform(enum.StrEnum):
@@ -50,6 +54,8 @@ class SocialAccount(db.Model):
     connected_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    workspace: Mapped[Workspace] = relationship()
 
     def _seal(self, value: str, field: str) -> str:
         if self.id is None:

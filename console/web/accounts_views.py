@@ -1,0 +1,80 @@
+"""Accounts page: connect Instagram/TikTok, see status, set quota, pause, disconnect."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from console.web import bp
+from console.web.session import console_actor
+from console.web.workspace_views import load_workspace
+from core.errors import Forbidden, Invalid, NotFound, Unavailable
+from core.services import social_accounts, social_connect
+
+
+def _back(workspace_id: int):
+    return redirect(url_for("web.workspace_accounts", workspace_id=workspace_id), 303)
+
+
+@bp.get("/w/<int:workspace_id>/accounts")
+@login_required
+def workspace_accounts(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    accounts = social_accounts.page_for(workspace_id, actor=console_actor(), limit=200).items
+    return render_template(
+        "accounts/list.html",
+        workspace=workspace,
+        role=role,
+        accounts=accounts,
+        quota_of=social_accounts.effective_quota,
+        can_manage=role is not None and role.value in ("owner", "admin"),
+    )
+
+
+@bp.post("/w/<int:workspace_id>/accounts/connect/<platform>")
+@login_required
+def connect_account(workspace_id: int, platform: str):
+    try:
+        url = social_connect.start_connect(workspace_id, platform, actor=console_actor())
+    except (Forbidden, Unavailable, Invalid) as exc:
+        flash(exc.message, "error")
+        return _back(workspace_id)
+    return redirect(url, 303)
+
+
+@bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/settings")
+@login_required
+def update_account(workspace_id: int, account_id: int):
+    _check_workspace(workspace_id, account_id)
+    raw_quota = request.form.get("daily_dm_quota", "").strip()
+    try:
+        account = social_accounts.update(
+            account_id,
+            actor=console_actor(),
+            daily_dm_quota=raw_quota or None,
+            paused=request.form.get("paused") == "on",
+        )
+    except (Invalid, Forbidden) as exc:
+        flash(" ".join(exc.fields.values()) if exc.fields else exc.message, "error")
+    else:
+        flash(f"@{account.username} saved.", "success")
+    return _back(workspace_id)
+
+
+@bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/disconnect")
+@login_required
+def disconnect_account(workspace_id: int, account_id: int):
+    _check_workspace(workspace_id, account_id)
+    try:
+        account = social_accounts.disconnect(account_id, actor=console_actor())
+    except Forbidden as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"@{account.username} disconnected; its history stays.", "success")
+    return _back(workspace_id)
+
+
+def _check_workspace(workspace_id: int, account_id: int) -> None:
+    # The URL's workspace must be the account's, so a form cannot reach across workspaces.
+    if social_accounts.get(account_id, actor=console_actor()).workspace_id != workspace_id:
+        raise NotFound("Social account not found.")

@@ -79,6 +79,12 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "TIKTOK_CLIENT_SECRET": env.get("TIKTOK_CLIENT_SECRET") or "",
         "TIKTOK_REDIRECT_URI": env.get("TIKTOK_REDIRECT_URI")
         or (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/") + "/social-accounts/tiktok/callback",
+        "INSTAGRAM_OAUTH_URL": (env.get("INSTAGRAM_OAUTH_URL") or "https://api.instagram.com").rstrip("/"),
+        "INSTAGRAM_AUTHORIZE_URL": env.get("INSTAGRAM_AUTHORIZE_URL") or "https://www.instagram.com/oauth/authorize",
+        "INSTAGRAM_API_URL": (env.get("INSTAGRAM_API_URL") or "https://graph.instagram.com").rstrip("/"),
+        "INSTAGRAM_API_VERSION": env.get("INSTAGRAM_API_VERSION") or "v23.0",
+        "TIKTOK_OAUTH_URL": env.get("TIKTOK_OAUTH_URL") or "https://www.tiktok.com/v2/auth/authorize/",
+        "TIKTOK_API_URL": (env.get("TIKTOK_API_URL") or "https://business-api.tiktok.com/open_api/v1.3").rstrip("/"),
         "AUDIT_RETENTION_DAYS": _int(env, "AUDIT_RETENTION_DAYS", 365),
         "LOGIN_MAX_FAILURES_PER_EMAIL": _int(env, "LOGIN_MAX_FAILURES_PER_EMAIL", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),

@@ -1,0 +1,389 @@
+"""Instagram API with Instagram Login (graph.instagram.com): reads, private replies, messages, OAuth.
+
+Wire choices, from Meta's documentation where it is explicit:
+- The token travels as the `access_token` query parameter (as documented); httpx log lines and error
+  texts are scrubbed. Our page cursors are Meta's `paging.cursors.after`, never the `next` URL (which
+  embeds the token), so a stored cursor holds no secret.
+- Errors are {"error": {"message","type","code","error_subcode","fbtrace_id"}}. 4, 17, 32, 613 (and
+  80002, the Instagram business-use-case throttle) and HTTP 429 are RateLimited; 190 and 102 are
+  TokenExpired; 10 and 200-299 are PermissionMissing unless they are a messaging-window refusal:
+  code 10 / subcode 2534022 ("This message is sent outside of allowed window") and code 551 (the person
+  cannot receive messages) are OutsideMessagingWindow, code 10 / subcode 2534014 (a private reply was
+  already sent for this comment) is AlreadyReplied. 1, 2, `is_transient` and 5xx are PlatformUnavailable.
+- The OAuth code endpoint answers either {"data": [{"access_token","user_id","permissions"}]} or the
+  older flat {"access_token","user_id","permissions"}; both are read. Its errors use the older shape
+  {"error_type","code","error_message"}. A code-exchanged token is short-lived (one hour).
+- Mentions are the media the account is tagged or @mentioned in (`/{ig-user-id}/tags`), each returned
+  as a Comment whose id and media_id are the media id (text is the caption).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from core.platforms.base import (
+    AlreadyReplied,
+    Comment,
+    Media,
+    OutsideMessagingWindow,
+    Page,
+    PermissionMissing,
+    PlatformError,
+    PlatformUnavailable,
+    Profile,
+    RateLimited,
+    SendResult,
+    TokenExpired,
+    TokenGrant,
+)
+from core.platforms.http import PlatformHttp
+from core.platforms.usage import UsageTracker, parse_usage_headers
+
+SCOPES = ("instagram_business_basic", "instagram_business_manage_comments", "instagram_business_manage_messages")
+RATE_LIMIT_CODES = {4, 17, 32, 613, 80002}
+TOKEN_CODES = {190, 102}
+WINDOW_SUBCODE = 2534022
+ALREADY_REPLIED_SUBCODE = 2534014
+DEFAULT_RETRY_AFTER = 60.0
+SHORT_LIVED_SECONDS = 3600
+
+MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,comments_count,like_count"
+COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden,like_count,media"
+TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
+
+
+def parse_time(value: str | None) -> datetime:
+    """Meta writes 2017-08-31T18:10:30+0000."""
+    if not value:
+        raise PlatformError("the platform sent an item without a timestamp")
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+
+
+def retry_after_from(response: httpx.Response) -> float:
+    """Retry-After, else the business-use-case estimate (minutes), else a default."""
+    header = response.headers.get("retry-after")
+    if header:
+        try:
+            return max(1.0, float(header))
+        except ValueError:
+            pass
+    _, regain_seconds = parse_usage_headers(response.headers)
+    return regain_seconds or DEFAULT_RETRY_AFTER
+
+
+def map_error(response: httpx.Response, body: Any) -> PlatformError | None:
+    """Turn a Graph or OAuth error answer into the matching typed error (None when it is no error)."""
+    status = response.status_code
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return _graph_error(response, error)
+    if isinstance(body, dict) and "error_message" in body:
+        return PlatformError(str(body["error_message"]), code=_int(body.get("code")), status=status)
+    if status == 429:
+        return RateLimited("rate limited", retry_after=retry_after_from(response), status=status)
+    return None
+
+
+def _graph_error(response: httpx.Response, error: dict) -> PlatformError:
+    status = response.status_code
+    code = _int(error.get("code"))
+    subcode = _int(error.get("error_subcode"))
+    message = str(error.get("message") or "Instagram refused the call")
+    kwargs: dict[str, Any] = {"code": code, "subcode": subcode, "status": status}
+    if status == 429 or code in RATE_LIMIT_CODES:
+        return RateLimited(message, retry_after=retry_after_from(response), **kwargs)
+    if code in TOKEN_CODES:
+        return TokenExpired(message, **kwargs)
+    if code == 10 and subcode == ALREADY_REPLIED_SUBCODE:
+        return AlreadyReplied(message, **kwargs)
+    if code == 551 or (code == 10 and (subcode == WINDOW_SUBCODE or "window" in message.lower())):
+        return OutsideMessagingWindow(message, **kwargs)
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return PermissionMissing(message, **kwargs)
+    if code in {1, 2} or error.get("is_transient") or status >= 500:
+        return PlatformUnavailable(message, **kwargs)
+    return PlatformError(message, **kwargs)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _page(body: Any, parse: Callable[[dict], Any]) -> Page:
+    items = [parse(item) for item in (body or {}).get("data", [])]
+    paging = (body or {}).get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    return Page(items=items, next_cursor=after if paging.get("next") and after else None)
+
+
+class InstagramClient:
+    """Reads and messages for one Instagram professional account."""
+
+    platform = "instagram"
+    supports_dm = True
+
+    def __init__(
+        self,
+        access_token: str,
+        ig_user_id: str,
+        *,
+        api_url: str,
+        api_version: str,
+        usage: UsageTracker | None = None,
+        account_key: str | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 30.0,
+    ) -> None:
+        self.ig_user_id = str(ig_user_id)
+        self._token = access_token
+        self.base = f"{api_url.rstrip('/')}/{api_version}"
+        self.http = PlatformHttp(
+            map_error=map_error,
+            secrets=[access_token],
+            timeout=timeout,
+            transport=transport,
+            usage=usage,
+            account_key=account_key or f"instagram:{self.ig_user_id}",
+            sleep=sleep,
+            max_wait=max_wait,
+        )
+
+    def __repr__(self) -> str:
+        return f"InstagramClient(ig_user_id={self.ig_user_id!r})"
+
+    @property
+    def api_calls(self) -> int:
+        return self.http.api_calls
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> InstagramClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- reads
+
+    def profile(self) -> Profile:
+        body = self._get("me", fields="user_id,username,account_type,name")
+        return profile_from(body)
+
+    def list_media(self, since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> Page[Media]:
+        params: dict[str, Any] = {"fields": MEDIA_FIELDS, "limit": limit}
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        if cursor:
+            params["after"] = cursor
+        return _page(self._get(f"{self.ig_user_id}/media", **params), media_from)
+
+    def list_comments(self, media_id: str, cursor: str | None = None, limit: int = 50) -> Page[Comment]:
+        params: dict[str, Any] = {"fields": COMMENT_FIELDS, "limit": limit}
+        if cursor:
+            params["after"] = cursor
+        body = self._get(f"{media_id}/comments", **params)
+        return _page(body, lambda item: comment_from(item, media_id=media_id))
+
+    def list_replies(
+        self, comment_id: str, cursor: str | None = None, *, media_id: str | None = None, limit: int = 50
+    ) -> Page[Comment]:
+        params: dict[str, Any] = {"fields": COMMENT_FIELDS, "limit": limit}
+        if cursor:
+            params["after"] = cursor
+        body = self._get(f"{comment_id}/replies", **params)
+        return _page(body, lambda item: comment_from(item, media_id=media_id, parent_id=comment_id))
+
+    def list_mentions(self, cursor: str | None = None, limit: int = 50) -> Page[Comment]:
+        params: dict[str, Any] = {"fields": TAG_FIELDS, "limit": limit}
+        if cursor:
+            params["after"] = cursor
+        return _page(self._get(f"{self.ig_user_id}/tags", **params), mention_from)
+
+    def get_comment(self, comment_id: str) -> Comment:
+        """One comment by id (a webhook names a comment; this reads its details)."""
+        return comment_from(self._get(comment_id, fields=COMMENT_FIELDS))
+
+    # -------------------------------------------------------------- sends (never retried)
+
+    def send_private_reply(self, comment_id: str, text: str) -> SendResult:
+        return self._send({"comment_id": str(comment_id)}, text)
+
+    def send_message(self, recipient_id: str, text: str) -> SendResult:
+        return self._send({"id": str(recipient_id)}, text)
+
+    def _send(self, recipient: dict[str, str], text: str) -> SendResult:
+        body = self.http.request(
+            "POST",
+            f"{self.base}/{self.ig_user_id}/messages",
+            params={"access_token": self._token},
+            json={"recipient": recipient, "message": {"text": text}},
+        )
+        if not isinstance(body, dict) or not body.get("message_id"):
+            raise PlatformUnavailable("send answered without a message id", outcome_unknown=True)
+        return SendResult(message_id=str(body["message_id"]), recipient_id=_str(body.get("recipient_id")))
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self.http.request("GET", f"{self.base}/{path}", params={**params, "access_token": self._token})
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def profile_from(body: dict) -> Profile:
+    # `user_id` is the professional account id used by /{ig-user-id} and webhooks; `id` is app-scoped.
+    return Profile(
+        id=str(body.get("user_id") or body["id"]),
+        username=str(body.get("username") or ""),
+        account_type=body.get("account_type"),
+        name=body.get("name"),
+    )
+
+
+def media_from(item: dict) -> Media:
+    return Media(
+        id=str(item["id"]),
+        caption=item.get("caption"),
+        permalink=item.get("permalink"),
+        timestamp=parse_time(item.get("timestamp")),
+        comments_count=int(item.get("comments_count") or 0),
+        media_type=item.get("media_type"),
+    )
+
+
+def comment_from(item: dict, *, media_id: str | None = None, parent_id: str | None = None) -> Comment:
+    author = item.get("from") or {}
+    media = item.get("media") or {}
+    return Comment(
+        id=str(item["id"]),
+        text=item.get("text"),
+        user_id=_str(author.get("id")),
+        username=item.get("username") or author.get("username"),
+        timestamp=parse_time(item.get("timestamp")),
+        media_id=_str(media.get("id")) or media_id,
+        parent_id=_str(item.get("parent_id")) or parent_id,
+        hidden=bool(item.get("hidden", False)),
+        raw=item,
+    )
+
+
+def mention_from(item: dict) -> Comment:
+    return Comment(
+        id=str(item["id"]),
+        text=item.get("caption"),
+        user_id=None,
+        username=item.get("username"),
+        timestamp=parse_time(item.get("timestamp")),
+        media_id=str(item["id"]),
+        raw=item,
+    )
+
+
+class InstagramOAuth:
+    """Business Login for Instagram: authorize URL, code -> short token -> long-lived token, refresh."""
+
+    def __init__(
+        self,
+        *,
+        oauth_url: str,
+        authorize_url: str,
+        api_url: str,
+        api_version: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.oauth_url = oauth_url.rstrip("/")
+        self._authorize_url = authorize_url
+        self.api_url = api_url.rstrip("/")
+        self.api_version = api_version
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.timeout = timeout
+        self.transport = transport
+
+    def __repr__(self) -> str:
+        return f"InstagramOAuth(client_id={self.client_id!r})"
+
+    def authorize_url(self, state: str) -> str:
+        query = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": ",".join(SCOPES),
+            "state": state,
+        }
+        return f"{self._authorize_url}?{urlencode(query)}"
+
+    def exchange_code(self, code: str) -> TokenGrant:
+        """Trade the redirect's code for a short-lived (1 h) token."""
+        code = code.strip().removesuffix("#_")
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "authorization_code",
+            "redirect_uri": self.redirect_uri,
+            "code": code,
+        }
+        body = self._call("POST", f"{self.oauth_url}/oauth/access_token", [code], data=form)
+        entry = body["data"][0] if isinstance(body.get("data"), list) and body["data"] else body
+        if not entry.get("access_token"):
+            raise PlatformError("Instagram answered the code exchange without a token")
+        permissions = entry.get("permissions") or []
+        if isinstance(permissions, str):
+            permissions = [p for p in permissions.split(",") if p]
+        return TokenGrant(
+            access_token=entry["access_token"],
+            expires_in=_int(entry.get("expires_in")) or SHORT_LIVED_SECONDS,
+            platform_user_id=_str(entry.get("user_id")),
+            scopes=list(permissions),
+        )
+
+    def exchange_long_lived(self, short_token: str) -> TokenGrant:
+        """Trade a short-lived token for a 60-day one."""
+        params = {"grant_type": "ig_exchange_token", "client_secret": self._client_secret, "access_token": short_token}
+        return self._grant(self._call("GET", f"{self.api_url}/access_token", [short_token], params=params))
+
+    def refresh(self, long_lived_token: str) -> TokenGrant:
+        """Extend a long-lived token (at least 24 h old, not expired) by another 60 days."""
+        params = {"grant_type": "ig_refresh_token", "access_token": long_lived_token}
+        return self._grant(self._call("GET", f"{self.api_url}/refresh_access_token", [long_lived_token], params=params))
+
+    def profile(self, access_token: str) -> Profile:
+        params = {"fields": "user_id,username,account_type,name", "access_token": access_token}
+        return profile_from(self._call("GET", f"{self.api_url}/{self.api_version}/me", [access_token], params=params))
+
+    def _grant(self, body: dict) -> TokenGrant:
+        if not body.get("access_token"):
+            raise PlatformError("Instagram answered without a token")
+        return TokenGrant(access_token=body["access_token"], expires_in=_int(body.get("expires_in")))
+
+    def _call(self, method: str, url: str, secrets: list[str], **kwargs: Any) -> dict:
+        http = PlatformHttp(
+            map_error=map_error,
+            secrets=[self._client_secret, *secrets],
+            timeout=self.timeout,
+            transport=self.transport,
+        )
+        try:
+            body = http.request(method, url, **kwargs)
+        finally:
+            http.close()
+        if not isinstance(body, dict):
+            raise PlatformUnavailable("Instagram answered with no JSON body")
+        return body

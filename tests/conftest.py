@@ -22,6 +22,8 @@ from redis import Redis
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+pytest_plugins = ["tests.emulators.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_DB_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

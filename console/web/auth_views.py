@@ -15,8 +15,15 @@ from core.services import auth
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL in ?next= would be an open redirect.
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    # Only same-site paths: an absolute URL in ?next= would be an open redirect. Browsers read a
+    # backslash as "/" and drop tabs and newlines, so "/<backslash>evil.example" leaves the site too.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+        and urlsplit(target).netloc == ""
+    ):
         return target
     return url_for("web.home")
 

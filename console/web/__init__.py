@@ -15,6 +15,7 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 def init_app(app: Flask) -> None:
     from console.web import auth_views, workspace_views  # noqa: F401  (routes register on import)
     from console.web import accounts_views  # noqa: F401
+    from console.web import operator_views, profile_views  # noqa: F401
     from console.web.formatting import init_app as init_formatting
     from console.web.session import console_actor, login_manager
     from core.services import workspaces

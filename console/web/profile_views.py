@@ -1,0 +1,113 @@
+"""The signed-in person's own account: profile, password, personal API tokens, deletion."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from console.web import bp
+from console.web.session import ConsoleUser, console_actor
+from core.errors import Conflict, Invalid, TooManyRequests
+from core.services import api_tokens, users
+from core.validation import time_zones
+
+
+def _render(errors: dict[str, str] | None = None, *, new_secret: str | None = None, status: int = 200):
+    actor = console_actor()
+    me = users.get_me(actor=actor)
+    return render_template(
+        "account/profile.html",
+        me=me,
+        notifications=users.notifications_of(me),
+        tokens=api_tokens.page_for(actor=actor, limit=200).items,
+        all_zones=sorted(time_zones()),
+        errors=errors or {},
+        form=request.form if errors else {},
+        new_secret=new_secret,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def profile():
+    return _render()
+
+
+@bp.post("/account/profile")
+@login_required
+def update_profile():
+    form = request.form
+    try:
+        users.update_me(
+            actor=console_actor(),
+            name=form.get("name", ""),
+            time_zone=form.get("time_zone", ""),
+            notifications={
+                "email_digest": form.get("email_digest") == "on",
+                "hot_target_alerts": form.get("hot_target_alerts") == "on",
+            },
+        )
+    except Invalid as exc:
+        return _render(exc.fields, status=422)
+    flash("Profile saved.", "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = request.form
+    if form.get("new_password", "") != form.get("confirm_password", ""):
+        return _render({"confirm_password": "The two new passwords differ."}, status=422)
+    try:
+        session = users.change_password(
+            form.get("current_password", ""), form.get("new_password", ""), actor=console_actor()
+        )
+    except Invalid as exc:
+        return _render(exc.fields, status=422)
+    except TooManyRequests as exc:
+        return _render({"current_password": exc.message}, status=429)
+    # The session id carries the token version: log in again with the new one to stay signed in here.
+    login_user(ConsoleUser(session.user))
+    flash("Password changed. Every other session has been logged out.", "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    try:
+        _, secret = api_tokens.create(request.form.get("token_name", ""), actor=console_actor())
+    except Invalid as exc:
+        return _render({"token_name": exc.fields.get("name", exc.message)}, status=422)
+    except Conflict as exc:
+        return _render({"token_name": exc.message}, status=409)
+    # Rendered straight from the POST (no redirect) so the secret is never stored, not even in the session.
+    return _render(new_secret=secret)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = api_tokens.revoke(token_id, actor=console_actor())
+    flash(f"Token “{token.name}” revoked.", "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+@bp.post("/account/delete")
+@login_required
+def delete_account():
+    if request.form.get("confirm") != "DELETE":
+        return _render({"confirm": "Type DELETE to confirm."}, status=422)
+    try:
+        users.delete_me(request.form.get("delete_password", ""), actor=console_actor())
+    except Invalid:
+        return _render({"delete_password": "Incorrect password."}, status=422)
+    except TooManyRequests as exc:
+        return _render({"delete_password": exc.message}, status=429)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.profile"), 303)
+    logout_user()
+    flash("Your account has been deleted.", "info")
+    return redirect(url_for("web.login"), 303)

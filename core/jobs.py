@@ -119,6 +119,13 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
     if run is None:
         log.warning("job run %s not found; nothing to do", run_id)
         return None
+    if run.workspace_id is not None and not workspace_status.is_active(run.workspace_id):
+        # Queued before the workspace was suspended: it must not run now, and is not an error.
+        run.status = JobStatus.FINISHED.value
+        run.result = {"skipped": "workspace suspended"}
+        run.ended_at = utcnow()
+        db.session.commit()
+        return run.result
     run.status = JobStatus.RUNNING.value
     run.started_at = utcnow()
     run.attempts += 1

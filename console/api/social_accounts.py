@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from pydantic import ConfigDict, Field
 
 from console.api.auth_context import current_actor
@@ -86,7 +86,10 @@ def _auth_url(platform: str, query: AuthUrlQuery) -> dict[str, str]:
 
 
 def _callback(platform: str, query: CallbackQuery):
-    """A browser arrives here from the platform: answer with a redirect or an HTML page, never JSON."""
+    """A browser arrives here from the platform: answer with a redirect or an HTML page, never JSON.
+
+    Responses (not tuples) go back, so the `operation` wrapper passes them through untouched.
+    """
     try:
         account = social_connect.complete_connect(
             platform,
@@ -97,14 +100,14 @@ def _callback(platform: str, query: CallbackQuery):
             error_description=query.error_description,
         )
     except StateInvalid as exc:
-        return render_template("error.html", status=400, message=exc.message), 400
+        return make_response(render_template("accounts/connect_error.html", message=exc.message), 400)
     except social_connect.ConnectFailed as exc:
         flash(exc.message, "error")
         if exc.workspace_id is None:
             return redirect(url_for("web.home"), 303)
         return redirect(url_for("web.workspace_accounts", workspace_id=exc.workspace_id), 303)
     except VistaFlowError as exc:
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+        return make_response(render_template("accounts/connect_error.html", message=exc.message), exc.status)
     label = social_connect.LABELS[social_connect.parse_platform(platform)]
     flash(f"{label} account @{account.username} connected.", "success")
     return redirect(url_for("web.workspace_accounts", workspace_id=account.workspace_id), 303)

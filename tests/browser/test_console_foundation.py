@@ -57,7 +57,7 @@ def test_sign_up_create_and_switch_workspaces(page, browse, screenshot):
     expect(page.locator("h1")).to_have_text("Acme Growth")
     expect(page.locator(".flash-success")).to_contain_text("created")
     assert switcher_labels(page) == ["Acme Growth"]
-    screenshot(page, "workspace-overview")
+    screenshot(page, "workspace-created")
 
     globex = browse.create_workspace("Globex Sales", time_zone="America/New_York")
     assert switcher_labels(page) == ["Acme Growth", "Globex Sales"]
@@ -165,6 +165,7 @@ def test_settings_inline_error_then_save(page, browse, screenshot):
 
     page.get_by_role("link", name="Overview", exact=True).click()
     expect(page.locator(".stat", has_text="Daily DM quota")).to_contain_text("120")
+    screenshot(page, "workspace-overview")
     assert switcher_labels(page) == ["Acme Outreach"]
 
 
@@ -259,3 +260,20 @@ def test_missing_workspace_shows_the_404_page(page, browse, screenshot):
     screenshot(page, "not-found")
     page.get_by_role("link", name="Back to your workspaces").click()
     page.wait_for_url(f"**/w/{mine}")
+
+
+def test_switcher_works_without_javascript(browser, live):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live.url, java_script_enabled=False)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        browse = Browse(page)
+        browse.sign_up("ada@example.com")
+        acme = browse.create_workspace("Acme Growth")
+        browse.create_workspace("Globex Sales")
+        page.locator("#ws-switch").select_option(label="Acme Growth")
+        page.locator(".switcher").get_by_role("button", name="Go").click()
+        page.wait_for_url(f"**/w/{acme}")
+        expect(page.locator("h1")).to_have_text("Acme Growth")
+    finally:
+        context.close()

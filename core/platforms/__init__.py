@@ -3,8 +3,10 @@
 from core.platforms.base import (
     AlreadyReplied,
     Comment,
+    Conversation,
     DMNotSupported,
     Media,
+    Message,
     OutsideMessagingWindow,
     Page,
     PermissionMissing,
@@ -22,8 +24,10 @@ from core.platforms.usage import UsageTracker
 __all__ = [
     "AlreadyReplied",
     "Comment",
+    "Conversation",
     "DMNotSupported",
     "Media",
+    "Message",
     "OutsideMessagingWindow",
     "Page",
     "PermissionMissing",

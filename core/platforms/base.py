@@ -67,6 +67,27 @@ class Comment:
 
 
 @dataclass
+class Message:
+    """A direct message in a conversation (inbound when `from_id` is not the account)."""
+
+    id: str
+    text: str | None
+    from_id: str | None
+    from_username: str | None
+    to_id: str | None
+    timestamp: datetime
+    conversation_id: str | None = None
+
+
+@dataclass
+class Conversation:
+    id: str
+    updated_time: datetime | None
+    participant_ids: list[str]
+    messages: list[Message]  # the most recent first, as the platform returns them
+
+
+@dataclass
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None

@@ -30,7 +30,9 @@ import httpx
 from core.platforms.base import (
     AlreadyReplied,
     Comment,
+    Conversation,
     Media,
+    Message,
     OutsideMessagingWindow,
     Page,
     PermissionMissing,
@@ -56,6 +58,7 @@ SHORT_LIVED_SECONDS = 3600
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,comments_count,like_count"
 COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden,like_count,media"
 TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
+CONVERSATION_FIELDS = "id,updated_time,participants,messages{id,created_time,from,to,message}"
 
 
 def parse_time(value: str | None) -> datetime:
@@ -211,6 +214,13 @@ class InstagramClient:
             params["after"] = cursor
         return _page(self._get(f"{self.ig_user_id}/tags", **params), mention_from)
 
+    def list_conversations(self, cursor: str | None = None, limit: int = 25) -> Page[Conversation]:
+        """Instagram DM conversations, most recently updated first, each with its latest messages."""
+        params: dict[str, Any] = {"platform": "instagram", "fields": CONVERSATION_FIELDS, "limit": limit}
+        if cursor:
+            params["after"] = cursor
+        return _page(self._get(f"{self.ig_user_id}/conversations", **params), conversation_from)
+
     def get_comment(self, comment_id: str) -> Comment:
         """One comment by id (a webhook names a comment; this reads its details)."""
         return comment_from(self._get(comment_id, fields=COMMENT_FIELDS))
@@ -288,6 +298,32 @@ def mention_from(item: dict) -> Comment:
         timestamp=parse_time(item.get("timestamp")),
         media_id=str(item["id"]),
         raw=item,
+    )
+
+
+def conversation_from(item: dict) -> Conversation:
+    participants = (item.get("participants") or {}).get("data") or []
+    messages = []
+    for message in (item.get("messages") or {}).get("data") or []:
+        sender = message.get("from") or {}
+        to = ((message.get("to") or {}).get("data") or [{}])[0]
+        messages.append(
+            Message(
+                id=str(message["id"]),
+                text=message.get("message"),
+                from_id=_str(sender.get("id")),
+                from_username=sender.get("username"),
+                to_id=_str(to.get("id")),
+                timestamp=parse_time(message.get("created_time")),
+                conversation_id=str(item["id"]),
+            )
+        )
+    updated = item.get("updated_time")
+    return Conversation(
+        id=str(item["id"]),
+        updated_time=parse_time(updated) if updated else None,
+        participant_ids=[str(p["id"]) for p in participants if p.get("id")],
+        messages=messages,
     )
 
 

@@ -209,13 +209,20 @@ class InstagramEmulator(EmulatorServer):
             return item.id
 
     def add_inbound_message(
-        self, ig_user_id: str, from_user_id: str, text: str = "hi", timestamp: datetime | None = None
+        self,
+        ig_user_id: str,
+        from_user_id: str,
+        text: str = "hi",
+        timestamp: datetime | None = None,
+        username: str | None = None,
     ) -> str:
+        """A DM from a person to the account; it opens the 24 h messaging window."""
         with self.lock:
             message = {
                 "id": "aWdf" + secrets.token_urlsafe(12),
                 "to": ig_user_id,
                 "from": str(from_user_id),
+                "username": username,
                 "text": text,
                 "timestamp": timestamp or self.clock(),
             }

@@ -147,6 +147,8 @@ def graph(emu: InstagramEmulator, request: Request, parts: list[str]) -> Reply:
     if node == owner and edge == "tags":
         items = sorted((m for m in emu.media.values() if owner in m.tagged), key=lambda m: m.timestamp, reverse=True)
         return Reply(200, emu.paginate(request, [_pick(_media(emu, m), fields) for m in items]))
+    if node == owner and edge == "conversations":
+        return Reply(200, emu.paginate(request, conversations(emu, owner)))
     media = emu.media.get(node)
     if media is not None and media.owner_id == owner:
         if edge is None:
@@ -261,3 +263,34 @@ def send(emu: InstagramEmulator, owner: str, request: Request) -> Reply:
         }
     )
     return Reply(200, {"recipient_id": recipient_id, "message_id": message_id})
+
+
+def conversations(emu: InstagramEmulator, owner: str) -> list[dict]:
+    """One conversation per person who wrote to, or was written to by, the account."""
+    account = emu.accounts[owner]
+    me = {"id": owner, "username": account.username}
+    threads: dict[str, list[dict]] = {}
+    for m in emu.inbound:
+        if m["to"] == owner:
+            person = {"id": m["from"], "username": m.get("username") or f"user{m['from']}"}
+            entry = {"id": m["id"], "created_time": m["timestamp"], "from": person, "to": {"data": [me]}}
+            threads.setdefault(m["from"], []).append(entry | {"message": m["text"]})
+    for m in emu.sent_messages:
+        if m["ig_user_id"] == owner and m["recipient_id"]:
+            person = {"id": m["recipient_id"], "username": f"user{m['recipient_id']}"}
+            entry = {"id": m["message_id"], "created_time": m["at"], "from": me, "to": {"data": [person]}}
+            threads.setdefault(m["recipient_id"], []).append(entry | {"message": m["text"]})
+    result = []
+    for person_id, messages in threads.items():
+        messages.sort(key=lambda m: m["created_time"], reverse=True)
+        other = next((m["from"] for m in messages if m["from"]["id"] == person_id), messages[0]["to"]["data"][0])
+        result.append(
+            {
+                "id": "aWdfY29udjo" + owner[-6:] + person_id,
+                "updated_time": ig_time(messages[0]["created_time"]),
+                "participants": {"data": [me, other]},
+                "messages": {"data": [m | {"created_time": ig_time(m["created_time"])} for m in messages[:20]]},
+            }
+        )
+    result.sort(key=lambda c: c["updated_time"], reverse=True)
+    return result

@@ -288,3 +288,20 @@ def test_no_secret_in_errors_or_logs(instagram_emulator, account, caplog):
     assert caplog.records, "httpx should have logged the requests"
     assert all(token not in record.getMessage() for record in caplog.records)
     assert token not in repr(client)
+
+
+def test_conversations_list_inbound_and_sent_messages(client, instagram_emulator, account):
+    instagram_emulator.page_size = 1
+    instagram_emulator.add_inbound_message(account[0], "700", "first", timestamp=ago(hours=3), username="hana")
+    instagram_emulator.add_inbound_message(account[0], "701", "other", timestamp=ago(hours=2), username="ivan")
+    client.send_message("700", "answer")
+    first = client.list_conversations()
+    assert len(first.items) == 1 and first.next_cursor
+    convo = first.items[0]
+    assert set(convo.participant_ids) == {account[0], "700"}
+    assert [m.text for m in convo.messages] == ["answer", "first"]
+    inbound = convo.messages[1]
+    assert (inbound.from_id, inbound.from_username, inbound.to_id) == ("700", "hana", account[0])
+    second = client.list_conversations(cursor=first.next_cursor)
+    assert [c.messages[0].from_id for c in second.items] == ["701"] and second.next_cursor is None
+    assert instagram_emulator.calls("GET", "/conversations")[0].query["platform"] == "instagram"

@@ -260,3 +260,15 @@ def test_auth_url_needs_configured_app(app, owner):
 def test_auth_url_validates_its_query(owner):
     response = owner.get("/social-accounts/instagram/auth-url")
     assert response.status_code == 422 and "workspaceId" in response.get_json()["error"]["fields"]
+
+
+def test_console_connect_button_runs_the_same_flow(app, client, console, owner, instagram_emulator):
+    instagram_emulator.add_account("acme.shop", "BUSINESS")
+    console.login(owner.email)
+    page = f"/w/{owner.workspace['id']}/accounts"
+    response = console.post_form(page, {}, action=f"{page}/connect/instagram")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(instagram_emulator.authorize_url)
+    done = client.get(consent(response.headers["Location"]), follow_redirects=True)
+    assert "Instagram account @acme.shop connected." in done.get_data(as_text=True)
+    assert [a.username for a in accounts_in(app, owner.workspace["id"])] == ["acme.shop"]

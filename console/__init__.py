@@ -14,7 +14,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def init_app(app: Flask) -> None:
-    from console import errors
+    from console import errors, ops
     from console.api import BLUEPRINTS as API_BLUEPRINTS
     from console.api import docs
     from console.web import init_app as init_web
@@ -43,5 +43,6 @@ def init_app(app: Flask) -> None:
         csrf.exempt(bp)  # Bearer tokens, not cookies: no CSRF exposure
         app.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    ops.init_app(app)
     init_web(app)
     errors.init_app(app)

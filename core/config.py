@@ -90,6 +90,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
         "LOGIN_FAILURE_WINDOW": _int(env, "LOGIN_FAILURE_WINDOW", 900),
         "LOG_JSON": _bool(env, "LOG_JSON", production),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -55,8 +55,15 @@ def enqueue(
 
     Call it after the commit the job depends on, so the job never runs before its data exists.
     """
-    run = record(func_path, *args, kind=kind, queue=queue, workspace_id=workspace_id,
-                 requested_by=requested_by, retry_of=retry_of)
+    run = record(
+        func_path,
+        *args,
+        kind=kind,
+        queue=queue,
+        workspace_id=workspace_id,
+        requested_by=requested_by,
+        retry_of=retry_of,
+    )
     redis = get_redis()
     if redis is None:
         execute(run.id, raise_errors=False)
@@ -126,6 +133,9 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
         run.ended_at = utcnow()
         db.session.commit()
         return run.result
+    if not has_request_context():
+        # Log lines of the job carry the id of the request that enqueued it.
+        g.request_id = run.request_id or f"job-{run.id[:8]}"
     run.status = JobStatus.RUNNING.value
     run.started_at = utcnow()
     run.attempts += 1
@@ -151,4 +161,3 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
     run.ended_at = utcnow()
     db.session.commit()
     return run.result
-

@@ -28,104 +28,37 @@ from urllib.parse import urlencode
 import httpx
 
 from core.platforms.base import (
-    AlreadyReplied,
     Comment,
     Conversation,
     Media,
-    Message,
-    OutsideMessagingWindow,
     Page,
-    PermissionMissing,
     PlatformError,
     PlatformUnavailable,
     Profile,
-    RateLimited,
     SendResult,
-    TokenExpired,
     TokenGrant,
 )
 from core.platforms.http import PlatformHttp
-from core.platforms.usage import UsageTracker, parse_usage_headers
+from core.platforms.instagram_wire import (
+    comment_from,
+    conversation_from,
+    int_or_none,
+    map_error,
+    media_from,
+    mention_from,
+    page_of,
+    profile_from,
+    str_or_none,
+)
+from core.platforms.usage import UsageTracker
 
 SCOPES = ("instagram_business_basic", "instagram_business_manage_comments", "instagram_business_manage_messages")
-RATE_LIMIT_CODES = {4, 17, 32, 613, 80002}
-TOKEN_CODES = {190, 102}
-WINDOW_SUBCODE = 2534022
-ALREADY_REPLIED_SUBCODE = 2534014
-DEFAULT_RETRY_AFTER = 60.0
 SHORT_LIVED_SECONDS = 3600
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,comments_count,like_count"
 COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden,like_count,media"
 TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
 CONVERSATION_FIELDS = "id,updated_time,participants,messages{id,created_time,from,to,message}"
-
-
-def parse_time(value: str | None) -> datetime:
-    """Meta writes 2017-08-31T18:10:30+0000."""
-    if not value:
-        raise PlatformError("the platform sent an item without a timestamp")
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-
-
-def retry_after_from(response: httpx.Response) -> float:
-    """Retry-After, else the business-use-case estimate (minutes), else a default."""
-    header = response.headers.get("retry-after")
-    if header:
-        try:
-            return max(1.0, float(header))
-        except ValueError:
-            pass
-    _, regain_seconds = parse_usage_headers(response.headers)
-    return regain_seconds or DEFAULT_RETRY_AFTER
-
-
-def map_error(response: httpx.Response, body: Any) -> PlatformError | None:
-    """Turn a Graph or OAuth error answer into the matching typed error (None when it is no error)."""
-    status = response.status_code
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return _graph_error(response, error)
-    if isinstance(body, dict) and "error_message" in body:
-        return PlatformError(str(body["error_message"]), code=_int(body.get("code")), status=status)
-    if status == 429:
-        return RateLimited("rate limited", retry_after=retry_after_from(response), status=status)
-    return None
-
-
-def _graph_error(response: httpx.Response, error: dict) -> PlatformError:
-    status = response.status_code
-    code = _int(error.get("code"))
-    subcode = _int(error.get("error_subcode"))
-    message = str(error.get("message") or "Instagram refused the call")
-    kwargs: dict[str, Any] = {"code": code, "subcode": subcode, "status": status}
-    if status == 429 or code in RATE_LIMIT_CODES:
-        return RateLimited(message, retry_after=retry_after_from(response), **kwargs)
-    if code in TOKEN_CODES:
-        return TokenExpired(message, **kwargs)
-    if code == 10 and subcode == ALREADY_REPLIED_SUBCODE:
-        return AlreadyReplied(message, **kwargs)
-    if code == 551 or (code == 10 and (subcode == WINDOW_SUBCODE or "window" in message.lower())):
-        return OutsideMessagingWindow(message, **kwargs)
-    if code == 10 or (code is not None and 200 <= code <= 299):
-        return PermissionMissing(message, **kwargs)
-    if code in {1, 2} or error.get("is_transient") or status >= 500:
-        return PlatformUnavailable(message, **kwargs)
-    return PlatformError(message, **kwargs)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _page(body: Any, parse: Callable[[dict], Any]) -> Page:
-    items = [parse(item) for item in (body or {}).get("data", [])]
-    paging = (body or {}).get("paging") or {}
-    after = (paging.get("cursors") or {}).get("after")
-    return Page(items=items, next_cursor=after if paging.get("next") and after else None)
 
 
 class InstagramClient:
@@ -190,14 +123,14 @@ class InstagramClient:
             params["since"] = int(since.timestamp())
         if cursor:
             params["after"] = cursor
-        return _page(self._get(f"{self.ig_user_id}/media", **params), media_from)
+        return page_of(self._get(f"{self.ig_user_id}/media", **params), media_from)
 
     def list_comments(self, media_id: str, cursor: str | None = None, limit: int = 50) -> Page[Comment]:
         params: dict[str, Any] = {"fields": COMMENT_FIELDS, "limit": limit}
         if cursor:
             params["after"] = cursor
         body = self._get(f"{media_id}/comments", **params)
-        return _page(body, lambda item: comment_from(item, media_id=media_id))
+        return page_of(body, lambda item: comment_from(item, media_id=media_id))
 
     def list_replies(
         self, comment_id: str, cursor: str | None = None, *, media_id: str | None = None, limit: int = 50
@@ -206,20 +139,20 @@ class InstagramClient:
         if cursor:
             params["after"] = cursor
         body = self._get(f"{comment_id}/replies", **params)
-        return _page(body, lambda item: comment_from(item, media_id=media_id, parent_id=comment_id))
+        return page_of(body, lambda item: comment_from(item, media_id=media_id, parent_id=comment_id))
 
     def list_mentions(self, cursor: str | None = None, limit: int = 50) -> Page[Comment]:
         params: dict[str, Any] = {"fields": TAG_FIELDS, "limit": limit}
         if cursor:
             params["after"] = cursor
-        return _page(self._get(f"{self.ig_user_id}/tags", **params), mention_from)
+        return page_of(self._get(f"{self.ig_user_id}/tags", **params), mention_from)
 
     def list_conversations(self, cursor: str | None = None, limit: int = 25) -> Page[Conversation]:
         """Instagram DM conversations, most recently updated first, each with its latest messages."""
         params: dict[str, Any] = {"platform": "instagram", "fields": CONVERSATION_FIELDS, "limit": limit}
         if cursor:
             params["after"] = cursor
-        return _page(self._get(f"{self.ig_user_id}/conversations", **params), conversation_from)
+        return page_of(self._get(f"{self.ig_user_id}/conversations", **params), conversation_from)
 
     def get_comment(self, comment_id: str) -> Comment:
         """One comment by id (a webhook names a comment; this reads its details)."""
@@ -242,89 +175,10 @@ class InstagramClient:
         )
         if not isinstance(body, dict) or not body.get("message_id"):
             raise PlatformUnavailable("send answered without a message id", outcome_unknown=True)
-        return SendResult(message_id=str(body["message_id"]), recipient_id=_str(body.get("recipient_id")))
+        return SendResult(message_id=str(body["message_id"]), recipient_id=str_or_none(body.get("recipient_id")))
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.http.request("GET", f"{self.base}/{path}", params={**params, "access_token": self._token})
-
-
-def _str(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-def profile_from(body: dict) -> Profile:
-    # `user_id` is the professional account id used by /{ig-user-id} and webhooks; `id` is app-scoped.
-    return Profile(
-        id=str(body.get("user_id") or body["id"]),
-        username=str(body.get("username") or ""),
-        account_type=body.get("account_type"),
-        name=body.get("name"),
-    )
-
-
-def media_from(item: dict) -> Media:
-    return Media(
-        id=str(item["id"]),
-        caption=item.get("caption"),
-        permalink=item.get("permalink"),
-        timestamp=parse_time(item.get("timestamp")),
-        comments_count=int(item.get("comments_count") or 0),
-        media_type=item.get("media_type"),
-    )
-
-
-def comment_from(item: dict, *, media_id: str | None = None, parent_id: str | None = None) -> Comment:
-    author = item.get("from") or {}
-    media = item.get("media") or {}
-    return Comment(
-        id=str(item["id"]),
-        text=item.get("text"),
-        user_id=_str(author.get("id")),
-        username=item.get("username") or author.get("username"),
-        timestamp=parse_time(item.get("timestamp")),
-        media_id=_str(media.get("id")) or media_id,
-        parent_id=_str(item.get("parent_id")) or parent_id,
-        hidden=bool(item.get("hidden", False)),
-        raw=item,
-    )
-
-
-def mention_from(item: dict) -> Comment:
-    return Comment(
-        id=str(item["id"]),
-        text=item.get("caption"),
-        user_id=None,
-        username=item.get("username"),
-        timestamp=parse_time(item.get("timestamp")),
-        media_id=str(item["id"]),
-        raw=item,
-    )
-
-
-def conversation_from(item: dict) -> Conversation:
-    participants = (item.get("participants") or {}).get("data") or []
-    messages = []
-    for message in (item.get("messages") or {}).get("data") or []:
-        sender = message.get("from") or {}
-        to = ((message.get("to") or {}).get("data") or [{}])[0]
-        messages.append(
-            Message(
-                id=str(message["id"]),
-                text=message.get("message"),
-                from_id=_str(sender.get("id")),
-                from_username=sender.get("username"),
-                to_id=_str(to.get("id")),
-                timestamp=parse_time(message.get("created_time")),
-                conversation_id=str(item["id"]),
-            )
-        )
-    updated = item.get("updated_time")
-    return Conversation(
-        id=str(item["id"]),
-        updated_time=parse_time(updated) if updated else None,
-        participant_ids=[str(p["id"]) for p in participants if p.get("id")],
-        messages=messages,
-    )
 
 
 class InstagramOAuth:
@@ -385,8 +239,8 @@ class InstagramOAuth:
             permissions = [p for p in permissions.split(",") if p]
         return TokenGrant(
             access_token=entry["access_token"],
-            expires_in=_int(entry.get("expires_in")) or SHORT_LIVED_SECONDS,
-            platform_user_id=_str(entry.get("user_id")),
+            expires_in=int_or_none(entry.get("expires_in")) or SHORT_LIVED_SECONDS,
+            platform_user_id=str_or_none(entry.get("user_id")),
             scopes=list(permissions),
         )
 
@@ -407,7 +261,7 @@ class InstagramOAuth:
     def _grant(self, body: dict) -> TokenGrant:
         if not body.get("access_token"):
             raise PlatformError("Instagram answered without a token")
-        return TokenGrant(access_token=body["access_token"], expires_in=_int(body.get("expires_in")))
+        return TokenGrant(access_token=body["access_token"], expires_in=int_or_none(body.get("expires_in")))
 
     def _call(self, method: str, url: str, secrets: list[str], **kwargs: Any) -> dict:
         http = PlatformHttp(

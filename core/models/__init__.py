@@ -32,3 +32,6 @@ __all__ += ["AccountCollectionState", "Interaction", "InteractionKind", "Interac
 __all__ += ["DM_CLAIMS_COMMENT", "DirectMessage", "DmEvent", "DmKind", "DmStatus", "DmTemplate", "DoNotContact"]
 __all__ += ["EnrollmentStatus", "IdempotencyRecord", "QuotaUsage", "Sequence", "SequenceEnrollment"]
 __all__ += ["Lead", "LeadEvent", "LeadSource", "LeadStatus", "LeadTag", "OutboxEvent"]
+from core.models.integration import Delivery, DeliveryStatus, ExternalRecord, Integration, IntegrationKind  # noqa: E402
+
+__all__ += ["Delivery", "DeliveryStatus", "ExternalRecord", "Integration", "IntegrationKind"]

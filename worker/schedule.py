@@ -28,8 +28,16 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     {
         "id": "refresh-tokens",
         "func": "worker.jobs.tokens.refresh_tokens",
-        "cron": "41 4 * * *",
+        # TikTok access tokens last about a day: every 4 h refreshes them before they lapse.
+        "cron": "41 */4 * * *",
         "queue": "default",
         "description": "Refresh Instagram/TikTok tokens that are due; flag the ones the platform refused.",
+    },
+    {
+        "id": "collect-interactions",
+        "func": "worker.jobs.collection.enqueue_due_collections",
+        "cron": "*/15 * * * *",
+        "queue": "default",
+        "description": "Start collecting every active account (spread over the cycle with jitter).",
     },
 ]

@@ -13,6 +13,8 @@ from core.db import db
 from core.errors import Conflict, Invalid
 from core.models import AccountStatus, Platform, Role, SocialAccount
 from core.pagination import Page, paginate
+from core.platforms.usage import UsageTracker
+from core.redis_conn import get_redis
 from core.services import audit
 from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
@@ -129,10 +131,19 @@ def client_for(account: SocialAccount) -> Any:
 
     token = account.decrypted_access_token()
     key = f"social_account:{account.id}"
+    usage = usage_tracker()
     if account.platform == Platform.INSTAGRAM.value:
         return factory.instagram_client(
-            current_app.config, access_token=token, ig_user_id=account.platform_user_id, account_key=key
+            current_app.config, access_token=token, ig_user_id=account.platform_user_id, account_key=key, usage=usage
         )
     return factory.tiktok_client(
-        current_app.config, access_token=token, open_id=account.platform_user_id, account_key=key
+        current_app.config, access_token=token, open_id=account.platform_user_id, account_key=key, usage=usage
     )
+
+
+def usage_tracker() -> UsageTracker:
+    """One tracker per app: shared through Redis by every process, or in memory for a single process."""
+    tracker = current_app.extensions.get("vistaflow_usage")
+    if tracker is None:
+        tracker = current_app.extensions["vistaflow_usage"] = UsageTracker(get_redis())
+    return tracker

@@ -30,3 +30,21 @@ def test_client_for_builds_a_working_instagram_client(app, factory, instagram_em
         account.status = "needs_reconnect"
         with pytest.raises(Conflict):
             client_for(account)
+
+
+def test_clients_share_one_usage_tracker_per_app(app_ctx, factory):
+    from core.services.social_accounts import client_for
+    from tests.factories import make_account
+
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    first = client_for(make_account(workspace["id"]))
+    second = client_for(make_account(workspace["id"], platform="tiktok"))
+    assert first.http.usage is not None and first.http.usage is second.http.usage
+
+
+def test_usage_tracker_goes_through_redis_when_configured(redis_app):
+    from core.services.social_accounts import usage_tracker
+
+    with redis_app.app_context():
+        assert usage_tracker().redis is not None

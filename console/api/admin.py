@@ -79,6 +79,15 @@ class FailedJobOut(Out):
     ended_at: datetime | None
 
 
+class FailedDeliveryOut(Out):
+    id: int
+    event_type: str
+    attempts: int
+    response_code: int | None
+    last_error: str | None
+    at: datetime
+
+
 class AdminWorkspaceDetailOut(AdminWorkspaceOut):
     member_list: list[AdminMemberOut]
     social_accounts: list[SocialAccountOut]
@@ -87,6 +96,7 @@ class AdminWorkspaceDetailOut(AdminWorkspaceOut):
     daily_dm_quota: int
     dms_sent_today: int | None
     failed_jobs: list[FailedJobOut]
+    failed_deliveries: list[FailedDeliveryOut]
 
 
 class UserWorkspaceOut(Out):
@@ -174,6 +184,7 @@ def get_workspace(workspace_id: int):
         "daily_dm_quota": detail.daily_dm_quota,
         "dms_sent_today": detail.dms_sent_today,
         "failed_jobs": [_failed_job_out(r) for r in detail.failed_jobs],
+        "failed_deliveries": detail.failed_deliveries,
     }
 
 

@@ -21,6 +21,7 @@ from core.services.platform_admin import require_platform_admin
 # Features still being built add these models; the operator pages show them once they exist.
 SocialAccount = getattr(models, "SocialAccount", None)
 QuotaUsage = getattr(models, "QuotaUsage", None)
+Delivery = getattr(models, "Delivery", None)
 
 RECENT_FAILED_JOBS = 20
 
@@ -34,6 +35,7 @@ class WorkspaceDetail:
     last_collection: JobRun | None
     daily_dm_quota: int
     dms_sent_today: int | None
+    failed_deliveries: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -128,8 +130,30 @@ def _social_accounts(workspace: Workspace, default_quota: int) -> list[dict[str,
     ]
 
 
+def _failed_deliveries(workspace_id: int) -> list[dict[str, Any]]:
+    if not _ready(Delivery):
+        return []
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.workspace_id == workspace_id, Delivery.status == "failed")
+        .order_by(Delivery.id.desc())
+        .limit(RECENT_FAILED_JOBS)
+    )
+    return [
+        {
+            "id": row.id,
+            "event_type": row.event_type,
+            "attempts": row.attempts,
+            "response_code": row.response_code,
+            "last_error": row.last_error,
+            "at": row.updated_at,
+        }
+        for row in rows
+    ]
+
+
 def workspace_detail(workspace_id: int, *, actor: Actor) -> WorkspaceDetail:
-    """One workspace as an operator sees it: members, accounts, collection, quota use and failed jobs."""
+    """One workspace as an operator sees it: members, accounts, collection, quota use, failed jobs and deliveries."""
     require_platform_admin(actor)
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
@@ -161,6 +185,7 @@ def workspace_detail(workspace_id: int, *, actor: Actor) -> WorkspaceDetail:
         last_collection=last_collection,
         daily_dm_quota=default_quota,
         dms_sent_today=sum(a["dms_sent_today"] for a in accounts) if accounts else None,
+        failed_deliveries=_failed_deliveries(workspace_id),
     )
 
 

@@ -79,8 +79,26 @@ def test_workspace_detail_shows_members_quota_and_failed_jobs(app, factory):
     member = factory.member(owner, workspace["id"])
     with app.app_context():
         from core.db import db
-        from core.models import SocialAccount
+        from core.models import Delivery, Integration, OutboxEvent, SocialAccount
 
+        integration = Integration(workspace_id=workspace["id"], kind="webhook", name="CRM hook")
+        event = OutboxEvent(
+            event_id="0f8fad5b-d9cb-469f-a165-70867728950e", workspace_id=workspace["id"], type="lead.created"
+        )
+        db.session.add_all([integration, event])
+        db.session.flush()
+        db.session.add(
+            Delivery(
+                integration_id=integration.id,
+                outbox_event_id=event.id,
+                workspace_id=workspace["id"],
+                event_type="lead.created",
+                status="failed",
+                attempts=8,
+                response_code=500,
+                last_error="server error",
+            )
+        )
         db.session.add(
             SocialAccount(
                 workspace_id=workspace["id"],
@@ -106,6 +124,8 @@ def test_workspace_detail_shows_members_quota_and_failed_jobs(app, factory):
     assert body["dms_sent_today"] == 0
     assert [j["id"] for j in body["failed_jobs"]] == [failed_id]
     assert "Unknown time zone" in body["failed_jobs"][0]["error"]
+    [delivery] = body["failed_deliveries"]
+    assert (delivery["event_type"], delivery["attempts"], delivery["response_code"]) == ("lead.created", 8, 500)
     assert admin.get("/admin/workspaces/999999").status_code == 404
 
 

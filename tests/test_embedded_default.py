@@ -56,6 +56,7 @@ def test_doctor_reports_on_the_embedded_install(tmp_path):
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert after.returncode == 0, after.stdout + after.stderr
     assert "[ok  ] redis: not configured" in after.stdout
+    assert "[ok  ] encryption: encrypting with key" in after.stdout
 
 
 def test_production_refuses_to_start_without_secrets(tmp_path):

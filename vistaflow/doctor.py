@@ -65,5 +65,15 @@ def check_secrets() -> Check:
     return Check("secrets", True, "set")
 
 
+def check_encryption() -> Check:
+    from core import crypto
+
+    try:
+        keys = crypto.describe()
+    except Exception as exc:
+        return Check("encryption", False, str(exc), "Set VISTAFLOW_ENCRYPTION_KEYS (see README, Configuration).")
+    return Check("encryption", True, f"encrypting with key {keys['primary']!r}; can decrypt {keys['key_ids']}")
+
+
 def run_checks() -> list[Check]:
-    return [check_database(), check_migrations(), check_redis(), check_secrets()]
+    return [check_database(), check_migrations(), check_redis(), check_secrets(), check_encryption()]

@@ -35,3 +35,17 @@ __all__ += ["Lead", "LeadEvent", "LeadSource", "LeadStatus", "LeadTag", "OutboxE
 from core.models.integration import Delivery, DeliveryStatus, ExternalRecord, Integration, IntegrationKind  # noqa: E402
 
 __all__ += ["Delivery", "DeliveryStatus", "ExternalRecord", "Integration", "IntegrationKind"]
+from core.models.chat import (  # noqa: E402
+    ChatCursor,
+    ChatLinkCode,
+    ChatMessage,
+    ChatMessageStatus,
+    ChatProcessed,
+    ChatProvider,
+    ChatUserLink,
+    SlackInstallation,
+    TelegramChat,
+)
+
+__all__ += ["ChatCursor", "ChatLinkCode", "ChatMessage", "ChatMessageStatus", "ChatProcessed", "ChatProvider"]
+__all__ += ["ChatUserLink", "SlackInstallation", "TelegramChat"]

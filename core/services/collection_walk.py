@@ -1,0 +1,245 @@
+"""Walking a platform's pages for one account: media, their comments and replies, and mentions.
+
+Each page is stored and committed together with the cursor that follows it, so a run that dies
+between pages resumes after the last stored page and stores nothing twice (ingest is idempotent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.db import db
+from core.models import (
+    AccountCollectionState,
+    Interaction,
+    InteractionKind,
+    InteractionSource,
+    MediaState,
+    SocialAccount,
+)
+from core.platforms.base import Comment, Media
+from core.services import ingest
+
+POLL = InteractionSource.POLL.value
+
+
+@dataclass
+class Tally:
+    """What one run did; becomes AccountCollectionState.last_result."""
+
+    new_interactions: int = 0
+    media_checked: int = 0
+    media_changed: int = 0
+    pages: int = 0
+    mentions_new: int = 0
+    target_ids: set[int] = field(default_factory=set)
+
+    def add(self, stored: ingest.IngestResult) -> None:
+        self.new_interactions += stored.new
+        self.target_ids |= stored.target_ids
+
+
+def comment_item(comment: Comment, media: Media | None = None) -> ingest.Incoming:
+    kind = InteractionKind.REPLY if comment.parent_id else InteractionKind.COMMENT
+    return ingest.Incoming(
+        platform_id=comment.id,
+        kind=kind.value,
+        occurred_at=comment.timestamp,
+        author_platform_id=comment.user_id,
+        author_username=comment.username,
+        text=comment.text,
+        media_id=comment.media_id or (media.id if media else None),
+        media_permalink=media.permalink if media else None,
+        parent_platform_id=comment.parent_id,
+        hidden=comment.hidden,
+        raw=comment.raw or None,
+    )
+
+
+def mention_item(mention: Comment) -> ingest.Incoming:
+    return ingest.Incoming(
+        platform_id=mention.id,
+        kind=InteractionKind.MENTION.value,
+        occurred_at=mention.timestamp,
+        author_platform_id=mention.user_id,
+        author_username=mention.username,
+        text=mention.text,
+        media_id=mention.media_id,
+        media_permalink=(mention.raw or {}).get("permalink"),
+        raw=mention.raw or None,
+    )
+
+
+def reply_count(comment: Comment) -> int | None:
+    """How many replies the platform says a comment has, when the page tells (None: unknown)."""
+    replies = (comment.raw or {}).get("replies")
+    if isinstance(replies, bool):
+        return None
+    if isinstance(replies, int):
+        return replies
+    if isinstance(replies, dict) and isinstance(replies.get("data"), list):
+        return len(replies["data"])
+    return None
+
+
+# ------------------------------------------------------------------ media
+
+
+def list_recent_media(client: Any, since: datetime) -> list[Media]:
+    """Every media posted since `since` (one call for most accounts: 50 a page)."""
+    media: list[Media] = []
+    cursor = None
+    while True:
+        page = client.list_media(since=since, cursor=cursor)
+        media.extend(m for m in page.items if m.timestamp >= since)
+        if not page.next_cursor:
+            return media
+        cursor = page.next_cursor
+
+
+def media_states(account_id: int) -> dict[str, MediaState]:
+    rows = db.session.scalars(sa.select(MediaState).where(MediaState.social_account_id == account_id))
+    return {row.media_id: row for row in rows}
+
+
+def has_changed(state: MediaState | None, media: Media) -> bool:
+    if state is None:
+        return media.comments_count > 0
+    return (
+        state.cursor is not None  # an interrupted walk to finish
+        or state.comments_count != media.comments_count
+        or state.media_timestamp != media.timestamp
+    )
+
+
+def collect_media(account: SocialAccount, client: Any, media: Media, state: MediaState | None, tally: Tally) -> None:
+    """Fetch a changed media's new comments and replies, page by page; commits per page."""
+    if state is None:
+        state = MediaState(social_account_id=account.id, media_id=media.id, comments_count=0)
+        db.session.add(state)
+    state.permalink, state.caption = media.permalink, media.caption
+    previous_last = state.last_comment_at
+    newest = previous_last
+    unknown_reply_counts = False
+    cursor = state.cursor
+    while True:
+        page = client.list_comments(media.id, cursor=cursor)
+        tally.pages += 1
+        stored = ingest.store(account, [comment_item(c, media) for c in page.items], source=POLL)
+        tally.add(stored)
+        unknown_reply_counts |= any(reply_count(c) is None for c in page.items)
+        _collect_known_replies(account, client, media, page.items, tally)
+        for comment in page.items:
+            newest = comment.timestamp if newest is None else max(newest, comment.timestamp)
+        state.cursor = page.next_cursor
+        state.last_comment_at = newest
+        db.session.commit()
+        if not page.next_cursor or _rest_is_known(page.items, stored.new, previous_last):
+            break
+        cursor = page.next_cursor
+    # Instagram's comment pages do not say which comments have replies; the media's count (which
+    # includes replies) says whether some are missing, and only then are the threads read.
+    if unknown_reply_counts and media.comments_count > _held_for_media(account.id, media.id):
+        for comment_id in _top_level_ids(account.id, media.id):
+            _collect_replies(account, client, media, comment_id, tally)
+            db.session.commit()
+    state.cursor = None
+    state.comments_count = media.comments_count
+    state.media_timestamp = media.timestamp
+    db.session.commit()
+
+
+def _rest_is_known(items: list[Comment], new: int, previous_last: datetime | None) -> bool:
+    """Newest-first pages: a page with nothing new, all older than the last run's newest, ends the walk."""
+    if previous_last is None or new or len(items) < 2:
+        return False
+    return items[0].timestamp > items[-1].timestamp and all(c.timestamp <= previous_last for c in items)
+
+
+def _collect_known_replies(account: SocialAccount, client: Any, media: Media, comments: list[Comment], tally: Tally):
+    expected = {c.id: n for c in comments if (n := reply_count(c))}
+    if not expected:
+        return
+    held = dict(
+        db.session.execute(
+            sa.select(Interaction.parent_platform_id, sa.func.count())
+            .where(Interaction.social_account_id == account.id, Interaction.parent_platform_id.in_(list(expected)))
+            .group_by(Interaction.parent_platform_id)
+        ).all()
+    )
+    for comment_id, count in expected.items():
+        if held.get(comment_id, 0) < count:
+            _collect_replies(account, client, media, comment_id, tally)
+
+
+def _collect_replies(account: SocialAccount, client: Any, media: Media, comment_id: str, tally: Tally) -> None:
+    cursor = None
+    while True:
+        page = client.list_replies(comment_id, cursor=cursor, media_id=media.id)
+        tally.pages += 1
+        for reply in page.items:
+            reply.parent_id = reply.parent_id or comment_id
+        tally.add(ingest.store(account, [comment_item(r, media) for r in page.items], source=POLL))
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def _held_for_media(account_id: int, media_id: str) -> int:
+    kinds = [InteractionKind.COMMENT.value, InteractionKind.REPLY.value]
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Interaction.social_account_id == account_id, Interaction.media_id == media_id, Interaction.kind.in_(kinds)
+        )
+    )
+
+
+def _top_level_ids(account_id: int, media_id: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Interaction.platform_id)
+            .where(
+                Interaction.social_account_id == account_id,
+                Interaction.media_id == media_id,
+                Interaction.kind == InteractionKind.COMMENT.value,
+            )
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+    )
+
+
+# ------------------------------------------------------------------ mentions
+
+
+def collect_mentions(account: SocialAccount, client: Any, state: AccountCollectionState, tally: Tally) -> None:
+    """Read the mention feed (newest first) down to what is already stored; commits per page.
+
+    `mentions_cursor` remembers where an interrupted walk stopped, so older pages are still read.
+    """
+    resume = state.mentions_cursor
+    cursor, resuming = None, False
+    while True:
+        page = client.list_mentions(cursor=cursor)
+        stored = ingest.store(account, [mention_item(m) for m in page.items], source=POLL)
+        tally.add(stored)
+        tally.mentions_new += stored.new
+        if not page.next_cursor:
+            state.mentions_cursor = None
+            db.session.commit()
+            return
+        if stored.new == 0 and not resuming:
+            if resume is None:
+                state.mentions_cursor = None
+                db.session.commit()
+                return
+            cursor, resuming = resume, True  # caught up: now finish the older walk that was interrupted
+            db.session.commit()
+            continue
+        if resume is None or resuming:
+            state.mentions_cursor = page.next_cursor
+        db.session.commit()
+        cursor = page.next_cursor

@@ -1,0 +1,263 @@
+"""Storing interactions idempotently, set-based: one batch (a page) costs a handful of statements.
+
+Every batch: create the missing targets (INSERT ... ON CONFLICT DO NOTHING), insert the interactions
+(INSERT ... ON CONFLICT DO NOTHING on (social_account_id, platform_id) RETURNING what was really new),
+then bump the counters of the targets that got new rows, in one executemany. Counters only ever move
+for rows that were actually inserted, so a replayed page, a duplicate webhook or two concurrent
+collections change nothing the second time. Works on PostgreSQL and SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.db import db, utcnow
+from core.intent import classify
+from core.models import Interaction, InteractionKind, SocialAccount, Target
+from core.services import contact_policy
+
+COMMENT_KINDS = frozenset({InteractionKind.COMMENT.value, InteractionKind.REPLY.value})
+# Kinds that come from the person in the account's inbox: they open Instagram's 24-hour window.
+MESSAGE_KINDS = frozenset({InteractionKind.MESSAGE.value, InteractionKind.STORY_REPLY.value})
+# Where "stop" is addressed to us; in a public comment it usually is not.
+OPT_OUT_KINDS = frozenset(
+    {InteractionKind.MESSAGE.value, InteractionKind.STORY_REPLY.value, InteractionKind.REPLY.value}
+)
+KINDS = frozenset(k.value for k in InteractionKind)
+
+
+@dataclass
+class Incoming:
+    """One interaction as a platform reported it, before storage."""
+
+    platform_id: str
+    kind: str
+    occurred_at: datetime
+    author_platform_id: str | None = None
+    author_username: str | None = None
+    text: str | None = None
+    media_id: str | None = None
+    media_permalink: str | None = None
+    parent_platform_id: str | None = None
+    hidden: bool = False
+    raw: dict[str, Any] | None = None
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    seen: int = 0
+    target_ids: set[int] = field(default_factory=set)
+    opted_out: int = 0
+
+    def add(self, other: IngestResult) -> None:
+        self.new += other.new
+        self.seen += other.seen
+        self.target_ids |= other.target_ids
+        self.opted_out += other.opted_out
+
+
+def _insert(model: type) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def _person_key(item: Incoming) -> str | None:
+    # Instagram's mention feed names the author only by username; such a person is keyed "@name"
+    # unless the same username is already known by id (see _resolve_usernames).
+    if item.author_platform_id:
+        return str(item.author_platform_id)[:128]
+    if item.author_username:
+        return "@" + item.author_username.lower()[:119]
+    return None
+
+
+def _resolve_usernames(account_id: int, keys: set[str]) -> dict[str, str]:
+    """Map "@name" keys to the id of a target already known under that username."""
+    names = [k[1:] for k in keys if k.startswith("@")]
+    if not names:
+        return {}
+    rows = db.session.execute(
+        sa.select(sa.func.lower(Target.username), Target.platform_user_id).where(
+            Target.social_account_id == account_id,
+            sa.func.lower(Target.username).in_(names),
+            ~Target.platform_user_id.startswith("@"),
+        )
+    )
+    return {"@" + name: person for name, person in rows}
+
+
+def _clean(items: Iterable[Incoming]) -> list[Incoming]:
+    unique: dict[str, Incoming] = {}
+    for item in items:
+        if item.kind not in KINDS:
+            raise ValueError(f"unknown interaction kind {item.kind!r}")
+        if item.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+        unique.setdefault(str(item.platform_id)[:128], item)
+    return [item for key, item in unique.items() if key]
+
+
+def _ensure_targets(account: SocialAccount, people: dict[str, tuple[str | None, datetime]]) -> dict[str, int]:
+    """Create missing targets in one statement and return every person's target id."""
+    rows = [
+        {
+            "workspace_id": account.workspace_id,
+            "social_account_id": account.id,
+            "platform": account.platform,
+            "platform_user_id": person,
+            "username": (username or None) and username[:120],
+            "first_seen_at": first,
+            "last_seen_at": first,
+            "interactions_count": 0,
+            "comments_count": 0,
+            "messages_count": 0,
+            "score": 0,
+            "score_breakdown": {},
+            "score_reasons": [],
+            "is_hot": False,
+            "needs_rescore": True,
+            "created_at": utcnow(),
+        }
+        for person, (username, first) in people.items()
+    ]
+    stmt = _insert(Target).values(rows).on_conflict_do_nothing(index_elements=["social_account_id", "platform_user_id"])
+    db.session.execute(stmt)
+    found = db.session.execute(
+        sa.select(Target.platform_user_id, Target.id).where(
+            Target.social_account_id == account.id, Target.platform_user_id.in_(list(people))
+        )
+    )
+    return dict(found.all())
+
+
+def store(account: SocialAccount, items: Iterable[Incoming], *, source: str) -> IngestResult:
+    """Store a batch of interactions of one account once each; update their targets (no commit)."""
+    batch = _clean(items)
+    result = IngestResult(seen=len(batch))
+    if not batch:
+        return result
+    keys = {item.platform_id: _person_key(item) for item in batch}
+    aliases = _resolve_usernames(account.id, {k for k in keys.values() if k})
+    keys = {pid: aliases.get(k, k) if k else None for pid, k in keys.items()}
+
+    people: dict[str, tuple[str | None, datetime]] = {}
+    for item in batch:
+        person = keys[item.platform_id]
+        if person is None:
+            continue
+        username, first = people.get(person, (None, item.occurred_at))
+        people[person] = (item.author_username or username, min(first, item.occurred_at))
+    target_ids = _ensure_targets(account, people) if people else {}
+
+    now = utcnow()
+    rows = []
+    for item in batch:
+        verdict = classify(item.text)
+        person = keys[item.platform_id]
+        rows.append(
+            {
+                "workspace_id": account.workspace_id,
+                "social_account_id": account.id,
+                "target_id": target_ids.get(person) if person else None,
+                "platform": account.platform,
+                "kind": item.kind,
+                "platform_id": str(item.platform_id)[:128],
+                "author_platform_id": item.author_platform_id and str(item.author_platform_id)[:128],
+                "author_username": item.author_username and item.author_username[:120],
+                "text": item.text,
+                "media_id": item.media_id and str(item.media_id)[:128],
+                "media_permalink": item.media_permalink and item.media_permalink[:500],
+                "parent_platform_id": item.parent_platform_id and str(item.parent_platform_id)[:128],
+                "occurred_at": item.occurred_at,
+                "received_at": now,
+                "source": source,
+                "has_intent": verdict.has_intent,
+                "intent_reason": verdict.reasons[0][:100] if verdict.reasons else None,
+                "is_opt_out": verdict.is_opt_out,
+                "is_hidden": bool(item.hidden),
+                "raw": item.raw,
+            }
+        )
+    stmt = (
+        _insert(Interaction)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["social_account_id", "platform_id"])
+        .returning(Interaction.target_id, Interaction.kind, Interaction.occurred_at, Interaction.is_opt_out)
+    )
+    inserted = db.session.execute(stmt).all()
+    result.new = len(inserted)
+    _bump_targets(inserted)
+    result.target_ids = {row.target_id for row in inserted if row.target_id is not None}
+    result.opted_out = _apply_opt_outs(inserted)
+    return result
+
+
+def _bump_targets(inserted: list[Any]) -> None:
+    """Add the new rows to their targets' counters and seen times, one executemany for the batch."""
+    per_target: dict[int, dict[str, Any]] = {}
+    for row in inserted:
+        if row.target_id is None:
+            continue
+        agg = per_target.setdefault(
+            row.target_id,
+            {
+                "b_id": row.target_id,
+                "b_n": 0,
+                "b_c": 0,
+                "b_m": 0,
+                "b_first": row.occurred_at,
+                "b_last": row.occurred_at,
+                "b_msg": None,
+            },
+        )
+        agg["b_n"] += 1
+        agg["b_c"] += row.kind in COMMENT_KINDS
+        agg["b_m"] += row.kind in MESSAGE_KINDS
+        agg["b_first"] = min(agg["b_first"], row.occurred_at)
+        agg["b_last"] = max(agg["b_last"], row.occurred_at)
+        if row.kind in MESSAGE_KINDS:
+            agg["b_msg"] = max(agg["b_msg"] or row.occurred_at, row.occurred_at)
+    if not per_target:
+        return
+    t = Target.__table__
+    first, last, msg = (sa.bindparam(n, type_=t.c.first_seen_at.type) for n in ("b_first", "b_last", "b_msg"))
+    stmt = (
+        sa.update(t)
+        .where(t.c.id == sa.bindparam("b_id"))
+        .values(
+            interactions_count=t.c.interactions_count + sa.bindparam("b_n"),
+            comments_count=t.c.comments_count + sa.bindparam("b_c"),
+            messages_count=t.c.messages_count + sa.bindparam("b_m"),
+            first_seen_at=sa.case((t.c.first_seen_at > first, first), else_=t.c.first_seen_at),
+            last_seen_at=sa.case((t.c.last_seen_at < last, last), else_=t.c.last_seen_at),
+            last_inbound_message_at=sa.case(
+                (msg.is_(None), t.c.last_inbound_message_at),
+                (t.c.last_inbound_message_at.is_(None), msg),
+                (t.c.last_inbound_message_at < msg, msg),
+                else_=t.c.last_inbound_message_at,
+            ),
+            needs_rescore=True,
+        )
+    )
+    # Sorted ids: two concurrent batches lock target rows in the same order, so they never deadlock.
+    db.session.execute(stmt, [per_target[k] for k in sorted(per_target)])
+
+
+def _apply_opt_outs(inserted: list[Any]) -> int:
+    ids = sorted({r.target_id for r in inserted if r.is_opt_out and r.kind in OPT_OUT_KINDS and r.target_id})
+    if not ids:
+        return 0
+    # populate_existing: the counters were just changed behind the ORM's back.
+    stmt = sa.select(Target).where(Target.id.in_(ids)).order_by(Target.id).execution_options(populate_existing=True)
+    for target in db.session.scalars(stmt):
+        contact_policy.block(target, "opt_out")
+    return len(ids)

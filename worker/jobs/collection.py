@@ -1,0 +1,73 @@
+"""Collection jobs: one account now, and the 15-minute fan-out over every active account."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+from rq_scheduler import Scheduler
+
+from core import jobs
+from core.errors import VistaFlowError
+from core.redis_conn import get_redis
+from core.services import collection
+
+log = logging.getLogger(__name__)
+
+# Accounts are spread over the first 10 minutes of each 15-minute cycle, not all at once.
+SPREAD_SECONDS = 600
+
+
+def collect_account(account_id: int) -> dict[str, Any]:
+    """Collect one account's new comments, replies and mentions; returns the run's counts."""
+    result = collection.collect_account(account_id)
+    # Incremental scoring (issue 5) hooks in here: rescore result.target_ids, the people with new interactions.
+    return result.as_dict()
+
+
+def jitter(account_id: int) -> int:
+    """A stable offset per account, so each account keeps its slot and the load stays even."""
+    return (account_id * 7919) % SPREAD_SECONDS
+
+
+def enqueue_due_collections() -> dict[str, int]:
+    """Start a collection for every active account of every active workspace, spread with jitter."""
+    due = collection.due_accounts()
+    redis = get_redis()
+    scheduler = Scheduler(queue_name=jobs.QUEUE_BULK, connection=redis) if redis is not None else None
+    started = failed = 0
+    for workspace_id, account_id in due:
+        try:
+            if scheduler is None:
+                # Single process: run them one after the other now; one failure is recorded on its own job.
+                jobs.enqueue(
+                    collection.JOB_FUNC,
+                    account_id,
+                    kind=collection.JOB_KIND,
+                    queue=jobs.QUEUE_BULK,
+                    workspace_id=workspace_id,
+                )
+            else:
+                run = jobs.record(
+                    collection.JOB_FUNC,
+                    account_id,
+                    kind=collection.JOB_KIND,
+                    queue=jobs.QUEUE_BULK,
+                    workspace_id=workspace_id,
+                )
+                # rq-scheduler (the process that fired this job) moves it to the queue when due.
+                scheduler.enqueue_in(
+                    timedelta(seconds=jitter(account_id)),
+                    jobs.RQ_ENTRY,
+                    run.id,
+                    job_id=run.id,
+                    timeout=jobs.JOB_TIMEOUT[jobs.QUEUE_BULK],
+                    job_result_ttl=86400,
+                )
+            started += 1
+        except (VistaFlowError, RedisError) as exc:
+            failed += 1
+            log.warning("could not start the collection of account %s: %s", account_id, exc)
+    return {"accounts": len(due), "started": started, "failed": failed}

@@ -5,3 +5,9 @@ from console.api import social_accounts
 
 BLUEPRINTS = [auth.bp, workspaces.bp, jobs.bp, users.bp, admin.bp]
 BLUEPRINTS += [social_accounts.bp]
+from console.api import leads  # noqa: E402
+
+BLUEPRINTS += [leads.bp]
+from console.api import dm, dm_sequences, dm_templates  # noqa: E402
+
+BLUEPRINTS += [dm.bp, dm_templates.bp, dm_sequences.bp]

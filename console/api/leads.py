@@ -1,0 +1,291 @@
+"""/leads: list with filters and keyset pages, create, detail with timeline, status, edits, bulk, CSV export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, stream_with_context
+from pydantic import ConfigDict, Field
+from sqlalchemy import select
+
+from console.api.auth_context import current_actor
+from console.api.lead_params import LeadFilterQuery, LeadListQuery
+from console.api.schemas import In, Out, PageOut
+from console.api.spec import operation
+from core.db import db
+from core.models import Lead, LeadStatus, SocialAccount, Target, User
+from core.services import lead_export, lead_queries, lead_timeline, leads
+from core.services.lead_pipeline import allowed_from
+
+bp = Blueprint("leads", __name__, url_prefix="/leads")
+
+
+class OwnerOut(Out):
+    id: int
+    email: str
+    name: str
+
+
+class LeadTargetOut(Out):
+    id: int
+    platform: str
+    username: str | None
+    platform_user_id: str
+    social_account_id: int
+    account_username: str
+    score: int
+    is_hot: bool
+    last_seen_at: datetime
+    interactions_count: int
+
+
+class LeadOut(Out):
+    id: int
+    workspace_id: int
+    status: str
+    source: str
+    allowed_statuses: list[str]
+    owner: OwnerOut | None
+    tags: list[str]
+    notes: str | None
+    estimated_value: Decimal | None
+    target: LeadTargetOut
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class TimelineEntryOut(Out):
+    at: datetime
+    type: str
+    kind: str
+    summary: str
+    old_value: str | None
+    new_value: str | None
+    note: str | None
+    actor: str | None
+    door: str | None
+    details: dict[str, Any]
+
+
+class ScoreOut(Out):
+    score: int
+    is_hot: bool
+    breakdown: dict[str, Any]
+    reasons: list[Any]
+    scored_at: datetime | None
+
+
+class LeadDetailOut(LeadOut):
+    score: ScoreOut
+    timeline: list[TimelineEntryOut]
+
+
+class LeadCreateIn(In):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    target_id: int = Field(alias="targetId", ge=1)
+
+
+class StatusIn(In):
+    status: LeadStatus
+    note: str | None = Field(None, max_length=2000)
+
+
+class LeadPatch(In):
+    owner: int | None = Field(None, description="A member's user id; null unassigns.")
+    tags: list[str] | None = Field(None, max_length=50, description="Replaces the lead's tags.")
+    notes: str | None = Field(None, max_length=10_000)
+    value: Decimal | None = Field(None, description="Estimated value, 0 to 9,999,999,999.99; null clears.")
+
+
+class BulkIn(In):
+    lead_ids: list[int] = Field(min_length=1, max_length=leads.MAX_BULK)
+    status: LeadStatus | None = None
+    owner: int | None = Field(None, description="A member's user id; null unassigns (only when given).")
+
+
+class BulkSkipOut(Out):
+    lead_id: int
+    reason: str
+
+
+class BulkOut(Out):
+    updated: list[int]
+    skipped: list[BulkSkipOut]
+
+
+def _owners(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _lead_out(
+    lead: Lead, target: Target, account_username: str, tags: list[str], owners: dict[int, User]
+) -> dict[str, Any]:
+    owner = owners.get(lead.owner_user_id) if lead.owner_user_id else None
+    return {
+        "id": lead.id,
+        "workspace_id": lead.workspace_id,
+        "status": lead.status,
+        "source": lead.source,
+        "allowed_statuses": [s.value for s in allowed_from(LeadStatus(lead.status))],
+        "owner": {"id": owner.id, "email": owner.email, "name": owner.name} if owner else None,
+        "tags": tags,
+        "notes": lead.notes,
+        "estimated_value": lead.estimated_value,
+        "target": {
+            "id": target.id,
+            "platform": target.platform,
+            "username": target.username,
+            "platform_user_id": target.platform_user_id,
+            "social_account_id": target.social_account_id,
+            "account_username": account_username,
+            "score": target.score,
+            "is_hot": target.is_hot,
+            "last_seen_at": target.last_seen_at,
+            "interactions_count": target.interactions_count,
+        },
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "closed_at": lead.closed_at,
+    }
+
+
+def one_lead_out(lead: Lead) -> dict[str, Any]:
+    """The LeadOut shape of a single lead (loads its target, account, tags and owner)."""
+    target = db.session.get(Target, lead.target_id)
+    account = db.session.get(SocialAccount, target.social_account_id)
+    owners = _owners({lead.owner_user_id} if lead.owner_user_id else set())
+    return _lead_out(lead, target, account.username, leads.tags_of([lead.id])[lead.id], owners)
+
+
+@operation(
+    bp,
+    "GET",
+    "/workspace/<int:workspace_id>",
+    summary="The workspace's leads (filters, sort, keyset pages)",
+    query=LeadListQuery,
+    response=PageOut[LeadOut],
+)
+def list_leads(workspace_id: int, query: LeadListQuery):
+    actor = current_actor()
+    page = lead_queries.page(
+        workspace_id,
+        actor=actor,
+        filters=query.filters(actor),
+        sort=query.lead_sort(),
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    tags = leads.tags_of([row.lead.id for row in page.items])
+    owners = _owners({row.lead.owner_user_id for row in page.items if row.lead.owner_user_id})
+    items = [_lead_out(r.lead, r.target, r.account_username, tags[r.lead.id], owners) for r in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+@operation(
+    bp,
+    "POST",
+    "/workspace/<int:workspace_id>",
+    summary="Make a lead of a target (409 if it has one)",
+    body=LeadCreateIn,
+    response=LeadOut,
+    status=201,
+    errors=(409,),
+)
+def create_lead(workspace_id: int, body: LeadCreateIn):
+    return one_lead_out(leads.create(workspace_id, body.target_id, actor=current_actor()))
+
+
+@operation(
+    bp, "GET", "/<int:lead_id>", summary="A lead with its target, score breakdown and timeline", response=LeadDetailOut
+)
+def get_lead(lead_id: int):
+    actor = current_actor()
+    lead = leads.get(lead_id, actor=actor)
+    out = one_lead_out(lead)
+    target = db.session.get(Target, lead.target_id)
+    out["score"] = {
+        "score": target.score,
+        "is_hot": target.is_hot,
+        "breakdown": target.score_breakdown or {},
+        "reasons": target.score_reasons or [],
+        "scored_at": target.scored_at,
+    }
+    out["timeline"] = lead_timeline.timeline(lead_id, actor=actor)
+    return out
+
+
+@operation(
+    bp,
+    "PUT",
+    "/<int:lead_id>/status",
+    summary="Move a lead along the pipeline (409 names allowed moves)",
+    body=StatusIn,
+    response=LeadOut,
+    errors=(403, 409),
+)
+def change_status(lead_id: int, body: StatusIn):
+    return one_lead_out(leads.change_status(lead_id, body.status.value, actor=current_actor(), note=body.note))
+
+
+@operation(
+    bp,
+    "PATCH",
+    "/<int:lead_id>",
+    summary="Change owner, tags, notes or estimated value",
+    body=LeadPatch,
+    response=LeadOut,
+    errors=(403,),
+)
+def update_lead(lead_id: int, body: LeadPatch):
+    given = body.model_fields_set
+    changes = {name: getattr(body, name) for name in ("owner", "tags", "notes", "value") if name in given}
+    return one_lead_out(leads.update(lead_id, actor=current_actor(), **changes))
+
+
+@operation(
+    bp,
+    "POST",
+    "/workspace/<int:workspace_id>/bulk",
+    summary="Set status and/or owner of many leads",
+    body=BulkIn,
+    response=BulkOut,
+    errors=(403,),
+)
+def bulk_update(workspace_id: int, body: BulkIn):
+    owner = {"owner": body.owner} if "owner" in body.model_fields_set else {}
+    result = leads.bulk_update(
+        workspace_id, body.lead_ids, actor=current_actor(), status=body.status.value if body.status else None, **owner
+    )
+    return {"updated": result.updated, "skipped": result.skipped}
+
+
+def csv_response(export: lead_export.Export) -> Response:
+    """A streamed CSV download (shared with the console)."""
+    response = Response(stream_with_context(export.chunks), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    # Proxies such as nginx would otherwise buffer the whole file before the browser sees a byte.
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+@operation(
+    bp,
+    "GET",
+    "/export/csv/<int:workspace_id>",
+    summary="Streamed CSV of the leads (same filters)",
+    query=LeadFilterQuery,
+    content_type="text/csv",
+)
+def export_csv(workspace_id: int, query: LeadFilterQuery):
+    actor = current_actor()
+    return csv_response(
+        lead_export.start(workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort())
+    )

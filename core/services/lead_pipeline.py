@@ -1,0 +1,117 @@
+"""The lead status pipeline and the field rules shared by every door (statuses, tags, notes, value)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from core.errors import Conflict, Invalid
+from core.models import LeadSource, LeadStatus
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.REPLIED, LeadStatus.QUALIFIED)
+CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST)
+
+# new -> contacted -> replied -> qualified -> won | lost; any open status may be lost;
+# a closed lead may be reopened to qualified.
+TRANSITIONS: dict[LeadStatus, tuple[LeadStatus, ...]] = {
+    LeadStatus.NEW: (LeadStatus.CONTACTED, LeadStatus.LOST),
+    LeadStatus.CONTACTED: (LeadStatus.REPLIED, LeadStatus.LOST),
+    LeadStatus.REPLIED: (LeadStatus.QUALIFIED, LeadStatus.LOST),
+    LeadStatus.QUALIFIED: (LeadStatus.WON, LeadStatus.LOST),
+    LeadStatus.WON: (LeadStatus.QUALIFIED,),
+    LeadStatus.LOST: (LeadStatus.QUALIFIED,),
+}
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+MAX_NOTES_LENGTH = 10_000
+MAX_NOTE_LENGTH = 2_000
+MAX_VALUE = Decimal("9999999999.99")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_status(value: str, field: str = "status") -> LeadStatus:
+    """A LeadStatus from its name, or Invalid listing the statuses."""
+    try:
+        return LeadStatus((value or "").strip().lower())
+    except ValueError:
+        raise Invalid(
+            "Unknown lead status.", fields={field: "One of: " + ", ".join(s.value for s in LeadStatus) + "."}
+        ) from None
+
+
+def parse_source(value: str, field: str = "source") -> LeadSource:
+    try:
+        return LeadSource((value or "").strip().lower())
+    except ValueError:
+        raise Invalid(
+            "Unknown lead source.", fields={field: "One of: " + ", ".join(s.value for s in LeadSource) + "."}
+        ) from None
+
+
+def allowed_from(status: LeadStatus) -> tuple[LeadStatus, ...]:
+    return TRANSITIONS[status]
+
+
+def check_transition(current: LeadStatus, new: LeadStatus) -> None:
+    """Refuse a move the pipeline does not allow, naming the allowed ones (Conflict)."""
+    allowed = TRANSITIONS[current]
+    if new not in allowed:
+        names = ", ".join(s.value for s in allowed)
+        raise Conflict(
+            f"A lead cannot move from {current.value} to {new.value}; allowed from {current.value}: {names}.",
+            fields={"status": f"Allowed from {current.value}: {names}."},
+        )
+
+
+def is_closed(status: LeadStatus) -> bool:
+    return status in CLOSED_STATUSES
+
+
+def clean_tag(value: str, field: str = "tags") -> str:
+    """Lower-case, trimmed, inner whitespace collapsed; no commas (the CSV joins tags with them)."""
+    tag = _SPACES.sub(" ", (value or "").strip().lower())
+    if not tag:
+        raise Invalid("A tag must not be empty.", fields={field: "Tags must not be empty."})
+    if len(tag) > MAX_TAG_LENGTH:
+        raise Invalid("A tag is too long.", fields={field: f"Each tag is at most {MAX_TAG_LENGTH} characters."})
+    if "," in tag or _CONTROL.search(tag):
+        raise Invalid("A tag has a forbidden character.", fields={field: "Tags cannot contain commas."})
+    return tag
+
+
+def clean_tags(values: list[str], field: str = "tags") -> list[str]:
+    """Normalised, de-duplicated tags in first-seen order."""
+    tags: list[str] = []
+    for value in values:
+        tag = clean_tag(value, field)
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise Invalid("Too many tags.", fields={field: f"At most {MAX_TAGS} tags per lead."})
+    return tags
+
+
+def clean_notes(value: str | None, field: str = "notes", max_length: int = MAX_NOTES_LENGTH) -> str | None:
+    if value is None:
+        return None
+    text = value.replace("\r\n", "\n").strip()
+    if len(text) > max_length:
+        raise Invalid("The text is too long.", fields={field: f"At most {max_length} characters."})
+    return text or None
+
+
+def clean_value(value: object, field: str = "value") -> Decimal | None:
+    """An estimated value: 0 to 9,999,999,999.99, rounded to cents; None or "" clears it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Invalid("The value is not a number.", fields={field: "A number, e.g. 1500 or 99.90."})
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise Invalid("The value is not a number.", fields={field: "A number, e.g. 1500 or 99.90."}) from None
+    if not number.is_finite() or number < 0 or number > MAX_VALUE:
+        raise Invalid("The value is out of range.", fields={field: f"Between 0 and {MAX_VALUE}."})
+    return number.quantize(Decimal("0.01"))

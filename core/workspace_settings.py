@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import Invalid
+from core.scoring.settings import ScoringSettings
 
 
 class WorkspaceSettings(BaseModel):
@@ -19,6 +20,7 @@ class WorkspaceSettings(BaseModel):
     default_daily_dm_quota: int = Field(50, ge=1, le=1000, description="DMs per social account per day.")
     collection_look_back_days: int = Field(30, ge=1, le=365, description="How far back collection reads.")
     auto_lead_from_hot: bool = Field(False, description="Make a lead of every target that becomes hot.")
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings, description="Interest score weights and caps.")
 
 
 def read(stored: dict[str, Any] | None) -> WorkspaceSettings:
@@ -29,7 +31,7 @@ def read(stored: dict[str, Any] | None) -> WorkspaceSettings:
 
 def merge(stored: dict[str, Any] | None, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial update and validate the result; Invalid names each bad key as settings.<key>."""
-    merged = read(stored).model_dump() | dict(changes)
+    merged = _deep_merge(read(stored).model_dump(), dict(changes))
     try:
         return WorkspaceSettings.model_validate(merged).model_dump()
     except ValidationError as exc:
@@ -37,3 +39,14 @@ def merge(stored: dict[str, Any] | None, changes: dict[str, Any]) -> dict[str, A
             "settings." + ".".join(str(p) for p in err["loc"]): err["msg"] for err in exc.errors(include_url=False)
         }
         raise Invalid("Some settings are not valid.", fields=fields) from None
+
+
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    # A nested section (e.g. scoring) is patched key by key, not replaced by the partial dict.
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -11,6 +11,7 @@ from core.config import load_config
 from core.crypto import init_app as init_crypto
 from core.db import db
 from core.logs import init_logging
+from core.scoring.sqlite_functions import init_app as init_scoring_sql
 
 from flask_migrate import Migrate
 
@@ -28,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_logging(app)
     init_crypto(app)
     db.init_app(app)
+    init_scoring_sql(app)  # SQLite gets the SQL functions the set-based rescore uses
     migrations_dir = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
     migrate.init_app(app, db, directory=migrations_dir, render_as_batch=True, compare_type=True)
 

@@ -40,4 +40,11 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "queue": "default",
         "description": "Start collecting every active account (spread over the cycle with jitter).",
     },
+    {
+        "id": "rescore-targets",
+        "func": "worker.jobs.scoring.rescore_all_workspaces",
+        "cron": "7 * * * *",
+        "queue": "bulk",
+        "description": "Full rescore of every active workspace, so decay lowers scores nobody touched.",
+    },
 ]

@@ -11,3 +11,6 @@ BLUEPRINTS += [leads.bp]
 from console.api import dm, dm_sequences, dm_templates  # noqa: E402
 
 BLUEPRINTS += [dm.bp, dm_templates.bp, dm_sequences.bp]
+from console.api import targets  # noqa: E402
+
+BLUEPRINTS += [targets.bp]

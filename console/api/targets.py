@@ -1,0 +1,158 @@
+"""/targets: scored people, their explanation and DM options, and rescoring on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from flask import Blueprint
+from pydantic import Field
+
+from console.api.auth_context import current_actor
+from console.api.schemas import In, Out, PageOut
+from console.api.spec import operation
+from core.models import Target
+from core.services import targets
+
+bp = Blueprint("targets", __name__, url_prefix="/targets")
+
+
+class RescoreIn(In):
+    full: bool = Field(True, description="Rescore every target (true) or only those with new interactions.")
+
+
+class RescoreOut(Out):
+    job_id: str
+    status: str
+    scored: int | None = None
+    became_hot: int | None = None
+    left_hot: int | None = None
+
+
+class TargetQuery(In):
+    sort: Literal["score", "last_activity"] = "score"
+    min_score: int | None = Field(None, ge=0, le=100)
+    hot_only: bool = False
+    account: int | None = Field(None, description="Only this social account's targets.")
+    platform: Literal["instagram", "tiktok"] | None = None
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=512)
+
+
+class TargetOut(Out):
+    id: int
+    workspace_id: int
+    social_account_id: int
+    platform: str
+    username: str | None
+    score: int
+    is_hot: bool
+    hot_since: datetime | None
+    score_breakdown: dict[str, float]
+    score_reasons: list[str]
+    scored_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    interactions_count: int
+    comments_count: int
+    messages_count: int
+    opted_out: bool
+
+
+class InteractionOut(Out):
+    id: int
+    kind: str
+    text: str | None
+    occurred_at: datetime
+    media_permalink: str | None
+    has_intent: bool
+    intent_reason: str | None
+    is_opt_out: bool
+    is_hidden: bool
+
+
+class PrivateReplyOut(Out):
+    interaction_id: int
+    comment_id: str
+    text: str | None
+    occurred_at: datetime
+    until: datetime
+
+
+class DmOptionsOut(Out):
+    available: bool
+    private_replies: list[PrivateReplyOut]
+    message_until: datetime | None
+    unavailable_reason: str | None
+
+
+class TargetDetailOut(TargetOut):
+    interactions: list[InteractionOut]
+    dm_options: DmOptionsOut
+
+
+def target_out(target: Target) -> dict:
+    fields = {name: getattr(target, name) for name in TargetOut.model_fields if name != "opted_out"}
+    return fields | {
+        "opted_out": target.opted_out_at is not None,
+        "score_breakdown": target.score_breakdown or {},
+        "score_reasons": target.score_reasons or [],
+    }
+
+
+@operation(
+    bp,
+    "POST",
+    "/update/<int:workspace_id>",
+    summary="Rescore the workspace's targets (or enqueue it)",
+    body=RescoreIn,
+    response=RescoreOut,
+    errors=(403, 503),
+)
+def rescore(workspace_id: int, body: RescoreIn):
+    run, counts = targets.request_rescore(workspace_id, actor=current_actor(), full=body.full)
+    out = {"job_id": run.id, "status": run.status}
+    if counts is None:
+        return out, 202
+    return out | {"scored": counts.scored, "became_hot": counts.became_hot, "left_hot": counts.left_hot}
+
+
+@operation(
+    bp,
+    "GET",
+    "/workspace/<int:workspace_id>",
+    summary="The workspace's targets, by score or activity",
+    query=TargetQuery,
+    response=PageOut[TargetOut],
+)
+def list_targets(workspace_id: int, query: TargetQuery):
+    filters = targets.TargetFilters(
+        sort=query.sort,
+        min_score=query.min_score,
+        hot_only=query.hot_only,
+        account_id=query.account,
+        platform=query.platform,
+    )
+    page = targets.page(workspace_id, actor=current_actor(), filters=filters, cursor=query.cursor, limit=query.limit)
+    return {"items": [target_out(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@operation(
+    bp,
+    "GET",
+    "/<int:target_id>",
+    summary="A target: breakdown, interactions and the DM options open now",
+    response=TargetDetailOut,
+)
+def get_target(target_id: int):
+    target = targets.get(target_id, actor=current_actor())
+    options = targets.dm_options(target)
+    return target_out(target) | {
+        "interactions": targets.interactions(target),
+        "dm_options": {
+            "available": options.available,
+            "private_replies": options.private_replies,
+            "message_until": options.message_until,
+            "unavailable_reason": options.unavailable_reason,
+        },
+    }

@@ -1,0 +1,179 @@
+"""Reading targets: the scored list with filters and keyset pages, one target's detail, and the
+DM options open for a person right now (or why there are none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from core.errors import Invalid
+from core.models import (
+    DM_CLAIMS_COMMENT,
+    AccountStatus,
+    DirectMessage,
+    Interaction,
+    Platform,
+    Role,
+    SocialAccount,
+    Target,
+)
+from core.pagination import Page, decode_cursor, paginate
+from core.scoring.rescore import RescoreResult
+from core.services import contact_policy
+from core.services.access import get_scoped, require_active, require_role
+from core.services.actors import Actor
+
+PRIVATE_REPLY_WINDOW = timedelta(days=7)
+MESSAGE_WINDOW = timedelta(hours=24)
+SORTS = ("score", "last_activity")
+DETAIL_INTERACTIONS = 50
+
+
+@dataclass
+class TargetFilters:
+    sort: str = "score"
+    min_score: int | None = None
+    hot_only: bool = False
+    account_id: int | None = None
+    platform: str | None = None
+
+
+@dataclass
+class PrivateReply:
+    interaction_id: int
+    comment_id: str
+    text: str | None
+    occurred_at: datetime
+    until: datetime
+
+
+@dataclass
+class DmOptions:
+    private_replies: list[PrivateReply] = field(default_factory=list)
+    message_until: datetime | None = None
+    unavailable_reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return bool(self.private_replies) or self.message_until is not None
+
+
+def _check(filters: TargetFilters) -> None:
+    fields: dict[str, str] = {}
+    if filters.sort not in SORTS:
+        fields["sort"] = "One of: score, last_activity."
+    if filters.min_score is not None and not 0 <= filters.min_score <= 100:
+        fields["min_score"] = "Between 0 and 100."
+    if filters.platform is not None and filters.platform not in {p.value for p in Platform}:
+        fields["platform"] = "One of: instagram, tiktok."
+    if fields:
+        raise Invalid("Some filters are not valid.", fields=fields)
+
+
+def page(
+    workspace_id: int, *, actor: Actor, filters: TargetFilters, cursor: str | None = None, limit: int | None = None
+) -> Page:
+    """A page of the workspace's targets, highest score (or latest activity) first."""
+    require_role(workspace_id, actor, Role.MEMBER)
+    _check(filters)
+    stmt = select(Target).where(Target.workspace_id == workspace_id)
+    if filters.min_score is not None:
+        stmt = stmt.where(Target.score >= filters.min_score)
+    if filters.hot_only:
+        stmt = stmt.where(Target.is_hot.is_(True))
+    if filters.account_id is not None:
+        stmt = stmt.where(Target.social_account_id == filters.account_id)
+    if filters.platform is not None:
+        stmt = stmt.where(Target.platform == filters.platform)
+    keys = [Target.score, Target.id] if filters.sort == "score" else [Target.last_seen_at, Target.id]
+    if cursor:
+        # A cursor from the other sort would compare a date with a number: refuse it cleanly.
+        first = decode_cursor(cursor, 2)[0]
+        if isinstance(first, datetime) != (filters.sort == "last_activity"):
+            raise Invalid("The cursor is not valid.", fields={"cursor": "It belongs to another sort order."})
+    return paginate(stmt, keys, cursor=cursor, limit=limit, descending=True)
+
+
+def get(target_id: int, *, actor: Actor) -> Target:
+    """One target of a workspace the actor belongs to (NotFound otherwise)."""
+    return get_scoped(Target, target_id, actor, Role.MEMBER, what="Target")
+
+
+def interactions(target: Target, limit: int = DETAIL_INTERACTIONS) -> list[Interaction]:
+    """The person's latest interactions, newest first."""
+    stmt = (
+        select(Interaction)
+        .where(Interaction.target_id == target.id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def dm_options(target: Target, now: datetime | None = None) -> DmOptions:
+    """Which DMs Instagram allows to this person now, each with its deadline, or why none."""
+    now = now or utcnow()
+    account = db.session.get(SocialAccount, target.social_account_id)
+    if target.platform != Platform.INSTAGRAM.value:
+        return DmOptions(unavailable_reason="TikTok offers no way to DM a commenter; no DM is offered.")
+    if target.opted_out_at is not None or contact_policy.is_blocked(
+        target.workspace_id, target.platform, target.platform_user_id
+    ):
+        return DmOptions(unavailable_reason="This person opted out of messages (do-not-contact).")
+    if account is None or account.status == AccountStatus.NEEDS_RECONNECT.value:
+        return DmOptions(unavailable_reason=f"@{account.username if account else '?'} needs to be reconnected.")
+    if account.status != AccountStatus.CONNECTED.value:
+        return DmOptions(unavailable_reason=f"@{account.username} is disconnected.")
+    options = DmOptions()
+    if target.last_inbound_message_at and now - target.last_inbound_message_at < MESSAGE_WINDOW:
+        options.message_until = target.last_inbound_message_at + MESSAGE_WINDOW
+    claimed = select(DirectMessage.id).where(
+        DirectMessage.social_account_id == target.social_account_id,
+        DirectMessage.comment_platform_id == Interaction.platform_id,
+        DirectMessage.status.in_(DM_CLAIMS_COMMENT),
+    )
+    comments = db.session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.target_id == target.id,
+            Interaction.kind.in_(("comment", "reply")),
+            Interaction.occurred_at > now - PRIVATE_REPLY_WINDOW,
+            ~claimed.exists(),
+        )
+        .order_by(Interaction.occurred_at.desc())
+    )
+    options.private_replies = [
+        PrivateReply(c.id, c.platform_id, c.text, c.occurred_at, c.occurred_at + PRIVATE_REPLY_WINDOW) for c in comments
+    ]
+    if not options.available:
+        options.unavailable_reason = (
+            "No comment of the last 7 days is left without a private reply, and the person has not "
+            "messaged in the last 24 hours."
+        )
+    return options
+
+
+def request_rescore(workspace_id: int, *, actor: Actor, full: bool = True) -> tuple[Any, RescoreResult | None]:
+    """Start a rescore job (runs now without Redis); returns the JobRun and, when done, its counts."""
+    from core import jobs
+
+    require_active(require_role(workspace_id, actor, Role.MEMBER))
+    run = jobs.enqueue(
+        "worker.jobs.scoring.rescore_workspace",
+        workspace_id,
+        full,
+        kind="rescore",
+        queue=jobs.QUEUE_DEFAULT,
+        workspace_id=workspace_id,
+        requested_by=actor.user_id,
+    )
+    if run.status == "finished" and run.result:
+        counts = {
+            k: int(run.result.get(k, 0)) for k in ("scored", "changed", "became_hot", "left_hot", "leads_created")
+        }
+        return run, RescoreResult(**counts)
+    return run, None

@@ -75,6 +75,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "INSTAGRAM_REDIRECT_URI": env.get("INSTAGRAM_REDIRECT_URI")
         or (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/") + "/social-accounts/instagram/callback",
         "META_APP_SECRET": env.get("META_APP_SECRET") or "",
+        "META_WEBHOOK_VERIFY_TOKEN": env.get("META_WEBHOOK_VERIFY_TOKEN") or "",
         "TIKTOK_CLIENT_KEY": env.get("TIKTOK_CLIENT_KEY") or "",
         "TIKTOK_CLIENT_SECRET": env.get("TIKTOK_CLIENT_SECRET") or "",
         "TIKTOK_REDIRECT_URI": env.get("TIKTOK_REDIRECT_URI")

@@ -20,6 +20,10 @@ class WorkspaceSettings(BaseModel):
     default_daily_dm_quota: int = Field(50, ge=1, le=1000, description="DMs per social account per day.")
     collection_look_back_days: int = Field(30, ge=1, le=365, description="How far back collection reads.")
     auto_lead_from_hot: bool = Field(False, description="Make a lead of every target that becomes hot.")
+    raw_payload_retention_days: int = Field(90, ge=1, le=3650, description="Days raw platform payloads are kept.")
+    default_template_id: int | None = Field(None, description="DM template drafted for targets that become hot.")
+    dm_min_gap_seconds: int = Field(30, ge=0, le=3600, description="Minimum seconds between two DMs of an account.")
+    dm_gap_jitter_seconds: int = Field(15, ge=0, le=600, description="Random extra seconds added to the DM gap.")
     scoring: ScoringSettings = Field(default_factory=ScoringSettings, description="Interest score weights and caps.")
 
 

@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
     set_app(app)
     # Queues listed first are served first: interactive work never waits behind bulk work.
     queues = [Queue(name, connection=redis) for name in queue_names]
-    Worker(queues, connection=redis).work(with_scheduler=False, logging_level="INFO")
+    # with_scheduler: delayed jobs (enqueue_in: DM pacing and retries) move to their queue when due;
+    # RQ lets one worker per queue do it, under a Redis lock.
+    Worker(queues, connection=redis).work(with_scheduler=True, logging_level="INFO")
     return 0
 
 

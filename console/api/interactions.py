@@ -1,0 +1,101 @@
+"""/interactions: start a collection, and list a workspace's interactions with filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Blueprint
+from pydantic import Field
+
+from console.api.auth_context import current_actor
+from console.api.schemas import Out, PageOut, PageQuery
+from console.api.spec import operation
+from core.services import collection, interactions
+
+bp = Blueprint("interactions", __name__, url_prefix="/interactions")
+
+Kind = Literal["comment", "reply", "mention", "message", "story_reply", "story_mention"]
+
+
+class InteractionQuery(PageQuery):
+    account: int | None = Field(None, ge=1, description="Only this social account's interactions.")
+    kind: Kind | None = None
+    author: str | None = Field(None, max_length=120, description="Username (with or without @) or platform id.")
+    q: str | None = Field(None, max_length=200, description="Text contains (case-insensitive).")
+    since: datetime | None = Field(None, description="ISO 8601; without an offset, UTC.")
+    until: datetime | None = Field(None, description="ISO 8601; without an offset, UTC.")
+
+
+class InteractionOut(Out):
+    id: int
+    workspace_id: int
+    social_account_id: int
+    target_id: int | None
+    platform: str
+    kind: str
+    platform_id: str
+    author_platform_id: str | None
+    author_username: str | None
+    text: str | None
+    media_id: str | None
+    media_permalink: str | None
+    parent_platform_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    source: str
+    has_intent: bool
+    intent_reason: str | None
+    is_opt_out: bool
+    is_hidden: bool
+
+
+class CollectOut(Out):
+    job_id: str
+    account_id: int
+    status: str
+    result: dict[str, Any] | None
+    error: str | None
+
+
+@operation(
+    bp,
+    "POST",
+    "/collect/<int:account_id>",
+    summary="Collect an account now (member): 202 with the job",
+    response=CollectOut,
+    status=202,
+    errors=(403, 404, 409, 503),
+)
+def collect(account_id: int):
+    run = collection.request_collection(account_id, actor=current_actor())
+    return {
+        "job_id": run.id,
+        "account_id": account_id,
+        "status": run.status,
+        "result": run.result,
+        "error": run.error,
+    }, 202
+
+
+@operation(
+    bp,
+    "GET",
+    "/workspace/<int:workspace_id>",
+    summary="The workspace's interactions, newest first",
+    query=InteractionQuery,
+    response=PageOut[InteractionOut],
+)
+def list_interactions(workspace_id: int, query: InteractionQuery):
+    filters = interactions.Filters(
+        account_id=query.account,
+        kind=query.kind,
+        author=query.author,
+        q=query.q,
+        since=query.since,
+        until=query.until,
+    )
+    page = interactions.page_for(
+        workspace_id, actor=current_actor(), filters=filters, cursor=query.cursor, limit=query.limit
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}

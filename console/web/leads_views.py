@@ -1,0 +1,209 @@
+"""Leads pages: the table (filters, sort, bulk), the pipeline board, the detail page, and the CSV download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from console.api.lead_params import LeadFilterQuery, LeadListQuery, parse_args
+from console.api.leads import csv_response, one_lead_out
+from console.web import bp
+from console.web.session import console_actor
+from console.web.workspace_views import load_workspace
+from core.db import db
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.models import LeadStatus, Target
+from core.services import lead_export, lead_queries, lead_timeline, leads, workspaces
+from core.services.lead_pipeline import allowed_from
+
+STATUSES = [s.value for s in LeadStatus]
+BOARD_CARDS = 50
+
+
+def _members(workspace_id: int) -> list[Any]:
+    return [m.user for m in workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items]
+
+
+def _query(model: type[LeadFilterQuery]) -> tuple[LeadFilterQuery, dict[str, str]]:
+    try:
+        return parse_args(model, request.args), {}
+    except Invalid as exc:
+        return model(), exc.fields
+
+
+def _filter_args() -> dict[str, Any]:
+    """The current filters (not the page cursor), to carry into links: sort, export, board."""
+    return {k: request.args.getlist(k) for k in request.args if k in LeadFilterQuery.model_fields}
+
+
+def _lead_in(workspace_id: int, lead_id: int):
+    # The URL's workspace must be the lead's, so a form cannot reach across workspaces.
+    lead = leads.get(lead_id, actor=console_actor())
+    if lead.workspace_id != workspace_id:
+        raise NotFound("Lead not found.")
+    return lead
+
+
+@bp.get("/w/<int:workspace_id>/leads")
+@login_required
+def workspace_leads(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    query, errors = _query(LeadListQuery)
+    actor = console_actor()
+    page = lead_queries.page(
+        workspace_id,
+        actor=actor,
+        filters=query.filters(actor),
+        sort=query.lead_sort(),
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    tags = leads.tags_of([row.lead.id for row in page.items])
+    members = _members(workspace_id)
+    return render_template(
+        "leads/list.html",
+        workspace=workspace,
+        role=role,
+        page=page,
+        tags=tags,
+        query=query,
+        errors=errors,
+        statuses=STATUSES,
+        members=members,
+        owners={u.id: u for u in members},
+        args=_filter_args(),
+    ), (422 if errors else 200)
+
+
+@bp.get("/w/<int:workspace_id>/leads/board")
+@login_required
+def workspace_leads_board(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    query, errors = _query(LeadFilterQuery)
+    actor = console_actor()
+    filters = query.filters(actor)
+    columns = []
+    for status in LeadStatus:
+        filters.statuses = [status]
+        page = lead_queries.page(workspace_id, actor=actor, filters=filters, sort=query.lead_sort(), limit=BOARD_CARDS)
+        columns.append({"status": status.value, "rows": page.items})
+    filters.statuses = []
+    counts = lead_queries.counts_by_status(workspace_id, actor=actor, filters=filters)
+    members = _members(workspace_id)
+    return render_template(
+        "leads/board.html",
+        workspace=workspace,
+        role=role,
+        columns=columns,
+        counts=counts,
+        errors=errors,
+        allowed={s.value: [a.value for a in allowed_from(s)] for s in LeadStatus},
+        owners={u.id: u for u in members},
+        args=_filter_args(),
+        limit=BOARD_CARDS,
+    )
+
+
+@bp.get("/w/<int:workspace_id>/leads/<int:lead_id>")
+@login_required
+def lead_detail(workspace_id: int, lead_id: int):
+    workspace, role = load_workspace(workspace_id)
+    lead = _lead_in(workspace_id, lead_id)
+    actor = console_actor()
+    return render_template(
+        "leads/detail.html",
+        workspace=workspace,
+        role=role,
+        lead=one_lead_out(lead),
+        target=db.session.get(Target, lead.target_id),
+        timeline=list(reversed(lead_timeline.timeline(lead_id, actor=actor))),
+        dms=lead_timeline.dm_history(lead.target_id),
+        members=_members(workspace_id),
+    )
+
+
+def _back(workspace_id: int, lead_id: int | None = None):
+    target = request.form.get("next", "")
+    if target == "board":
+        return redirect(url_for("web.workspace_leads_board", workspace_id=workspace_id), 303)
+    if target == "list" or lead_id is None:
+        return redirect(url_for("web.workspace_leads", workspace_id=workspace_id), 303)
+    return redirect(url_for("web.lead_detail", workspace_id=workspace_id, lead_id=lead_id), 303)
+
+
+def _flash_error(exc: Invalid | Conflict | Forbidden) -> None:
+    flash(
+        exc.message + (" " + " ".join(exc.fields.values()) if exc.fields and isinstance(exc, Invalid) else ""), "error"
+    )
+
+
+@bp.post("/w/<int:workspace_id>/leads/<int:lead_id>/status")
+@login_required
+def lead_status(workspace_id: int, lead_id: int):
+    lead = _lead_in(workspace_id, lead_id)
+    try:
+        leads.change_status(
+            lead.id, request.form.get("status", ""), actor=console_actor(), note=request.form.get("note") or None
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        _flash_error(exc)
+    else:
+        flash(f"Lead moved to {lead.status}.", "success")
+    return _back(workspace_id, lead_id)
+
+
+@bp.post("/w/<int:workspace_id>/leads/<int:lead_id>/edit")
+@login_required
+def lead_edit(workspace_id: int, lead_id: int):
+    lead = _lead_in(workspace_id, lead_id)
+    form = request.form
+    owner = form.get("owner", "")
+    try:
+        leads.update(
+            lead.id,
+            actor=console_actor(),
+            owner=int(owner) if owner.isdigit() else None,
+            tags=[t for t in form.get("tags", "").split(",") if t.strip()],
+            notes=form.get("notes", ""),
+            value=form.get("value", ""),
+        )
+    except (Invalid, Forbidden) as exc:
+        _flash_error(exc)
+    else:
+        flash("Lead saved.", "success")
+    return _back(workspace_id, lead_id)
+
+
+@bp.post("/w/<int:workspace_id>/leads/bulk")
+@login_required
+def leads_bulk(workspace_id: int):
+    form = request.form
+    ids = [int(i) for i in form.getlist("lead_ids") if i.isdigit()]
+    changes: dict[str, Any] = {}
+    owner = form.get("owner", "")
+    if owner:
+        changes["owner"] = None if owner == "none" else int(owner) if owner.isdigit() else -1
+    try:
+        result = leads.bulk_update(
+            workspace_id, ids, actor=console_actor(), status=form.get("status") or None, **changes
+        )
+    except (Invalid, Forbidden) as exc:
+        _flash_error(exc)
+    else:
+        flash(f"{len(result.updated)} lead(s) updated.", "success")
+        for skip in result.skipped[:5]:
+            flash(f"Lead {skip['lead_id']} skipped: {skip['reason']}", "error")
+    return redirect(request.referrer or url_for("web.workspace_leads", workspace_id=workspace_id), 303)
+
+
+@bp.get("/w/<int:workspace_id>/leads/export.csv")
+@login_required
+def leads_export(workspace_id: int):
+    load_workspace(workspace_id)
+    query = parse_args(LeadFilterQuery, request.args)
+    actor = console_actor()
+    return csv_response(
+        lead_export.start(workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort())
+    )

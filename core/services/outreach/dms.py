@@ -1,0 +1,263 @@
+"""The DM lifecycle a person drives: draft, edit, approve, skip, cancel, send now, and the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.models import DirectMessage, DmStatus, DmTemplate, SocialAccount, Target, Workspace
+from core.pagination import Page, paginate
+from core.services.access import get_scoped, require_active, require_role
+from core.services.actors import Actor
+from core.services.outreach import eligibility, lifecycle, queueing, quota, templates
+from core.services.outreach.eligibility import Ineligible, Route
+
+ALREADY_LIVE = (DmStatus.APPROVED.value, DmStatus.SENDING.value, DmStatus.SENT.value, DmStatus.UNKNOWN.value)
+COMMENT_TAKEN = "This comment already has its one private reply (sent or queued)."
+
+
+def _parts(target: Target) -> tuple[SocialAccount, Workspace]:
+    account = db.session.get(SocialAccount, target.social_account_id)
+    return account, db.session.get(Workspace, target.workspace_id)
+
+
+def compose(
+    target: Target, account: SocialAccount, route: Route, *, template_id: int | None, text: str | None, actor: Actor
+) -> str:
+    """The DM's final text, from a template of the workspace or given as is."""
+    if (template_id is None) == (text is None):
+        raise Invalid("Give either a template or a text.", fields={"templateId": "Give templateId or text, not both."})
+    if text is not None:
+        return templates.check_text(text)
+    template = db.session.get(DmTemplate, template_id)
+    if template is None or template.workspace_id != target.workspace_id:
+        raise Invalid("Unknown template.", fields={"templateId": "No such template in this workspace."})
+    return templates.render(template.body, templates.values_for(target, account, route.comment))
+
+
+def _new_dm(target: Target, account: SocialAccount, route: Route, text: str, actor: Actor, **fields) -> DirectMessage:
+    dm = DirectMessage(
+        workspace_id=target.workspace_id,
+        social_account_id=account.id,
+        target_id=target.id,
+        kind=route.kind,
+        comment_platform_id=route.comment_platform_id,
+        text=text,
+        created_by_user_id=actor.user_id,
+        **fields,
+    )
+    db.session.add(dm)
+    db.session.flush()
+    return dm
+
+
+def _mark_approved(dm: DirectMessage, actor: Actor) -> None:
+    dm.approved_by_user_id = actor.user_id
+    dm.approved_via = actor.door.value
+    dm.approved_at = utcnow()
+
+
+def create_draft(
+    target_id: int,
+    *,
+    actor: Actor,
+    template_id: int | None = None,
+    text: str | None = None,
+    comment_id: str | None = None,
+) -> DirectMessage:
+    """Suggest a DM to a person; it waits in the approval queue."""
+    target = get_scoped(Target, target_id, actor, what="Target")
+    account, workspace = _parts(target)
+    require_active(workspace)
+    route = eligibility.route_for(account, target, comment_platform_id=comment_id)
+    body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
+    dm = _new_dm(target, account, route, body, actor, template_id=template_id, status=DmStatus.DRAFT.value)
+    lifecycle.start(dm, actor, "drafted")
+    db.session.commit()
+    return dm
+
+
+def _commit_live() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Ineligible(COMMENT_TAKEN) from None
+
+
+def approve(dm_id: int, *, actor: Actor, text: str | None = None) -> DirectMessage:
+    """Approve a draft (optionally with edited text) and queue its sending; idempotent when already approved."""
+    dm = lifecycle.load(dm_id, actor, for_update=True)
+    if dm.status in ALREADY_LIVE:
+        if text is not None and text.strip() != dm.text:
+            raise Conflict(f"This DM is already {dm.status}; its text can no longer change.")
+        db.session.commit()  # a double tap changes nothing and queues nothing
+        return dm
+    if dm.status != DmStatus.DRAFT.value:
+        raise Conflict(f"This DM is {dm.status}; only a draft can be approved.")
+    target = db.session.get(Target, dm.target_id)
+    account, workspace = _parts(target)
+    require_active(workspace)
+    if text is not None and text.strip() != dm.text:
+        dm.text = templates.check_text(text)
+        lifecycle.move(dm, DmStatus.DRAFT, actor, "text edited")
+    eligibility.recheck(dm, account, target)
+    quota.ensure_room(account)
+    lifecycle.move(dm, DmStatus.APPROVED, actor)
+    _mark_approved(dm, actor)
+    _commit_live()
+    queueing.send_later(dm.id, dm.workspace_id, requested_by=actor.user_id)
+    return dm
+
+
+def edit(dm_id: int, *, actor: Actor, text: str) -> DirectMessage:
+    """Change the text of a draft."""
+    dm = lifecycle.load(dm_id, actor, for_update=True)
+    require_active(db.session.get(Workspace, dm.workspace_id))
+    if dm.status != DmStatus.DRAFT.value:
+        raise Conflict(f"This DM is {dm.status}; only a draft can be edited.")
+    dm.text = templates.check_text(text)
+    lifecycle.move(dm, DmStatus.DRAFT, actor, "text edited")
+    db.session.commit()
+    return dm
+
+
+def skip(dm_id: int, *, actor: Actor, reason: str | None = None) -> DirectMessage:
+    """Set a draft aside: nothing is sent."""
+    dm = lifecycle.load(dm_id, actor, for_update=True)
+    require_active(db.session.get(Workspace, dm.workspace_id))
+    if dm.status == DmStatus.SKIPPED.value:
+        db.session.commit()
+        return dm
+    if dm.status != DmStatus.DRAFT.value:
+        raise Conflict(f"This DM is {dm.status}; only a draft can be skipped.")
+    lifecycle.move(dm, DmStatus.SKIPPED, actor, reason or "skipped")
+    db.session.commit()
+    return dm
+
+
+def cancel(dm_id: int, *, actor: Actor, reason: str | None = None) -> DirectMessage:
+    """Withdraw a draft or an approved DM that has not started sending."""
+    dm = lifecycle.load(dm_id, actor, for_update=True)
+    require_active(db.session.get(Workspace, dm.workspace_id))
+    if dm.status == DmStatus.CANCELLED.value:
+        db.session.commit()
+        return dm
+    if dm.status not in lifecycle.OPEN:
+        raise Conflict(f"This DM is {dm.status}; only a draft or an approved DM not yet sending can be cancelled.")
+    lifecycle.move(dm, DmStatus.CANCELLED, actor, reason or "cancelled")
+    db.session.commit()
+    return dm
+
+
+def _by_key(workspace_id: int, key: str) -> DirectMessage | None:
+    return db.session.scalar(
+        select(DirectMessage).where(DirectMessage.workspace_id == workspace_id, DirectMessage.idempotency_key == key)
+    )
+
+
+def send_now(
+    target_id: int,
+    *,
+    actor: Actor,
+    template_id: int | None = None,
+    text: str | None = None,
+    comment_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> DirectMessage:
+    """Check the rules, render, and queue a DM approved at once; a repeated idempotency key returns the first."""
+    target = get_scoped(Target, target_id, actor, what="Target")
+    account, workspace = _parts(target)
+    require_active(workspace)
+    key = f"{actor.user_id or 0}:{idempotency_key}" if idempotency_key else None
+    if key and (first := _by_key(workspace.id, key)) is not None:
+        return first
+    route = eligibility.route_for(account, target, comment_platform_id=comment_id)
+    body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
+    quota.ensure_room(account)
+    dm = _new_dm(
+        target,
+        account,
+        route,
+        body,
+        actor,
+        template_id=template_id,
+        idempotency_key=key,
+        status=DmStatus.APPROVED.value,
+    )
+    _mark_approved(dm, actor)
+    lifecycle.start(dm, actor, "sent now")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key and (first := _by_key(workspace.id, key)) is not None:
+            return first  # the same request raced itself
+        raise Ineligible(COMMENT_TAKEN) from None
+    queueing.send_later(dm.id, dm.workspace_id, requested_by=actor.user_id)
+    return dm
+
+
+@dataclass
+class BulkResult:
+    approved: list[int]
+    refused: dict[int, str]
+
+
+def bulk_approve(workspace_id: int, dm_ids: list[int], *, actor: Actor) -> BulkResult:
+    """Approve many drafts, never more per account than what is left of today's quota."""
+    require_active(require_role(workspace_id, actor))
+    result = BulkResult([], {})
+    room: dict[int, int] = {}
+    for dm_id in dict.fromkeys(dm_ids):
+        dm = db.session.get(DirectMessage, dm_id)
+        if dm is None or dm.workspace_id != workspace_id:
+            result.refused[dm_id] = "DM not found."
+            continue
+        if dm.social_account_id not in room:
+            account = db.session.get(SocialAccount, dm.social_account_id)
+            room[account.id] = quota.Gauge(account, quota.used_today(account), quota.effective_quota(account)).remaining
+        if dm.status == DmStatus.DRAFT.value and room[dm.social_account_id] <= 0:
+            result.refused[dm_id] = "today's quota is used up for this account"
+            continue
+        try:
+            approve(dm_id, actor=actor)
+        except (Conflict, Invalid, NotFound) as exc:
+            db.session.rollback()
+            result.refused[dm_id] = exc.message
+            continue
+        room[dm.social_account_id] -= 1
+        result.approved.append(dm_id)
+    return result
+
+
+def get(dm_id: int, *, actor: Actor) -> DirectMessage:
+    return lifecycle.load(dm_id, actor)
+
+
+def page_for(
+    workspace_id: int,
+    *,
+    actor: Actor,
+    status: str | None = None,
+    account_id: int | None = None,
+    target_id: int | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The workspace's DMs, newest first, filtered by status, account or target."""
+    require_role(workspace_id, actor)
+    stmt = select(DirectMessage).where(DirectMessage.workspace_id == workspace_id)
+    if status:
+        if status not in {s.value for s in DmStatus}:
+            raise Invalid("Unknown status.", fields={"status": "One of: " + ", ".join(s.value for s in DmStatus)})
+        stmt = stmt.where(DirectMessage.status == status)
+    if account_id:
+        stmt = stmt.where(DirectMessage.social_account_id == account_id)
+    if target_id:
+        stmt = stmt.where(DirectMessage.target_id == target_id)
+    return paginate(stmt, [DirectMessage.id], cursor=cursor, limit=limit, descending=True)

@@ -1,0 +1,189 @@
+"""What follows a DM: the lead moves to contacted/replied, a reply stops sequences, opt-outs cancel drafts.
+
+`handle_inbound` is called by ingest for each new inbound message; `add_hot_drafts` by scoring for
+targets that just became hot.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from core import events
+from core.db import db, utcnow
+from core.errors import VistaFlowError
+from core.models import (
+    DirectMessage,
+    DmStatus,
+    DmTemplate,
+    EnrollmentStatus,
+    Interaction,
+    Lead,
+    LeadStatus,
+    SequenceEnrollment,
+    SocialAccount,
+    Target,
+    Workspace,
+)
+from core.services import contact_policy
+from core.services.actors import Actor
+from core.services.outreach import eligibility, lifecycle, templates
+from core.services.outreach.eligibility import Ineligible
+from core.workspace_settings import read as read_settings
+
+log = logging.getLogger(__name__)
+
+SYSTEM = Actor.system("outreach")
+# Inbound kinds that answer us in the inbox (and may carry a stop word addressed to us).
+ANSWER_KINDS = ("message", "story_reply")
+OPT_OUT_KINDS = ("message", "story_reply", "reply")
+LIVE_ENROLLMENT = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
+
+
+def _lead_of(target_id: int) -> Lead | None:
+    return db.session.scalar(select(Lead).where(Lead.target_id == target_id))
+
+
+def _advance_lead(target_id: int, path: tuple[LeadStatus, ...], note: str) -> None:
+    """Walk an existing lead along `path` from where it is (after the DM's own commit)."""
+    from core.services import leads
+
+    lead = _lead_of(target_id)
+    if lead is None:
+        return
+    try:
+        for status in path[path.index(LeadStatus(lead.status)) + 1 :] if LeadStatus(lead.status) in path else ():
+            leads.change_status(lead.id, status.value, actor=SYSTEM, note=note)
+    except VistaFlowError as exc:  # the DM is done either way; the lead stays where a person can move it
+        db.session.rollback()
+        log.warning("lead of target %s not moved: %s", target_id, exc.message)
+
+
+def lead_contacted(target_id: int, dm_id: int) -> None:
+    """A DM went out: a new lead becomes contacted."""
+    _advance_lead(target_id, (LeadStatus.NEW, LeadStatus.CONTACTED), f"DM {dm_id} sent")
+
+
+def stop_enrollments(target_id: int, status: EnrollmentStatus, reason: str) -> int:
+    """End the person's live sequence enrolments and cancel their unsent DMs (no commit)."""
+    stopped = 0
+    rows = db.session.scalars(
+        select(SequenceEnrollment)
+        .where(SequenceEnrollment.target_id == target_id, SequenceEnrollment.status.in_(LIVE_ENROLLMENT))
+        .with_for_update()
+    )
+    for enrollment in rows:
+        enrollment.status = status.value
+        enrollment.status_reason = reason
+        enrollment.next_step_at = None
+        stopped += 1
+        for dm in db.session.scalars(
+            select(DirectMessage).where(
+                DirectMessage.sequence_enrollment_id == enrollment.id, DirectMessage.status.in_(lifecycle.OPEN)
+            )
+        ):
+            lifecycle.move(dm, DmStatus.CANCELLED, SYSTEM, reason)
+    return stopped
+
+
+def _cancel_open_dms(target: Target, reason: str) -> None:
+    for dm in db.session.scalars(
+        select(DirectMessage).where(DirectMessage.target_id == target.id, DirectMessage.status.in_(lifecycle.OPEN))
+    ):
+        lifecycle.move(dm, DmStatus.CANCELLED, SYSTEM, reason)
+
+
+def handle_inbound(target_id: int, interaction_id: int) -> dict:
+    """React to a new inbound interaction: opt-out, or a reply to a DM (replied, lead, sequences, dm.replied)."""
+    interaction = db.session.get(Interaction, interaction_id)
+    target = db.session.get(Target, target_id)
+    if interaction is None or target is None or interaction.target_id != target.id:
+        return {"handled": False}
+    result: dict = {"handled": True, "opted_out": False, "replied_dm_id": None}
+    if interaction.is_opt_out and interaction.kind in OPT_OUT_KINDS:
+        _cancel_open_dms(target, "person opted out")
+        stop_enrollments(target.id, EnrollmentStatus.CANCELLED, "person opted out")
+        contact_policy.block(target, "opt_out")
+        result["opted_out"] = True
+    replied = None
+    if interaction.kind in ANSWER_KINDS:
+        replied = db.session.scalar(
+            select(DirectMessage)
+            .where(
+                DirectMessage.target_id == target.id,
+                DirectMessage.status == DmStatus.SENT.value,
+                DirectMessage.sent_at <= interaction.occurred_at,
+                DirectMessage.replied_at.is_(None),
+            )
+            .order_by(DirectMessage.sent_at.desc())
+            .limit(1)
+        )
+    if replied is not None:
+        replied.replied_at = interaction.occurred_at
+        stop_enrollments(target.id, EnrollmentStatus.STOPPED, "the person replied")
+        lead = _lead_of(target.id)
+        events.emit(
+            "dm.replied",
+            target.workspace_id,
+            {"dm_id": replied.id, "target_id": target.id, "lead_id": lead.id if lead else None},
+            ordering_key=f"target:{target.id}",
+        )
+        result["replied_dm_id"] = replied.id
+    db.session.commit()
+    if replied is not None:
+        _advance_lead(
+            target.id, (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.REPLIED), f"replied to DM {replied.id}"
+        )
+    return result
+
+
+def add_hot_drafts(target_ids: list[int]) -> int:
+    """Draft a DM with the workspace's default template for each target that became hot (no commit)."""
+    made = 0
+    for target in db.session.scalars(select(Target).where(Target.id.in_(target_ids)).order_by(Target.id)):
+        settings = read_settings(db.session.get(Workspace, target.workspace_id).settings)
+        template = db.session.get(DmTemplate, settings.default_template_id) if settings.default_template_id else None
+        if template is None or template.workspace_id != target.workspace_id:
+            continue
+        pending = db.session.scalar(
+            select(DirectMessage.id)
+            .where(DirectMessage.target_id == target.id, DirectMessage.status.in_(lifecycle.OPEN))
+            .limit(1)
+        )
+        if pending is not None:
+            continue
+        account = db.session.get(SocialAccount, target.social_account_id)
+        try:
+            route = eligibility.route_for(account, target)
+            text = templates.render(template.body, templates.values_for(target, account, route.comment))
+        except (Ineligible, VistaFlowError):
+            continue  # nothing may be sent to them now; the target stays hot for a person to see
+        dm = DirectMessage(
+            workspace_id=target.workspace_id,
+            social_account_id=account.id,
+            target_id=target.id,
+            template_id=template.id,
+            kind=route.kind,
+            comment_platform_id=route.comment_platform_id,
+            text=text,
+            status=DmStatus.DRAFT.value,
+        )
+        db.session.add(dm)
+        db.session.flush()
+        lifecycle.start(dm, SYSTEM, "drafted for a hot target")
+        made += 1
+    return made
+
+
+def confirm_delivery(account_id: int, platform_message_id: str) -> bool:
+    """The is_echo webhook of our own message: the DM is delivered (no commit)."""
+    dm = db.session.scalar(
+        select(DirectMessage).where(
+            DirectMessage.social_account_id == account_id, DirectMessage.platform_message_id == platform_message_id
+        )
+    )
+    if dm is None or dm.delivery_confirmed_at is not None:
+        return False
+    dm.delivery_confirmed_at = utcnow()
+    return True

@@ -1,0 +1,52 @@
+"""The workspace's DM settings: default template for hot targets and the pacing between sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.db import db
+from core.errors import Invalid
+from core.models import DmTemplate, Role, Workspace
+from core.services import workspaces
+from core.services.access import require_role
+from core.services.actors import Actor
+from core.workspace_settings import WorkspaceSettings
+from core.workspace_settings import read as read_settings
+
+UNSET: Any = object()
+
+
+def read(workspace_id: int, *, actor: Actor) -> WorkspaceSettings:
+    return read_settings(require_role(workspace_id, actor).settings)
+
+
+def default_template(workspace: Workspace) -> DmTemplate | None:
+    """The default template, or None when unset or deleted since."""
+    template_id = read_settings(workspace.settings).default_template_id
+    template = db.session.get(DmTemplate, template_id) if template_id else None
+    return template if template is not None and template.workspace_id == workspace.id else None
+
+
+def update(
+    workspace_id: int,
+    *,
+    actor: Actor,
+    default_template_id: Any = UNSET,
+    min_gap_seconds: Any = UNSET,
+    jitter_seconds: Any = UNSET,
+) -> WorkspaceSettings:
+    """Change the DM settings (owner/admin); the default template must be one of the workspace's."""
+    require_role(workspace_id, actor, Role.ADMIN)
+    changes: dict[str, Any] = {}
+    if default_template_id is not UNSET:
+        if default_template_id is not None:
+            template = db.session.get(DmTemplate, default_template_id)
+            if template is None or template.workspace_id != workspace_id:
+                raise Invalid("Unknown template.", fields={"settings.default_template_id": "No such template here."})
+        changes["default_template_id"] = default_template_id
+    if min_gap_seconds is not UNSET:
+        changes["dm_min_gap_seconds"] = min_gap_seconds
+    if jitter_seconds is not UNSET:
+        changes["dm_gap_jitter_seconds"] = jitter_seconds
+    workspace = workspaces.update(workspace_id, actor=actor, settings=changes)
+    return read_settings(workspace.settings)

@@ -1,0 +1,186 @@
+"""DM templates: `{{variable}}` placeholders, validated where they are written, and their CRUD."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid
+from core.models import DmTemplate, Interaction, Role, Sequence, SocialAccount, Target, Workspace
+from core.pagination import Page, paginate
+from core.services import audit
+from core.services.access import get_scoped, require_active, require_role
+from core.services.actors import Actor
+from core.validation import clean_name
+from core.workspace_settings import read as read_settings
+
+MAX_TEXT = 1000  # Instagram's limit for one message
+MAX_BODY = 5000
+EXCERPT = 80
+VARIABLES = ("username", "post_url", "comment_excerpt", "account_name")
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _where(body: str, offset: int) -> str:
+    line = body.count("\n", 0, offset) + 1
+    column = offset - (body.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def check_body(body: str, field: str = "body") -> str:
+    """Refuse unknown variables (naming where they are) and over-long bodies."""
+    if not isinstance(body, str) or not body.strip():
+        raise Invalid("The template is empty.", fields={field: "Write the message text."})
+    if len(body) > MAX_BODY:
+        raise Invalid("The template is too long.", fields={field: f"Use at most {MAX_BODY} characters."})
+    for match in PLACEHOLDER.finditer(body):
+        name = match.group(1).strip()
+        if name not in VARIABLES:
+            known = ", ".join("{{" + v + "}}" for v in VARIABLES)
+            raise Invalid(
+                f"Unknown variable {match.group(0)} at {_where(body, match.start())}.",
+                fields={field: f"Unknown variable {match.group(0)} at {_where(body, match.start())}; use {known}."},
+            )
+    return body
+
+
+def check_text(text: str, field: str = "text") -> str:
+    """A final message: not empty and within the platform's limit."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("The message is empty.", fields={field: "Write the message text."})
+    if len(text) > MAX_TEXT:
+        raise Invalid(
+            f"The message is {len(text):,} characters; Instagram allows {MAX_TEXT:,}.",
+            fields={
+                field: f"{len(text):,} characters after rendering, over the {MAX_TEXT:,} limit "
+                f"(from character {MAX_TEXT + 1:,} on)."
+            },
+        )
+    return text
+
+
+def render(body: str, values: dict[str, str], field: str = "body") -> str:
+    """Fill the placeholders; Invalid when a variable is unknown or the result is over the limit."""
+    check_body(body, field)
+    text = PLACEHOLDER.sub(lambda m: values.get(m.group(1).strip(), ""), body)
+    return check_text(text, field)
+
+
+def latest_comment(target: Target) -> Interaction | None:
+    return db.session.scalar(
+        select(Interaction)
+        .where(Interaction.target_id == target.id, Interaction.kind.in_(("comment", "reply")))
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(1)
+    )
+
+
+def values_for(target: Target, account: SocialAccount, comment: Interaction | None = None) -> dict[str, str]:
+    """The variables' values for one person (the given comment, else their latest one)."""
+    comment = comment or latest_comment(target)
+    text = " ".join(((comment.text if comment else "") or "").split())
+    excerpt = text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+    return {
+        "username": f"@{target.username}" if target.username else "there",
+        "post_url": (comment.media_permalink if comment else None) or "",
+        "comment_excerpt": excerpt,
+        "account_name": f"@{account.username}",
+    }
+
+
+# ---------------------------------------------------------------- CRUD
+
+
+@dataclass
+class Preview:
+    text: str
+    length: int
+    values: dict[str, str]
+
+
+def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None) -> Page:
+    """A page of the workspace's templates, oldest first."""
+    require_role(workspace_id, actor)
+    stmt = select(DmTemplate).where(DmTemplate.workspace_id == workspace_id)
+    return paginate(stmt, [DmTemplate.id], cursor=cursor, limit=limit)
+
+
+def get(template_id: int, *, actor: Actor) -> DmTemplate:
+    return get_scoped(DmTemplate, template_id, actor, what="Template")
+
+
+def _save(template: DmTemplate, actor: Actor, action: str) -> DmTemplate:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Invalid("A template with this name exists.", fields={"name": "Choose another name."}) from None
+    audit.record(
+        actor,
+        action,
+        workspace_id=template.workspace_id,
+        subject_type="dm_template",
+        subject_id=template.id,
+        details={"name": template.name},
+    )
+    db.session.commit()
+    return template
+
+
+def create(workspace_id: int, *, actor: Actor, name: str, body: str) -> DmTemplate:
+    """Add a template (any member)."""
+    require_active(require_role(workspace_id, actor))
+    template = DmTemplate(
+        workspace_id=workspace_id, name=clean_name(name), body=check_body(body), created_by_user_id=actor.user_id
+    )
+    db.session.add(template)
+    return _save(template, actor, "dm_template.created")
+
+
+def update(template_id: int, *, actor: Actor, name: str | None = None, body: str | None = None) -> DmTemplate:
+    """Rename or rewrite a template; DMs already drafted keep their text."""
+    template = get(template_id, actor=actor)
+    require_active(db.session.get(Workspace, template.workspace_id))
+    if name is not None:
+        template.name = clean_name(name)
+    if body is not None:
+        template.body = check_body(body)
+    template.updated_at = utcnow()
+    return _save(template, actor, "dm_template.updated")
+
+
+def delete(template_id: int, *, actor: Actor) -> None:
+    """Delete a template unless it is the default for hot targets or a sequence step (admin or owner)."""
+    template = get_scoped(DmTemplate, template_id, actor, Role.ADMIN, what="Template")
+    workspace = require_active(db.session.get(Workspace, template.workspace_id))
+    if read_settings(workspace.settings).default_template_id == template.id:
+        raise Conflict("This is the workspace's default template for hot targets; choose another default first.")
+    for sequence in db.session.scalars(select(Sequence).where(Sequence.workspace_id == workspace.id)):
+        if any(step.get("template_id") == template.id for step in sequence.steps or []):
+            raise Conflict(f"The sequence “{sequence.name}” uses this template; change it first.")
+    audit.record(
+        actor,
+        "dm_template.deleted",
+        workspace_id=workspace.id,
+        subject_type="dm_template",
+        subject_id=template.id,
+        details={"name": template.name},
+    )
+    db.session.delete(template)
+    db.session.commit()
+
+
+def preview(template_id: int, target_id: int, *, actor: Actor) -> Preview:
+    """Render a template for one target of the same workspace (Invalid when it cannot be sent as is)."""
+    template = get(template_id, actor=actor)
+    target = get_scoped(Target, target_id, actor, what="Target")
+    if target.workspace_id != template.workspace_id:
+        raise Invalid("The target is not in the template's workspace.", fields={"targetId": "Unknown target."})
+    values = values_for(target, db.session.get(SocialAccount, target.social_account_id))
+    text = render(template.body, values)
+    return Preview(text=text, length=len(text), values=values)

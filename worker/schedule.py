@@ -26,6 +26,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
     {
+        "id": "purge-raw-payloads",
+        "func": "worker.jobs.privacy.purge_raw_payloads",
+        "cron": "29 3 * * *",
+        "queue": "bulk",
+        "description": "Null raw platform payloads older than each workspace's raw_payload_retention_days.",
+    },
+    {
         "id": "refresh-tokens",
         "func": "worker.jobs.tokens.refresh_tokens",
         # TikTok access tokens last about a day: every 4 h refreshes them before they lapse.

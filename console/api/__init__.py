@@ -14,3 +14,6 @@ BLUEPRINTS += [dm.bp, dm_templates.bp, dm_sequences.bp]
 from console.api import targets  # noqa: E402
 
 BLUEPRINTS += [targets.bp]
+from console.api import privacy  # noqa: E402
+
+BLUEPRINTS += [privacy.bp]

@@ -1,0 +1,34 @@
+"""/targets/<id>/personal-data: erase a person on request (owner/admin)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from console.api.auth_context import current_actor
+from console.api.schemas import Out
+from console.api.spec import operation
+from core.services import privacy
+
+bp = Blueprint("privacy", __name__, url_prefix="/targets")
+
+
+class ErasureOut(Out):
+    target_ids: list[int]
+    interactions: int
+    direct_messages: int
+    leads: int
+    events: int
+    chat_messages: int
+    newly_blocked: bool
+
+
+@operation(
+    bp,
+    "DELETE",
+    "/<int:target_id>/personal-data",
+    summary="Erase a person's personal data and keep them on do-not-contact (owner/admin)",
+    response=ErasureOut,
+    errors=(403,),
+)
+def erase_personal_data(target_id: int):
+    return privacy.erasure_summary(privacy.erase_person(target_id, actor=current_actor()))

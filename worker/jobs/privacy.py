@@ -1,0 +1,10 @@
+"""Privacy housekeeping jobs."""
+
+from __future__ import annotations
+
+from core.services import privacy
+
+
+def purge_raw_payloads() -> dict[str, int]:
+    """Null raw platform payloads older than each workspace's retention; returns how many were purged."""
+    return privacy.purge_raw_payloads()

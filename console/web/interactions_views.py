@@ -1,0 +1,106 @@
+"""Interactions page: filters, per-account "Collect now" with progress, and each account's last result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from console.web import bp
+from console.web.session import console_actor
+from console.web.workspace_views import load_workspace
+from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from core.pagination import Page
+from core.services import collection, interactions, social_accounts
+
+FILTER_KEYS = ("account", "kind", "author", "q", "since", "until")
+
+
+def _local_datetime(raw: str, zone: str, field: str, errors: dict[str, str]) -> datetime | None:
+    """A datetime-local field, read in the workspace's time zone."""
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        errors[field] = "Use a date and time, e.g. 2026-03-01T09:30."
+        return None
+    return value.replace(tzinfo=ZoneInfo(zone)) if value.tzinfo is None else value
+
+
+def _filters(zone: str) -> tuple[interactions.Filters, dict[str, str]]:
+    args, errors = request.args, {}
+    account = args.get("account", "").strip()
+    if account and not account.isdigit():
+        errors["account"] = "Pick an account from the list."
+    filters = interactions.Filters(
+        account_id=int(account) if account.isdigit() else None,
+        kind=args.get("kind") or None,
+        author=args.get("author") or None,
+        q=args.get("q") or None,
+        since=_local_datetime(args.get("since", ""), zone, "since", errors),
+        until=_local_datetime(args.get("until", ""), zone, "until", errors),
+    )
+    return filters, errors
+
+
+@bp.get("/w/<int:workspace_id>/interactions")
+@login_required
+def workspace_interactions(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    actor = console_actor()
+    filters, errors = _filters(workspace.time_zone)
+    cursor = request.args.get("cursor") or None
+    page = Page(items=[], next_cursor=None)
+    if not errors:
+        try:
+            page = interactions.page_for(workspace_id, actor=actor, filters=filters, cursor=cursor, limit=50)
+        except Invalid as exc:
+            errors = exc.fields or {"q": exc.message}
+        except NotFound:
+            errors = {"account": "Pick an account from the list."}
+    rows = collection.overview(workspace_id, actor=actor)
+    accounts = {row.account.id: row.account for row in rows}
+    current = {key: request.args.get(key, "") for key in FILTER_KEYS}
+    return render_template(
+        "interactions/list.html",
+        workspace=workspace,
+        role=role,
+        rows=rows,
+        accounts=accounts,
+        page=page,
+        cursor=cursor,
+        current=current,
+        active_filters={k: v for k, v in current.items() if v},
+        errors=errors,
+        kinds=interactions.KINDS,
+        collecting=any(row.job is not None for row in rows),
+    ), (422 if errors else 200)
+
+
+@bp.post("/w/<int:workspace_id>/interactions/collect/<int:account_id>")
+@login_required
+def collect_now(workspace_id: int, account_id: int):
+    actor = console_actor()
+    # The URL's workspace must be the account's, so a form cannot reach across workspaces.
+    if social_accounts.get(account_id, actor=actor).workspace_id != workspace_id:
+        raise NotFound("Social account not found.")
+    try:
+        run = collection.request_collection(account_id, actor=actor)
+    except (Conflict, Forbidden, Unavailable) as exc:
+        flash(exc.message, "error")
+    else:
+        if run.status == "finished" and run.result:
+            result = run.result
+            flash(
+                f"Collected: {result.get('new_interactions', 0)} new, {result.get('api_calls', 0)} API calls"
+                + (f", {len(result['errors'])} error(s)." if result.get("errors") else "."),
+                "success",
+            )
+        elif run.status == "failed":
+            flash("The collection failed; see the account's last result.", "error")
+        else:
+            flash("Collection started; this page refreshes until it is done.", "success")
+    return redirect(url_for("web.workspace_interactions", workspace_id=workspace_id), 303)

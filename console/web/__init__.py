@@ -7,6 +7,7 @@ from flask_login import current_user
 
 # Feature pages add themselves to the workspace sidebar: (label, endpoint), in order.
 SIDEBAR: list[tuple[str, str]] = [("Accounts", "web.workspace_accounts")]
+SIDEBAR += [("Targets", "web.workspace_targets")]
 SIDEBAR += [("Interactions", "web.workspace_interactions")]
 SIDEBAR += [("Leads", "web.workspace_leads")]
 
@@ -17,6 +18,7 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 def init_app(app: Flask) -> None:
     from console.web import auth_views, workspace_views  # noqa: F401  (routes register on import)
     from console.web import accounts_views  # noqa: F401
+    from console.web import targets_views  # noqa: F401
     from console.web import interactions_views  # noqa: F401
     from console.web import privacy_views  # noqa: F401
     from console.web import leads_views  # noqa: F401

@@ -1,0 +1,215 @@
+"""Targets pages: the scored list with filters, one target's explanation, "Make lead", and the
+scoring settings with a server-side preview of a sample target."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from console.web import bp
+from console.web.session import console_actor
+from console.web.workspace_views import load_workspace
+from core.db import utcnow
+from core.errors import Forbidden, Invalid, NotFound
+from core.scoring import formula
+from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
+from core.services import lead_intake, targets, workspaces
+from core.workspace_settings import read as read_settings
+
+# A sample signal -> the interaction kind the preview builds for it.
+SAMPLE_KINDS = {
+    "message": "message",
+    "story": "story_reply",
+    "intent": "comment",
+    "comment": "comment",
+    "reply": "reply",
+    "mention": "mention",
+    "hidden": "comment",
+    "opt_out": "message",
+}
+
+
+def _endpoint_url(endpoint: str, **values: Any) -> str | None:
+    """A link to another feature's page, only when that feature is installed."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+@bp.get("/w/<int:workspace_id>/targets")
+@login_required
+def workspace_targets(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    args = request.args
+    filters = targets.TargetFilters(
+        sort=args.get("sort", "score"),
+        min_score=args.get("min_score", type=int),
+        hot_only=args.get("hot_only") == "on",
+        account_id=args.get("account", type=int),
+        platform=args.get("platform") or None,
+    )
+    errors: dict[str, str] = {}
+    try:
+        page = targets.page(workspace_id, actor=console_actor(), filters=filters, cursor=args.get("cursor"), limit=50)
+    except Invalid as exc:
+        errors, page = exc.fields, targets.page(workspace_id, actor=console_actor(), filters=targets.TargetFilters())
+    from core.services import social_accounts
+
+    accounts = social_accounts.page_for(workspace_id, actor=console_actor(), limit=200).items
+    query = {k: v for k, v in args.items() if k != "cursor" and v}
+    return render_template(
+        "targets/list.html",
+        workspace=workspace,
+        role=role,
+        page=page,
+        filters=filters,
+        errors=errors,
+        accounts=accounts,
+        query=query,
+        leads_url=_endpoint_url("web.workspace_leads", workspace_id=workspace_id),
+        settings=read_settings(workspace.settings).scoring,
+    ), (422 if errors else 200)
+
+
+@bp.get("/w/<int:workspace_id>/targets/<int:target_id>")
+@login_required
+def target_detail(workspace_id: int, target_id: int):
+    workspace, role = load_workspace(workspace_id)
+    target = _target_in(workspace_id, target_id)
+    return render_template(
+        "targets/detail.html",
+        workspace=workspace,
+        role=role,
+        target=target,
+        interactions=targets.interactions(target),
+        options=targets.dm_options(target),
+        labels=LABELS,
+        outreach_url=_endpoint_url("web.workspace_outreach", workspace_id=workspace_id),
+    )
+
+
+@bp.post("/w/<int:workspace_id>/targets/<int:target_id>/lead")
+@login_required
+def make_lead(workspace_id: int, target_id: int):
+    _target_in(workspace_id, target_id)
+    try:
+        _lead_id, created = lead_intake.make_lead(target_id, actor=console_actor())
+    except Forbidden as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Lead created." if created else "This person is already a lead.", "success")
+    back = request.form.get("next") or url_for("web.workspace_targets", workspace_id=workspace_id)
+    if not back.startswith("/w/"):
+        back = url_for("web.workspace_targets", workspace_id=workspace_id)
+    return redirect(back, 303)
+
+
+@bp.post("/w/<int:workspace_id>/targets/rescore")
+@login_required
+def rescore_targets(workspace_id: int):
+    try:
+        _run, counts = targets.request_rescore(workspace_id, actor=console_actor(), full=True)
+    except Forbidden as exc:
+        flash(exc.message, "error")
+    else:
+        if counts is None:
+            flash("Rescore started; refresh in a moment.", "success")
+        else:
+            flash(
+                f"{counts.scored} targets scored: {counts.became_hot} became hot, {counts.left_hot} cooled down.",
+                "success",
+            )
+    return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
+
+
+def _target_in(workspace_id: int, target_id: int):
+    target = targets.get(target_id, actor=console_actor())
+    if target.workspace_id != workspace_id:  # the URL's workspace must be the target's
+        raise NotFound("Target not found.")
+    return target
+
+
+def _settings_from_form(form) -> dict[str, Any]:
+    """The scoring fields present in the form; an empty field keeps the stored value."""
+    sections = {
+        "weights": ("w_", SIGNALS),
+        "daily_caps": ("cap_", EVENT_SIGNALS),
+        "group_caps": ("gcap_", CAPPED_GROUPS),
+    }
+    changes: dict[str, Any] = {}
+    for section, (prefix, names) in sections.items():
+        values = {n: form[prefix + n] for n in names if form.get(prefix + n, "").strip()}
+        if values:
+            changes[section] = values
+    for key in ("half_life_days", "hot_threshold", "cool_threshold"):
+        if form.get(key, "").strip():
+            changes[key] = form[key]
+    return changes
+
+
+def _sample(form, settings: ScoringSettings) -> tuple[formula.Score, bool, list[dict[str, Any]]]:
+    """Score a made-up person: N interactions of each signal, D days ago, with the given settings."""
+    now = utcnow()
+    facts: list[formula.Fact] = []
+    rows = []
+    for s in EVENT_SIGNALS:
+        count = max(0, min(50, form.get(f"n_{s}", default=0, type=int) or 0))
+        age = max(0.0, min(365.0, form.get(f"age_{s}", default=0.0, type=float) or 0.0))
+        rows.append({"signal": s, "count": count, "age": age})
+        for n in range(count):
+            facts.append(
+                formula.Fact(
+                    kind=SAMPLE_KINDS[s],
+                    occurred_at=now - timedelta(days=age, minutes=n),
+                    has_intent=s == "intent",
+                    is_opt_out=s == "opt_out",
+                    is_hidden=s == "hidden",
+                    media_id=f"post-{n}" if s in formula.ENGAGEMENT_SIGNALS else None,
+                )
+            )
+    result = formula.compute(facts, settings, now)
+    return result, formula.is_hot_after(result.score, False, settings), rows
+
+
+@bp.route("/w/<int:workspace_id>/scoring", methods=["GET", "POST"])
+@login_required
+def scoring_settings(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    errors: dict[str, str] = {}
+    form = request.form if request.method == "POST" else None
+    settings = read_settings(workspace.settings).scoring
+    if form is not None and form.get("action") == "save":
+        try:
+            workspaces.update(workspace_id, actor=console_actor(), settings={"scoring": _settings_from_form(form)})
+        except Invalid as exc:
+            errors = exc.fields
+        else:
+            flash("Scoring settings saved; they apply from the next rescore.", "success")
+            return redirect(url_for("web.scoring_settings", workspace_id=workspace_id), 303)
+    elif form is not None:
+        # Preview with the values being edited, without saving them.
+        try:
+            from core.workspace_settings import merge
+
+            settings = read_settings(merge(workspace.settings, {"scoring": _settings_from_form(form)})).scoring
+        except Invalid as exc:
+            errors = exc.fields
+    sample, sample_hot, sample_rows = _sample(form or request.args, settings)
+    return render_template(
+        "targets/scoring.html",
+        workspace=workspace,
+        role=role,
+        settings=settings,
+        form=form,
+        errors=errors,
+        sample=sample,
+        sample_hot=sample_hot,
+        sample_rows=sample_rows,
+        labels=LABELS,
+        signals=SIGNALS,
+        event_signals=EVENT_SIGNALS,
+        groups=CAPPED_GROUPS,
+    ), (422 if errors else 200)

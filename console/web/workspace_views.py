@@ -1,4 +1,4 @@
-"""Workspaces: create, switch, overview, settings and members."""
+"""Workspaces: create, switch, settings and members (the dashboard is in dashboard_views)."""
 
 from __future__ import annotations
 
@@ -52,14 +52,6 @@ def new_workspace():
             return redirect(url_for("web.workspace_overview", workspace_id=workspace.id))
     return render_template("workspaces/new.html", form=request.form, errors=errors, zones=COMMON_ZONES,
                            all_zones=sorted(time_zones())), (422 if errors else 200)
-
-
-@bp.get("/w/<int:workspace_id>")
-@login_required
-def workspace_overview(workspace_id: int):
-    workspace, role = load_workspace(workspace_id)
-    members = workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items
-    return render_template("workspaces/overview.html", workspace=workspace, role=role, members=members)
 
 
 @bp.route("/w/<int:workspace_id>/settings", methods=["GET", "POST"])

@@ -75,7 +75,7 @@ def test_sign_up_create_and_switch_workspaces(page, browse, screenshot):
     page.wait_for_url(f"**/w/{globex}")
     page.goto("/")
     page.wait_for_url(f"**/w/{globex}")
-    expect(page.locator(".sidebar a.active")).to_have_text("Overview")
+    expect(page.locator(".sidebar a.active")).to_have_text("Dashboard")
 
 
 def test_members_add_change_role_and_last_owner(page, browse, live, screenshot):
@@ -163,7 +163,7 @@ def test_settings_inline_error_then_save(page, browse, screenshot):
     expect(page.get_by_label("Turn every hot target into a lead automatically")).to_be_checked()
     screenshot(page, "settings")
 
-    page.get_by_role("link", name="Overview", exact=True).click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.locator(".stat", has_text="Daily DM quota")).to_contain_text("120")
     screenshot(page, "workspace-overview")
     assert switcher_labels(page) == ["Acme Outreach"]
@@ -216,7 +216,7 @@ def test_usable_at_phone_width(phone_page, screenshot):
         screenshot(page, name)
     # The sidebar's links are all reachable at this width.
     page.goto(f"/w/{workspace_id}")
-    for label in ("Overview", "Members", "Settings"):
+    for label in ("Dashboard", "Members", "Settings"):
         expect(page.locator(".sidebar").get_by_role("link", name=label, exact=True)).to_be_visible()
     page.locator(".sidebar").get_by_role("link", name="Settings", exact=True).click()
     page.wait_for_url(f"**/w/{workspace_id}/settings")

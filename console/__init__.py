@@ -8,6 +8,8 @@ import uuid
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
 
+from core import outbox_signal
+
 csrf = CSRFProtect()
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -36,6 +38,12 @@ def init_app(app: Flask) -> None:
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                 "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
             )
+        return response
+
+    @app.after_request
+    def kick_outbox(response):
+        # Events committed by this request go out now: queued with Redis, else run after the response.
+        outbox_signal.kick_if_pending(defer=response.call_on_close)
         return response
 
     csrf.init_app(app)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from flask import Flask
 
-from core import jobs
+from core import jobs, outbox_signal
 from core.db import db
 from worker.schedule import PERIODIC_JOBS
+
+log = logging.getLogger(__name__)
 
 _app: Flask | None = None
 _app_pid: int | None = None
@@ -41,12 +44,21 @@ def _job_context():
     return ctx
 
 
+def _kick_outbox() -> None:
+    # Events a job committed (target.hot, dm.sent...) are dispatched now rather than at the next sweep.
+    try:
+        outbox_signal.kick_if_pending()
+    except Exception:
+        log.warning("could not kick the outbox dispatcher", exc_info=True)
+
+
 def run_job(run_id: str) -> dict[str, Any] | None:
     """RQ entry point for a recorded job."""
     ctx = _job_context()
     try:
         return jobs.execute(run_id)
     finally:
+        _kick_outbox()
         db.session.remove()
         ctx.pop()
 
@@ -65,6 +77,7 @@ def run_periodic(name: str) -> dict:
     try:
         return _periodic(name)
     finally:
+        _kick_outbox()
         db.session.remove()
         ctx.pop()
 

@@ -26,6 +26,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
     {
+        "id": "integrations-sweep",
+        "func": "worker.jobs.integrations.sweep_deliveries",
+        "cron": "* * * * *",
+        "queue": "default",
+        "description": "Dispatch outbox events a crash left behind, free stale attempts, queue due retries.",
+    },
+    {
         "id": "purge-raw-payloads",
         "func": "worker.jobs.privacy.purge_raw_payloads",
         "cron": "29 3 * * *",

@@ -5,6 +5,9 @@ from console.api import social_accounts
 
 BLUEPRINTS = [auth.bp, workspaces.bp, jobs.bp, users.bp, admin.bp]
 BLUEPRINTS += [social_accounts.bp]
+from console.api import integrations  # noqa: E402
+
+BLUEPRINTS += [integrations.bp]
 from console.api import leads  # noqa: E402
 
 BLUEPRINTS += [leads.bp]

@@ -1,0 +1,232 @@
+"""/integrations: signed webhooks, Google Sheets and Notion, their tests and delivery logs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Blueprint
+from pydantic import Field
+
+from console.api.auth_context import current_actor
+from console.api.schemas import In, Out, PageOut, PageQuery
+from console.api.spec import operation
+from core.db import db
+from core.models import Delivery, Integration, OutboxEvent
+from core.services import integrations
+
+bp = Blueprint("integrations", __name__, url_prefix="/integrations")
+
+Kind = Literal["webhook", "google_sheets", "notion"]
+
+
+class IntegrationIn(In):
+    kind: Kind
+    name: str = Field(max_length=120)
+    config: dict[str, Any] = Field(
+        description="webhook: {url}; google_sheets: {spreadsheet_id, sheet_name, service_account}; "
+        "notion: {database_id, token}. Credentials are encrypted and never returned."
+    )
+    events: list[str] = Field(description="Event types to send (Sheets and Notion: lead.* only).")
+
+
+class IntegrationPatch(In):
+    name: str | None = Field(None, max_length=120)
+    config: dict[str, Any] | None = Field(None, description="New settings; credentials only when replaced.")
+    events: list[str] | None = None
+    enabled: bool | None = None
+
+
+class IntegrationOut(Out):
+    id: int
+    workspace_id: int
+    kind: str
+    name: str
+    config: dict[str, Any]
+    secret_set: bool = Field(description="Whether a credential or signing secret is stored (never shown).")
+    events: list[str]
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntegrationCreated(IntegrationOut):
+    signing_secret: str | None = Field(None, description="Webhooks only: the whsec_ signing secret, shown this once.")
+
+
+class TestOut(Out):
+    ok: bool
+    response_code: int | None
+    detail: str | None
+
+
+class DeliveryQuery(PageQuery):
+    status: Literal["pending", "in_progress", "succeeded", "failed"] | None = None
+    event_type: str | None = Field(None, max_length=64)
+
+
+class DeliveryOut(Out):
+    id: int
+    integration_id: int
+    event_id: str | None
+    event_type: str
+    ordering_key: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    response_code: int | None
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def integration_out(integration: Integration) -> dict[str, Any]:
+    """The public shape of an integration: never the secret, only whether one is set."""
+    return {
+        "id": integration.id,
+        "workspace_id": integration.workspace_id,
+        "kind": integration.kind,
+        "name": integration.name,
+        "config": dict(integration.config or {}),
+        "secret_set": integration.secret_encrypted is not None,
+        "events": list(integration.events or []),
+        "enabled": integration.enabled,
+        "disabled_reason": integration.disabled_reason,
+        "created_at": integration.created_at,
+        "updated_at": integration.updated_at,
+    }
+
+
+def delivery_out(delivery: Delivery) -> dict[str, Any]:
+    event = db.session.get(OutboxEvent, delivery.outbox_event_id)
+    return {
+        "id": delivery.id,
+        "integration_id": delivery.integration_id,
+        "event_id": event.event_id if event else None,
+        "event_type": delivery.event_type,
+        "ordering_key": delivery.ordering_key,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_error": delivery.last_error,
+        "response_code": delivery.response_code,
+        "delivered_at": delivery.delivered_at,
+        "created_at": delivery.created_at,
+        "updated_at": delivery.updated_at,
+    }
+
+
+@operation(
+    bp,
+    "GET",
+    "/workspace/<int:workspace_id>",
+    summary="The workspace's integrations",
+    query=PageQuery,
+    response=PageOut[IntegrationOut],
+)
+def list_integrations(workspace_id: int, query: PageQuery):
+    page = integrations.page_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
+    return {"items": [integration_out(i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+@operation(
+    bp,
+    "POST",
+    "/workspace/<int:workspace_id>",
+    summary="Add an integration (owner/admin)",
+    body=IntegrationIn,
+    response=IntegrationCreated,
+    status=201,
+    errors=(403, 409),
+)
+def create_integration(workspace_id: int, body: IntegrationIn):
+    integration, secret = integrations.create(
+        workspace_id, actor=current_actor(), kind=body.kind, name=body.name, config=body.config, events=body.events
+    )
+    return {**integration_out(integration), "signing_secret": secret}
+
+
+@operation(bp, "GET", "/<int:integration_id>", summary="One integration", response=IntegrationOut)
+def get_integration(integration_id: int):
+    return integration_out(integrations.get(integration_id, actor=current_actor()))
+
+
+@operation(
+    bp,
+    "PATCH",
+    "/<int:integration_id>",
+    summary="Rename, change settings or events, enable/disable (owner/admin)",
+    body=IntegrationPatch,
+    response=IntegrationOut,
+    errors=(403,),
+)
+def update_integration(integration_id: int, body: IntegrationPatch):
+    integration = integrations.update(
+        integration_id,
+        actor=current_actor(),
+        name=body.name,
+        config=body.config,
+        events=body.events,
+        enabled=body.enabled,
+    )
+    return integration_out(integration)
+
+
+@operation(
+    bp,
+    "DELETE",
+    "/<int:integration_id>",
+    summary="Remove an integration and its delivery log (owner/admin)",
+    status=204,
+    errors=(403,),
+)
+def delete_integration(integration_id: int):
+    integrations.delete(integration_id, actor=current_actor())
+    return None, 204
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:integration_id>/test",
+    summary="Send a test now and report the outcome (owner/admin)",
+    response=TestOut,
+    errors=(403,),
+)
+def test_integration(integration_id: int):
+    return integrations.send_test(integration_id, actor=current_actor())
+
+
+@operation(
+    bp,
+    "GET",
+    "/<int:integration_id>/deliveries",
+    summary="Delivery log, newest first",
+    query=DeliveryQuery,
+    response=PageOut[DeliveryOut],
+)
+def list_deliveries(integration_id: int, query: DeliveryQuery):
+    page = integrations.deliveries_page(
+        integration_id,
+        actor=current_actor(),
+        status=query.status,
+        event_type=query.event_type,
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    return {"items": [delivery_out(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+@operation(
+    bp,
+    "POST",
+    "/deliveries/<int:delivery_id>/replay",
+    summary="Send a finished delivery again (owner/admin)",
+    response=DeliveryOut,
+    status=202,
+    errors=(403, 409),
+)
+def replay_delivery(delivery_id: int):
+    return delivery_out(integrations.replay(delivery_id, actor=current_actor()))

@@ -1,0 +1,1 @@
+"""Integration clients (signed webhooks, Google Sheets, Notion) and the outbox delivery machinery."""

@@ -1,0 +1,290 @@
+"""Integrations of a workspace: add, change, enable/disable, remove, test, and their delivery log.
+
+Members read; owners and admins change. Credentials arrive inside `config` (service_account for
+Google Sheets, token for Notion) and are split off, encrypted and never returned; a webhook's
+signing secret is generated here and handed back once, by `create`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from core import jobs
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.events import EVENT_TYPES
+from core.integrations import delivery as deliveries
+from core.integrations import google_sheets, notion, webhook
+from core.integrations.base import DeliveryError, Outcome
+from core.models import Delivery, DeliveryStatus, Integration, IntegrationKind, Role, Workspace
+from core.pagination import Page, paginate
+from core.services import audit
+from core.services.access import get_scoped, require_active, require_role
+from core.services.actors import Actor
+from core.validation import clean_name
+
+log = logging.getLogger(__name__)
+
+UNSET: Any = object()
+LEAD_EVENTS = ("lead.created", "lead.status_changed")
+KIND_EVENTS = {
+    IntegrationKind.WEBHOOK.value: EVENT_TYPES,
+    IntegrationKind.GOOGLE_SHEETS.value: LEAD_EVENTS,
+    IntegrationKind.NOTION.value: LEAD_EVENTS,
+}
+KIND_LABELS = {"webhook": "Webhook", "google_sheets": "Google Sheets", "notion": "Notion"}
+MAX_PER_WORKSPACE = 50
+
+
+def clean_kind(kind: Any) -> str:
+    if kind not in KIND_EVENTS:
+        raise Invalid("Unknown integration kind.", fields={"kind": "One of webhook, google_sheets, notion."})
+    return kind
+
+
+def clean_events(kind: str, events: Any) -> list[str]:
+    """The subscribed event types, in the documented order; Sheets and Notion take lead.* only."""
+    allowed = KIND_EVENTS[kind]
+    if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
+        raise Invalid("Choose at least one event.", fields={"events": "One or more of: " + ", ".join(allowed) + "."})
+    unknown = [e for e in events if e not in allowed]
+    if unknown:
+        raise Invalid(
+            "Some events cannot be sent by this integration.",
+            fields={"events": f"{unknown[0]} is not one of: {', '.join(allowed)}."},
+        )
+    return [e for e in allowed if e in events]
+
+
+def _clean_config(kind: str, config: Any, *, current: Integration | None) -> tuple[dict, str | None, dict | None]:
+    """(non-secret config, new secret or None to keep, new state or None to keep) for `kind`."""
+    if not isinstance(config, dict):
+        raise Invalid("The settings must be an object.", fields={"config": "Expected an object."})
+    if kind == IntegrationKind.WEBHOOK.value:
+        return webhook.clean_config(config), (webhook.new_secret() if current is None else None), None
+    if kind == IntegrationKind.GOOGLE_SHEETS.value:
+        cleaned = google_sheets.clean_config(config)
+        secret = None
+        if "service_account" in config or current is None:
+            secret = json.dumps(google_sheets.parse_service_account(config.get("service_account")))
+        moved = current is None or cleaned != current.config
+        return cleaned, secret, ({"header_written": False} if moved else None)
+    cleaned = notion.clean_config(config)
+    token = notion.clean_token(config.get("token")) if ("token" in config or current is None) else None
+    check_token = token or (current.decrypted_secret() if current else None) or ""
+    state = notion.inspect_database(check_token, cleaned["database_id"])
+    return cleaned, token, state
+
+
+def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None) -> Page:
+    """A page of the workspace's integrations, oldest first."""
+    require_role(workspace_id, actor, Role.MEMBER)
+    stmt = select(Integration).where(Integration.workspace_id == workspace_id)
+    return paginate(stmt, [Integration.id], cursor=cursor, limit=limit)
+
+
+def get(integration_id: int, *, actor: Actor) -> Integration:
+    """One integration of a workspace the actor belongs to (NotFound otherwise)."""
+    return get_scoped(Integration, integration_id, actor, Role.MEMBER, what="Integration")
+
+
+def _manageable(integration_id: int, actor: Actor) -> Integration:
+    integration = get_scoped(Integration, integration_id, actor, Role.ADMIN, what="Integration")
+    require_active(db.session.get(Workspace, integration.workspace_id))
+    return integration
+
+
+def create(
+    workspace_id: int, *, actor: Actor, kind: Any, name: Any, config: Any, events: Any
+) -> tuple[Integration, str | None]:
+    """Add an integration (owner/admin); returns it and, for a webhook, its signing secret (shown once)."""
+    require_active(require_role(workspace_id, actor, Role.ADMIN))
+    kind = clean_kind(kind)
+    name = clean_name(name if isinstance(name, str) else "", "name")
+    events = clean_events(kind, events)
+    cleaned, secret, state = _clean_config(kind, config, current=None)
+    count = len(db.session.scalars(select(Integration.id).where(Integration.workspace_id == workspace_id)).all())
+    if count >= MAX_PER_WORKSPACE:
+        raise Conflict(f"A workspace can have at most {MAX_PER_WORKSPACE} integrations.")
+    integration = Integration(
+        workspace_id=workspace_id,
+        kind=kind,
+        name=name,
+        config=cleaned,
+        events=events,
+        enabled=True,
+        state=state or {},
+        created_by_user_id=actor.user_id,
+    )
+    db.session.add(integration)
+    db.session.flush()
+    if secret is not None:
+        integration.store_secret(secret)
+    audit.record(
+        actor,
+        "integration.created",
+        workspace_id=workspace_id,
+        subject_type="integration",
+        subject_id=integration.id,
+        details={"kind": kind, "name": name, "events": events, **cleaned},
+    )
+    db.session.commit()
+    return integration, (secret if kind == IntegrationKind.WEBHOOK.value else None)
+
+
+def update(
+    integration_id: int,
+    *,
+    actor: Actor,
+    name: Any = UNSET,
+    config: Any = UNSET,
+    events: Any = UNSET,
+    enabled: Any = UNSET,
+) -> Integration:
+    """Rename, change settings or credentials, change events, enable or disable (owner/admin)."""
+    integration = _manageable(integration_id, actor)
+    changed: dict[str, Any] = {}
+    if name is not UNSET and name is not None:
+        integration.name = clean_name(name if isinstance(name, str) else "", "name")
+        changed["name"] = integration.name
+    if events is not UNSET and events is not None:
+        integration.events = clean_events(integration.kind, events)
+        changed["events"] = integration.events
+    if config is not UNSET and config is not None:
+        cleaned, secret, state = _clean_config(integration.kind, config, current=integration)
+        integration.config = cleaned
+        if secret is not None:
+            integration.store_secret(secret)
+            changed["secret"] = "replaced"
+        if state is not None:
+            integration.state = {**(integration.state or {}), **state}
+        changed["config"] = cleaned
+    if enabled is not UNSET and enabled is not None and bool(enabled) != integration.enabled:
+        integration.enabled = bool(enabled)
+        integration.disabled_reason = None if integration.enabled else f"Disabled by {actor.label}."
+        changed["enabled"] = integration.enabled
+    if changed:
+        integration.updated_at = utcnow()
+        audit.record(
+            actor,
+            "integration.updated",
+            workspace_id=integration.workspace_id,
+            subject_type="integration",
+            subject_id=integration.id,
+            details=changed,
+        )
+    db.session.commit()
+    if changed.get("enabled"):
+        deliveries.sweep()  # deliveries held while it was off go out now
+    return integration
+
+
+def delete(integration_id: int, *, actor: Actor) -> None:
+    """Remove an integration with its delivery log and row/page mapping (owner/admin)."""
+    integration = _manageable(integration_id, actor)
+    audit.record(
+        actor,
+        "integration.deleted",
+        workspace_id=integration.workspace_id,
+        subject_type="integration",
+        subject_id=integration.id,
+        details={"kind": integration.kind, "name": integration.name},
+    )
+    db.session.delete(integration)
+    db.session.commit()
+
+
+def send_test(integration_id: int, *, actor: Actor) -> dict[str, Any]:
+    """Try the integration now (a signed integration.test event, a token and header row, a schema check)."""
+    integration = _manageable(integration_id, actor)
+    try:
+        if integration.kind == IntegrationKind.WEBHOOK.value:
+            outcome = webhook.send(integration, deliveries.test_envelope(integration))
+        elif integration.kind == IntegrationKind.GOOGLE_SHEETS.value:
+            outcome = google_sheets.check(integration)
+        else:
+            outcome = notion.check(integration)
+    except DeliveryError as exc:
+        db.session.commit()
+        return {"ok": False, "response_code": exc.response_code, "detail": exc.message}
+    except Invalid as exc:
+        db.session.rollback()
+        return {"ok": False, "response_code": None, "detail": "; ".join(exc.fields.values()) or exc.message}
+    audit.record(
+        actor,
+        "integration.tested",
+        workspace_id=integration.workspace_id,
+        subject_type="integration",
+        subject_id=integration.id,
+        details={"ok": True},
+    )
+    db.session.commit()
+    return _ok(outcome)
+
+
+def _ok(outcome: Outcome) -> dict[str, Any]:
+    return {"ok": True, "response_code": outcome.response_code, "detail": outcome.detail}
+
+
+def deliveries_page(
+    integration_id: int,
+    *,
+    actor: Actor,
+    status: str | None = None,
+    event_type: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The integration's deliveries, newest first, optionally by status and event type."""
+    integration = get(integration_id, actor=actor)
+    stmt = select(Delivery).where(Delivery.integration_id == integration.id)
+    if status:
+        if status not in {s.value for s in DeliveryStatus}:
+            raise Invalid("Unknown delivery status.", fields={"status": "pending, in_progress, succeeded or failed."})
+        stmt = stmt.where(Delivery.status == status)
+    if event_type:
+        stmt = stmt.where(Delivery.event_type == event_type)
+    return paginate(stmt, [Delivery.id], cursor=cursor, limit=limit, descending=True)
+
+
+def replay(delivery_id: int, *, actor: Actor) -> Delivery:
+    """Send a failed (or already delivered) delivery again from scratch, now (owner/admin)."""
+    found = db.session.get(Delivery, delivery_id)
+    if found is None:
+        raise NotFound("Delivery not found.")
+    try:
+        integration = _manageable(found.integration_id, actor)
+    except NotFound:
+        raise NotFound("Delivery not found.") from None
+    delivery = db.session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery.status not in (DeliveryStatus.FAILED.value, DeliveryStatus.SUCCEEDED.value):
+        raise Conflict("This delivery is still being attempted; only finished deliveries can be replayed.")
+    if not integration.enabled:
+        raise Conflict("Enable the integration before replaying its deliveries.")
+    delivery.status = DeliveryStatus.PENDING.value
+    delivery.attempts = 0
+    delivery.next_attempt_at = utcnow()
+    delivery.last_error = None
+    audit.record(
+        actor,
+        "integration.delivery_replayed",
+        workspace_id=delivery.workspace_id,
+        subject_type="delivery",
+        subject_id=delivery.id,
+        details={"integration_id": integration.id},
+    )
+    db.session.commit()
+    jobs.enqueue(
+        deliveries.DELIVER_JOB,
+        delivery.id,
+        kind="integration-delivery",
+        queue=jobs.QUEUE_DEFAULT,
+        workspace_id=delivery.workspace_id,
+        requested_by=actor.user_id,
+    )
+    db.session.refresh(delivery)
+    return delivery

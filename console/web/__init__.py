@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     from console.web import privacy_views  # noqa: F401
     from console.web import leads_views  # noqa: F401
     from console.web import operator_views, profile_views  # noqa: F401
-    from console.web import dashboard_views, page_links  # noqa: F401
+    from console.web import dashboard_views, jobs_views, page_links  # noqa: F401
     from console.web.formatting import init_app as init_formatting
     from console.web.session import console_actor, login_manager
     from core.services import workspaces

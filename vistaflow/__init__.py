@@ -37,5 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from vistaflow import cli
 
     init_console(app)
+    from bot import init_app as init_bot
+
+    init_bot(app)
     cli.init_app(app)
     return app

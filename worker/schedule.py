@@ -61,4 +61,25 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "queue": "bulk",
         "description": "Full rescore of every active workspace, so decay lowers scores nobody touched.",
     },
+    {
+        "id": "chat-dispatch-alerts",
+        "func": "worker.jobs.chat.dispatch_alerts",
+        "cron": "* * * * *",
+        "queue": "interactive",
+        "description": "Slack/Telegram: post alerts for new outbox events, refresh cards, retry pending posts.",
+    },
+    {
+        "id": "chat-daily-digest",
+        "func": "worker.jobs.chat.post_digests",
+        "cron": "0 * * * *",
+        "queue": "default",
+        "description": "Slack/Telegram: post the daily digest where it is 09:00 in the workspace's time zone.",
+    },
+    {
+        "id": "chat-purge-keys",
+        "func": "worker.jobs.chat.purge_chat_keys",
+        "cron": "23 4 * * *",
+        "queue": "bulk",
+        "description": "Forget processed Slack/Telegram update and action ids older than 3 days.",
+    },
 ]

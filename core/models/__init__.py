@@ -36,6 +36,7 @@ from core.models.integration import Delivery, DeliveryStatus, ExternalRecord, In
 
 __all__ += ["Delivery", "DeliveryStatus", "ExternalRecord", "Integration", "IntegrationKind"]
 from core.models.chat import (  # noqa: E402
+    ALERT_KINDS,
     ChatCursor,
     ChatLinkCode,
     ChatMessage,
@@ -48,4 +49,4 @@ from core.models.chat import (  # noqa: E402
 )
 
 __all__ += ["ChatCursor", "ChatLinkCode", "ChatMessage", "ChatMessageStatus", "ChatProcessed", "ChatProvider"]
-__all__ += ["ChatUserLink", "SlackInstallation", "TelegramChat"]
+__all__ += ["ALERT_KINDS", "ChatUserLink", "SlackInstallation", "TelegramChat"]

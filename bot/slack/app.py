@@ -1,0 +1,113 @@
+"""The bolt app (HTTP mode, one per Flask app): verifies Slack's signature, acks at once, queues the work.
+
+Listeners run in the request (process_before_response) but only deduplicate and enqueue: the
+work itself (users.info, services, chat.update) happens in a job on the interactive queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Flask
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.slack import web
+from core import jobs
+from core.errors import VistaFlowError
+from core.services.chat import dedupe, installations
+
+log = logging.getLogger(__name__)
+EXTENSION = "vistaflow_slack_bolt"
+
+
+def _authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult | None:
+    installation = installations.for_team(team_id or "")
+    if installation is None:
+        return None
+    return AuthorizeResult(
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        bot_user_id=installation.bot_user_id,
+        bot_token=installation.decrypted_token(),
+    )
+
+
+def _enqueue(func: str, payload: dict[str, Any], kind: str, team_id: str) -> None:
+    installation = installations.for_team(team_id)
+    try:
+        jobs.enqueue(
+            func,
+            payload,
+            kind=kind,
+            queue=jobs.QUEUE_INTERACTIVE,
+            workspace_id=installation.workspace_id if installation else None,
+        )
+    except VistaFlowError as exc:  # suspended workspace, Redis down: nothing to do in Slack's 3 seconds
+        log.warning("slack %s not queued: %s", kind, exc.message)
+
+
+def on_action(ack, body: dict[str, Any]) -> None:
+    ack()
+    action = (body.get("actions") or [{}])[0]
+    team_id = (body.get("team") or {}).get("id") or ""
+    user_id = (body.get("user") or {}).get("id") or ""
+    # One interaction, one handling: a retried or replayed payload carries the same ids.
+    key = f"action:{team_id}:{user_id}:{action.get('action_ts')}:{action.get('action_id')}"
+    if not dedupe.first_time("slack", key):
+        return
+    payload = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "channel_id": (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id"),
+        "message_ts": (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts"),
+        "action_id": action.get("action_id"),
+        "value": action.get("value") or (action.get("selected_option") or {}).get("value"),
+    }
+    _enqueue("worker.jobs.chat.slack_action", payload, "slack.action", team_id)
+
+
+def on_command(ack, body: dict[str, Any]) -> None:
+    ack()
+    team_id = body.get("team_id") or ""
+    key = f"command:{team_id}:{body.get('trigger_id')}"
+    if not dedupe.first_time("slack", key):
+        return
+    payload = {
+        "team_id": team_id,
+        "user_id": body.get("user_id"),
+        "channel_id": body.get("channel_id"),
+        "command": body.get("command"),
+        "text": (body.get("text") or "")[:500],
+    }
+    _enqueue("worker.jobs.chat.slack_command", payload, "slack.command", team_id)
+
+
+def on_uninstalled(ack, body: dict[str, Any]) -> None:
+    ack()
+    if dedupe.first_time("slack", f"event:{body.get('event_id')}"):
+        installations.disable_team(body.get("team_id") or "", "the Slack app was uninstalled or its token revoked")
+
+
+def build(app: Flask) -> App:
+    bolt = App(
+        signing_secret=app.config["SLACK_SIGNING_SECRET"],
+        authorize=_authorize,
+        process_before_response=True,
+        client=web.WebClient(base_url=app.config["SLACK_API_URL"]),
+        logger=log,
+    )
+    bolt.action(re.compile(r"^vf_"))(on_action)
+    bolt.command(re.compile(r"^/"))(on_command)
+    bolt.event("app_uninstalled")(on_uninstalled)
+    bolt.event("tokens_revoked")(on_uninstalled)
+    return bolt
+
+
+def bolt_for(app: Flask) -> App:
+    """The app's bolt instance, built on first use from its config."""
+    if EXTENSION not in app.extensions:
+        app.extensions[EXTENSION] = build(app)
+    return app.extensions[EXTENSION]

@@ -1,0 +1,112 @@
+"""Slack work done in jobs (never inside Slack's 3 seconds): who is acting, one service, the answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import actions, commands
+from bot.delivery import refresh_target
+from bot.slack import web
+from bot.slack.web import SlackFailure
+from core.errors import VistaFlowError
+from core.models import ChatProvider, SlackInstallation
+from core.services.actors import Actor
+from core.services.chat import cards, deliveries, installations, links
+
+log = logging.getLogger(__name__)
+SLACK = ChatProvider.SLACK.value
+NOT_LINKED = (
+    "Your Slack account is not linked to a member of this VistaFlow workspace. Use the same "
+    "(verified) email in Slack and VistaFlow, or ask an admin to link you in Settings > Chat."
+)
+
+
+def actor_for(installation: SlackInstallation, slack_user_id: str) -> Actor | None:
+    """The member behind a Slack user: an existing link, else the verified email from users.info."""
+    actor = links.actor_for(installation.workspace_id, SLACK, slack_user_id)
+    if actor is not None:
+        return actor
+    try:
+        info = web.call(web.for_installation(installation), "users_info", user=slack_user_id)
+    except SlackFailure:
+        return None
+    user = info.get("user") or {}
+    email = (user.get("profile") or {}).get("email")
+    if not email or not user.get("is_email_confirmed") or user.get("is_bot") or user.get("deleted"):
+        return None
+    return links.link_by_verified_email(installation.workspace_id, SLACK, slack_user_id, email)
+
+
+def ephemeral(installation: SlackInstallation, channel: str, user: str, text: str) -> None:
+    """Only `user` sees it; in a channel the bot is not in, it goes to the user's DM with the app."""
+    client = web.for_installation(installation)
+    try:
+        web.call(client, "chat_postEphemeral", channel=channel, user=user, text=text)
+    except SlackFailure:
+        try:
+            web.call(client, "chat_postMessage", channel=user, text=text)
+        except SlackFailure as failure:
+            log.warning("could not answer a Slack user: %s", failure)
+
+
+def _target_and_extra(value: str) -> tuple[int, str | None]:
+    head, _, tail = (value or "").partition(":")
+    if not head.isdigit():
+        raise ValueError("bad action value")
+    return int(head), tail or None
+
+
+def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
+    """A button or select on a card: approve, pick a template, skip, move the lead; then the card is updated."""
+    installation = installations.for_team(payload["team_id"])
+    if installation is None:
+        return {"handled": False, "reason": "not installed"}
+    actor = actor_for(installation, payload["user_id"])
+    if actor is None:
+        ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
+        return {"handled": False, "reason": "not linked"}
+    try:
+        target_id, extra = _target_and_extra(payload.get("value") or "")
+    except ValueError:
+        return {"handled": False, "reason": "bad value"}
+    card = cards.build(target_id)
+    if card is None or card.workspace_id != installation.workspace_id:
+        return {"handled": False, "reason": "unknown target"}
+    card_message = deliveries.card_at(SLACK, payload["channel_id"], payload.get("message_ts") or "")
+    action = payload["action_id"]
+    try:
+        if action == "vf_approve":
+            note = actions.approve(target_id, actor=actor, card_message=card_message)
+        elif action == "vf_template" and extra and extra.isdigit():
+            note = actions.approve(target_id, actor=actor, card_message=card_message, template_id=int(extra))
+        elif action == "vf_skip":
+            note = actions.skip(target_id, actor=actor)
+        elif action == "vf_lead" and extra:
+            note = actions.move_lead(target_id, extra, actor=actor)
+        else:
+            return {"handled": False, "reason": "unknown action"}
+    except VistaFlowError as exc:
+        ephemeral(installation, payload["channel_id"], payload["user_id"], exc.message)
+        return {"handled": False, "reason": exc.code}
+    refresh_target(target_id, note=note)
+    return {"handled": True, "note": note}
+
+
+def handle_command(payload: dict[str, Any]) -> dict[str, Any]:
+    """/vistaflow hot|leads [status]|lead <id> <status>|quota|help, answered privately."""
+    installation = installations.for_team(payload["team_id"])
+    if installation is None:
+        return {"handled": False, "reason": "not installed"}
+    words = (payload.get("text") or "").split()
+    prefix = f"{payload.get('command') or '/vistaflow'} "
+    if not words or words[0].lower() == "help":
+        lines = commands.help_lines(prefix)
+    else:
+        actor = actor_for(installation, payload["user_id"])
+        if actor is None:
+            ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
+            return {"handled": False, "reason": "not linked"}
+        lines = commands.run(installation.workspace_id, actor, words, prefix)
+    ephemeral(installation, payload["channel_id"], payload["user_id"], "\n".join(lines))
+    return {"handled": True}

@@ -1,0 +1,1 @@
+"""Telegram: the webhook on /telegram/webhook, polling for development, and what the bot posts."""

@@ -1,0 +1,130 @@
+"""What a hot target card shows, read from the current state, so re-rendering a card is always right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from core.db import db
+from core.models import DirectMessage, DmStatus, DmTemplate, Lead, SocialAccount, Target, User, Workspace
+from core.services import targets
+from core.services.outreach import lifecycle, templates
+from core.services.outreach.settings import default_template
+
+MAX_REASONS = 3
+MAX_TEMPLATES = 10
+
+
+@dataclass
+class Card:
+    workspace_id: int
+    workspace_name: str
+    target_id: int
+    username: str
+    platform: str
+    account_username: str
+    score: int
+    reasons: list[str]
+    last_comment: str | None
+    post_url: str | None
+    lead_id: int | None
+    lead_status: str | None
+    draft_dm_id: int | None
+    dm_status: str | None
+    outcome: str | None
+    dm_offered: bool
+    default_template_id: int | None
+    templates: list[tuple[int, str]] = field(default_factory=list)
+    unavailable_reason: str | None = None
+    note: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        """No DM action is left on the card (sent, in flight, or not allowed)."""
+        return self.dm_status in (DmStatus.APPROVED, DmStatus.SENDING, DmStatus.SENT, DmStatus.UNKNOWN) or (
+            not self.dm_offered and self.draft_dm_id is None
+        )
+
+
+def _local(moment: datetime | None, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M") if moment else "?"
+
+
+def _who(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    return f"@{user.name}" if user else "VistaFlow"
+
+
+def outcome_of(dm: DirectMessage | None, zone: str) -> str | None:
+    """The DM's state in words, as the card shows it ("DM sent by @member at 14:02")."""
+    if dm is None:
+        return None
+    who = _who(dm.approved_by_user_id)
+    match dm.status:
+        case DmStatus.SENT:
+            return f"DM sent by {who} at {_local(dm.sent_at, zone)}"
+        case DmStatus.APPROVED | DmStatus.SENDING:
+            reason = f" ({dm.status_reason})" if dm.status_reason and dm.status_reason != "sent now" else ""
+            return f"DM approved by {who} at {_local(dm.approved_at, zone)}, sending…{reason}"
+        case DmStatus.UNKNOWN:
+            return "DM outcome unknown: check it in VistaFlow before sending again"
+        case DmStatus.FAILED:
+            return f"DM failed: {dm.status_reason or 'the platform refused it'}"
+        case DmStatus.SKIPPED:
+            return f"Skipped by {_who(_last_actor(dm.id))}"
+        case DmStatus.CANCELLED:
+            return f"DM cancelled: {dm.status_reason or 'withdrawn'}"
+    return None
+
+
+def _last_actor(dm_id: int) -> int | None:
+    events = lifecycle.events_of(dm_id)
+    return events[-1].actor_user_id if events else None
+
+
+def build(target_id: int, note: str | None = None) -> Card | None:
+    """The card of a target (no access check: the caller is the bot posting into a linked chat)."""
+    target = db.session.get(Target, target_id)
+    if target is None:
+        return None
+    workspace = db.session.get(Workspace, target.workspace_id)
+    account = db.session.get(SocialAccount, target.social_account_id)
+    comment = templates.latest_comment(target)
+    latest = db.session.scalar(
+        select(DirectMessage).where(DirectMessage.target_id == target.id).order_by(DirectMessage.id.desc()).limit(1)
+    )
+    draft = latest if latest is not None and latest.status == DmStatus.DRAFT else None
+    lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
+    default = default_template(workspace)
+    rows = db.session.execute(
+        select(DmTemplate.id, DmTemplate.name)
+        .where(DmTemplate.workspace_id == workspace.id)
+        .order_by(DmTemplate.name)
+        .limit(MAX_TEMPLATES)
+    )
+    options = targets.dm_options(target)
+    return Card(
+        workspace_id=workspace.id,
+        workspace_name=workspace.name,
+        target_id=target.id,
+        username=target.username or target.platform_user_id,
+        platform=target.platform,
+        account_username=account.username if account else "?",
+        score=target.score,
+        reasons=list(target.score_reasons or [])[:MAX_REASONS],
+        last_comment=(comment.text if comment else None),
+        post_url=(comment.media_permalink if comment else None),
+        lead_id=lead.id if lead else None,
+        lead_status=lead.status if lead else None,
+        draft_dm_id=draft.id if draft else None,
+        dm_status=None if draft else (latest.status if latest else None),
+        outcome=None if draft else outcome_of(latest, workspace.time_zone),
+        dm_offered=options.available,
+        default_template_id=default.id if default else None,
+        templates=[(row.id, row.name) for row in rows],
+        unavailable_reason=None if options.available else options.unavailable_reason,
+        note=note,
+    )

@@ -1,0 +1,151 @@
+"""Posting a chat message at most once at a time: claim, then record the chat's answer or the failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from core.db import db, utcnow
+from core.models import ChatMessage, ChatMessageStatus
+
+# A claim older than this belongs to a worker that died; the message may be tried again.
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+def claim(message_id: int) -> ChatMessage | None:
+    """Take a pending message (or one whose worker died) for sending; None if someone else has it or it is done."""
+    now = utcnow()
+    claimable = or_(
+        ChatMessage.status == ChatMessageStatus.PENDING.value,
+        (ChatMessage.status == ChatMessageStatus.SENDING.value) & (ChatMessage.claimed_at < now - LEASE),
+    )
+    result = db.session.execute(
+        update(ChatMessage)
+        .where(ChatMessage.id == message_id, claimable, ChatMessage.attempts < MAX_ATTEMPTS)
+        .values(
+            status=ChatMessageStatus.SENDING.value, claimed_at=now, attempts=ChatMessage.attempts + 1, updated_at=now
+        )
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.get(ChatMessage, message_id, populate_existing=True)
+
+
+def posted(message_id: int, message_ref: str) -> None:
+    """The chat took the message; keep its id to edit it later."""
+    db.session.execute(
+        update(ChatMessage)
+        .where(ChatMessage.id == message_id)
+        .values(
+            status=ChatMessageStatus.POSTED.value,
+            message_ref=str(message_ref)[:64],
+            posted_at=utcnow(),
+            last_error=None,
+            updated_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+def failed(message_id: int, error: str, *, final: bool) -> None:
+    """Record a failure: back to pending for a later try, or failed for good (the chat refused)."""
+    message = db.session.get(ChatMessage, message_id, populate_existing=True)
+    if message is None:
+        return
+    give_up = final or message.attempts >= MAX_ATTEMPTS
+    message.status = (ChatMessageStatus.FAILED if give_up else ChatMessageStatus.PENDING).value
+    message.last_error = error[:500]
+    message.updated_at = utcnow()
+    db.session.commit()
+
+
+def drop_pending(provider: str, chat_id: str, reason: str) -> int:
+    """The destination is gone: its unsent messages will never go out."""
+    result = db.session.execute(
+        update(ChatMessage)
+        .where(
+            ChatMessage.provider == provider,
+            ChatMessage.chat_id == chat_id,
+            ChatMessage.status == ChatMessageStatus.PENDING.value,
+        )
+        .values(status=ChatMessageStatus.DROPPED.value, last_error=reason[:500], updated_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def due_for_retry(older_than: timedelta = timedelta(minutes=1), limit: int = 200) -> list[int]:
+    """Messages left pending (a failed try, a lost job) or claimed by a worker that died."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(ChatMessage.id)
+            .where(
+                ChatMessage.attempts < MAX_ATTEMPTS,
+                or_(
+                    (ChatMessage.status == ChatMessageStatus.PENDING.value)
+                    & (ChatMessage.updated_at < now - older_than),
+                    (ChatMessage.status == ChatMessageStatus.SENDING.value) & (ChatMessage.claimed_at < now - LEASE),
+                ),
+            )
+            .order_by(ChatMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def cards_of(target_id: int) -> list[ChatMessage]:
+    """The posted hot target cards of a person, to edit in place when their state changes."""
+    return list(
+        db.session.scalars(
+            select(ChatMessage)
+            .where(
+                ChatMessage.target_id == target_id,
+                ChatMessage.kind == "hot",
+                ChatMessage.status == ChatMessageStatus.POSTED.value,
+            )
+            .order_by(ChatMessage.id)
+        )
+    )
+
+
+def card_at(provider: str, chat_id: str, message_ref: str) -> ChatMessage | None:
+    """The card a button was pressed on."""
+    return db.session.scalar(
+        select(ChatMessage).where(
+            ChatMessage.provider == provider,
+            ChatMessage.chat_id == chat_id,
+            ChatMessage.message_ref == str(message_ref),
+        )
+    )
+
+
+def set_note(message_id: int, note: str | None) -> None:
+    """Remember the last refusal shown on a card (or clear it)."""
+    db.session.execute(
+        update(ChatMessage)
+        .where(ChatMessage.id == message_id)
+        .values(note=note[:500] if note else None, updated_at=utcnow())
+    )
+    db.session.commit()
+
+
+def post_direct(
+    workspace_id: int,
+    provider: str,
+    chat_id: str,
+    kind: str,
+    key: str,
+    *,
+    target_id: int | None = None,
+    data: dict | None = None,
+) -> int | None:
+    """Record a message the bot posts on its own (a card asked for by /hot, a digest); None if already there."""
+    from core.services.chat.alerts import Destination, record
+
+    message_id = record(workspace_id, Destination(provider, chat_id), kind, key, target_id=target_id, data=data)
+    db.session.commit()
+    return message_id

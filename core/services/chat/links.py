@@ -1,0 +1,255 @@
+"""Who acts in a chat: Slack/Telegram users linked to members, Telegram chats linked by one-time codes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from core.db import db, utcnow
+from core.errors import Invalid, NotFound
+from core.models import ChatLinkCode, ChatProvider, ChatUserLink, Door, Membership, Role, TelegramChat, User
+from core.services import audit
+from core.services.access import require_active, require_role
+from core.services.actors import Actor
+
+CODE_TTL = timedelta(minutes=15)
+DOORS = {ChatProvider.SLACK.value: Door.SLACK, ChatProvider.TELEGRAM.value: Door.TELEGRAM}
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: datetime
+
+
+def issue_code(workspace_id: int, *, actor: Actor) -> IssuedCode:
+    """A single-use code (15 minutes) that links a Telegram chat and its sender to the actor; shown once."""
+    require_active(require_role(workspace_id, actor))
+    if actor.user_id is None:
+        raise Invalid("Only a person can link a chat.")
+    # Telegram's start parameter allows 64 characters of [A-Za-z0-9_-]: token_urlsafe fits.
+    code = secrets.token_urlsafe(18)
+    expires_at = utcnow() + CODE_TTL
+    db.session.add(
+        ChatLinkCode(workspace_id=workspace_id, user_id=actor.user_id, code_hash=_hash(code), expires_at=expires_at)
+    )
+    db.session.execute(delete(ChatLinkCode).where(ChatLinkCode.expires_at < utcnow() - timedelta(days=1)))
+    audit.record(
+        actor, "chat.link_code_issued", workspace_id=workspace_id, subject_type="workspace", subject_id=workspace_id
+    )
+    db.session.commit()
+    return IssuedCode(code, expires_at)
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    workspace_id: int
+    workspace_name: str
+    user: User
+    chat: TelegramChat
+
+
+def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, telegram_user_id: int) -> Redeemed:
+    """Use a code once: link the chat to its workspace and the sender to its member; Invalid otherwise."""
+    # One UPDATE decides, so two /start with the same code cannot both win.
+    row = db.session.execute(
+        update(ChatLinkCode)
+        .where(
+            ChatLinkCode.code_hash == _hash((code or "").strip()),
+            ChatLinkCode.used_at.is_(None),
+            ChatLinkCode.expires_at > utcnow(),
+        )
+        .values(used_at=utcnow(), used_by=str(telegram_user_id))
+        .returning(ChatLinkCode.workspace_id, ChatLinkCode.user_id)
+    ).first()
+    db.session.commit()
+    if row is None:
+        raise Invalid("This link code is unknown, expired or already used; get a new one in VistaFlow.")
+    workspace_id, user_id = row
+    user = db.session.get(User, user_id)
+    actor = Actor.for_user(user, Door.TELEGRAM)
+    workspace = require_active(require_role(workspace_id, actor))
+    chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == chat_id))
+    if chat is None:
+        chat = TelegramChat(chat_id=chat_id, workspace_id=workspace_id)
+        db.session.add(chat)
+    chat.workspace_id = workspace_id
+    chat.title = (chat_title or "")[:200]
+    chat.chat_type = (chat_type or "private")[:16]
+    chat.linked_by_user_id = user.id
+    chat.disabled_at = None
+    chat.disabled_reason = None
+    _upsert_link(workspace_id, ChatProvider.TELEGRAM.value, str(telegram_user_id), user.id, "code")
+    audit.record(
+        actor,
+        "chat.telegram_linked",
+        workspace_id=workspace_id,
+        subject_type="telegram_chat",
+        subject_id=chat_id,
+        details={"title": chat.title},
+    )
+    db.session.commit()
+    return Redeemed(workspace_id, workspace.name, user, chat)
+
+
+def _upsert_link(workspace_id: int, provider: str, external_id: str, user_id: int, via: str) -> ChatUserLink:
+    link = db.session.scalar(
+        select(ChatUserLink).where(
+            ChatUserLink.workspace_id == workspace_id,
+            ChatUserLink.provider == provider,
+            ChatUserLink.external_id == external_id,
+        )
+    )
+    if link is None:
+        link = ChatUserLink(workspace_id=workspace_id, provider=provider, external_id=external_id)
+        db.session.add(link)
+    link.user_id = user_id
+    link.linked_via = via
+    return link
+
+
+def actor_for(workspace_id: int, provider: str, external_id: str) -> Actor | None:
+    """The member a chat user is linked to in the workspace, as an actor of that door; None if unlinked."""
+    user = db.session.scalar(
+        select(User)
+        .join(ChatUserLink, ChatUserLink.user_id == User.id)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.workspace_id == workspace_id))
+        .where(
+            ChatUserLink.workspace_id == workspace_id,
+            ChatUserLink.provider == provider,
+            ChatUserLink.external_id == external_id,
+        )
+    )
+    if user is None or user.is_suspended:
+        return None
+    return Actor.for_user(user, DOORS[provider])
+
+
+def link_by_verified_email(workspace_id: int, provider: str, external_id: str, email: str) -> Actor | None:
+    """Link a chat user to the member with this (chat-verified) email; None if no member has it."""
+    user = db.session.scalar(
+        select(User)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.workspace_id == workspace_id))
+        .where(func.lower(User.email) == (email or "").strip().lower())
+    )
+    if user is None or user.is_suspended:
+        return None
+    _upsert_link(workspace_id, provider, external_id, user.id, "email")
+    audit.record(
+        Actor.for_user(user, DOORS[provider]),
+        "chat.user_linked",
+        workspace_id=workspace_id,
+        subject_type="user",
+        subject_id=user.id,
+        details={"provider": provider, "via": "email"},
+    )
+    db.session.commit()
+    return Actor.for_user(user, DOORS[provider])
+
+
+def link_member(workspace_id: int, provider: str, external_id: str, user_id: int, *, actor: Actor) -> ChatUserLink:
+    """Link a chat user id to a member explicitly (owner/admin, from the console)."""
+    require_active(require_role(workspace_id, actor, Role.ADMIN))
+    if provider not in DOORS:
+        raise Invalid("Unknown chat.", fields={"provider": "slack or telegram"})
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 64 or not external_id.replace("-", "").isalnum():
+        raise Invalid("The chat user id is not valid.", fields={"external_id": "Letters and digits, e.g. U024BE7LH."})
+    member = db.session.scalar(
+        select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
+    )
+    if member is None:
+        raise Invalid("Choose a member of the workspace.", fields={"user_id": "Not a member of this workspace."})
+    link = _upsert_link(workspace_id, provider, external_id, user_id, "console")
+    audit.record(
+        actor,
+        "chat.user_linked",
+        workspace_id=workspace_id,
+        subject_type="user",
+        subject_id=user_id,
+        details={"provider": provider, "via": "console"},
+    )
+    db.session.commit()
+    return link
+
+
+def unlink(workspace_id: int, link_id: int, *, actor: Actor) -> None:
+    """Remove a chat user link (owner/admin)."""
+    require_role(workspace_id, actor, Role.ADMIN)
+    link = db.session.get(ChatUserLink, link_id)
+    if link is None or link.workspace_id != workspace_id:
+        raise NotFound("Link not found.")
+    db.session.delete(link)
+    audit.record(
+        actor,
+        "chat.user_unlinked",
+        workspace_id=workspace_id,
+        subject_type="user",
+        subject_id=link.user_id,
+        details={"provider": link.provider},
+    )
+    db.session.commit()
+
+
+def user_links(workspace_id: int, *, actor: Actor) -> list[tuple[ChatUserLink, User]]:
+    """Every chat user link of the workspace with its member."""
+    require_role(workspace_id, actor)
+    rows = db.session.execute(
+        select(ChatUserLink, User)
+        .join(User, User.id == ChatUserLink.user_id)
+        .where(ChatUserLink.workspace_id == workspace_id)
+        .order_by(ChatUserLink.provider, ChatUserLink.id)
+    )
+    return [(link, user) for link, user in rows]
+
+
+def telegram_chats(workspace_id: int, *, actor: Actor) -> list[TelegramChat]:
+    """The Telegram chats linked to the workspace."""
+    require_role(workspace_id, actor)
+    return list(
+        db.session.scalars(
+            select(TelegramChat).where(TelegramChat.workspace_id == workspace_id).order_by(TelegramChat.id)
+        )
+    )
+
+
+def telegram_chat(chat_id: int) -> TelegramChat | None:
+    """The active link of a Telegram chat (for the bot door to know the workspace)."""
+    chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == chat_id))
+    return chat if chat is not None and chat.is_active else None
+
+
+def unlink_telegram_chat(workspace_id: int, chat_row_id: int, *, actor: Actor) -> None:
+    """Forget a Telegram chat (owner/admin); the bot stops posting there."""
+    require_role(workspace_id, actor, Role.ADMIN)
+    chat = db.session.get(TelegramChat, chat_row_id)
+    if chat is None or chat.workspace_id != workspace_id:
+        raise NotFound("Chat not found.")
+    db.session.delete(chat)
+    audit.record(
+        actor,
+        "chat.telegram_unlinked",
+        workspace_id=workspace_id,
+        subject_type="telegram_chat",
+        subject_id=chat.chat_id,
+    )
+    db.session.commit()
+
+
+def disable_telegram_chat(chat_id: int, reason: str) -> bool:
+    """The bot was removed or blocked: stop posting to the chat instead of failing forever."""
+    result = db.session.execute(
+        update(TelegramChat)
+        .where(TelegramChat.chat_id == chat_id, TelegramChat.disabled_at.is_(None))
+        .values(disabled_at=utcnow(), disabled_reason=reason[:500])
+    )
+    db.session.commit()
+    return bool(result.rowcount)

@@ -1,0 +1,74 @@
+"""Slack OAuth v2 install: state checked, token stored encrypted, channel chosen; refusals."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from core.db import db
+from core.models import SlackInstallation
+from tests.bot.helpers import install_slack
+from tests.conftest import Console
+
+
+def test_install_stores_encrypted_token_and_channel(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    team, query = install_slack(client, console, slack_emulator, owner, workspace["id"])
+    assert query["client_id"] == [slack_emulator.client_id]
+    assert "chat:write" in query["scope"][0] and query["redirect_uri"] == ["http://localhost/slack/oauth_redirect"]
+    oauth = slack_emulator.params("oauth.v2.access")
+    assert len(oauth) == 1 and oauth[0]["code"].startswith("code-")
+    with app.app_context():
+        installation = db.session.query(SlackInstallation).one()
+        assert installation.workspace_id == workspace["id"] and installation.team_id == team.id
+        assert installation.alerts_channel_id == "C0ALERTS"
+        token = installation.decrypted_token()
+        assert token in slack_emulator.tokens and token not in installation.bot_token_encrypted
+    page = client.get(f"/w/{workspace['id']}/chat").get_data(as_text=True)
+    assert "Acme Slack" in page and "#vistaflow-alerts" in page and token not in page
+
+
+def test_state_is_single_use_and_checked(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    console.login(owner.email)
+    location = client.get(f"/slack/install?workspace_id={workspace['id']}").headers["Location"]
+    state = parse_qs(urlsplit(location).query)["state"][0]
+    forged = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(slack_emulator.team())}&state=x")
+    assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "invalid_state"
+    code = slack_emulator.authorize(slack_emulator.team())
+    assert client.get(f"/slack/oauth_redirect?code={code}&state={state}").status_code == 303
+    replay = client.get(f"/slack/oauth_redirect?code={code}&state={state}")
+    assert replay.status_code == 400
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 1
+
+
+def test_members_cannot_install_and_other_workspaces_are_hidden(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    member = factory.member(owner, workspace["id"], role="member")
+    console.login(member.email)
+    response = client.get(f"/slack/install?workspace_id={workspace['id']}")
+    assert response.status_code == 403
+    stranger = factory.user()
+    other = app.test_client()
+    Console(other).login(stranger.email)
+    assert other.get(f"/slack/install?workspace_id={workspace['id']}").status_code == 404
+    assert other.get(f"/w/{workspace['id']}/chat").status_code == 404
+
+
+def test_one_slack_team_cannot_serve_two_workspaces(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    first = factory.workspace(owner, name="One")
+    second = factory.workspace(owner, name="Two")
+    team = slack_emulator.team()
+    install_slack(client, console, slack_emulator, owner, first["id"], team=team)
+    location = client.get(f"/slack/install?workspace_id={second['id']}").headers["Location"]
+    state = parse_qs(urlsplit(location).query)["state"][0]
+    done = client.get(
+        f"/slack/oauth_redirect?code={slack_emulator.authorize(team)}&state={state}", follow_redirects=True
+    )
+    assert "already linked to another VistaFlow workspace" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 1

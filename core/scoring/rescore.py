@@ -138,6 +138,9 @@ def rescore_workspace(workspace_id: int, *, full: bool, now: Any = None) -> Resc
     dialect = db.session.get_bind().dialect.name
     params = parameters(workspace_id, scoring, now.timestamp())
 
+    if dialect == "postgresql":
+        # The per-day and per-post aggregates spill to disk with the default 4 MB on big workspaces.
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(sa.text(f"DROP TABLE IF EXISTS {TEMP_TABLE}"))
     db.session.execute(sa.text(create_statement(dialect, incremental=not full)), params)
     result = RescoreResult(scored=int(db.session.scalar(sa.text(f"SELECT count(*) FROM {TEMP_TABLE}")) or 0))

@@ -48,9 +48,9 @@ def create_statement(dialect: str, *, incremental: bool) -> str:
     """CREATE TEMP TABLE vf_score_new AS (new score, breakdown and facts per target)."""
     dirty_i = "AND i.target_id IN (SELECT d.id FROM targets d WHERE d.workspace_id = :ws AND d.needs_rescore)"
     per_signal = ",\n".join(
-        f"sum(CASE WHEN sig = '{s}' THEN d * least(n, :cap_{s}) / n ELSE 0 END) AS r_{s}, "
-        f"sum(CASE WHEN sig = '{s}' THEN n ELSE 0 END) AS n_{s}, "
-        f"sum(CASE WHEN sig = '{s}' THEN n48 ELSE 0 END) AS n48_{s}"
+        f"sum(CASE WHEN sig = '{s}' THEN d * least(n, :cap_{s}) / n ELSE 0.0 END) AS r_{s}, "
+        f"CAST(sum(CASE WHEN sig = '{s}' THEN n ELSE 0 END) AS INTEGER) AS n_{s}, "
+        f"CAST(sum(CASE WHEN sig = '{s}' THEN n48 ELSE 0 END) AS INTEGER) AS n48_{s}"
         for s in EVENT_SIGNALS
     )
     raw_cols = ",\n".join(
@@ -87,12 +87,13 @@ WITH r AS (
 l1 AS (
     SELECT target_id, sig, floor(ts / {DAY}) AS day,
            CASE WHEN sig IN ({_quoted(ENGAGEMENT_SIGNALS)}) THEN media_id END AS post,
-           count(*) AS n, sum({_decay("ts")}) AS d, max(ts) AS last_ts,
-           sum(CASE WHEN ts >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END) AS n48
+           CAST(count(*) AS INTEGER) AS n, sum({_decay("ts")}) AS d, max(ts) AS last_ts,
+           CAST(sum(CASE WHEN ts >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END) AS INTEGER) AS n48
     FROM r GROUP BY 1, 2, 3, 4
 ),
 days AS (
-    SELECT target_id, sig, sum(n) AS n, sum(d) AS d, sum(n48) AS n48 FROM l1 GROUP BY 1, 2, day
+    SELECT target_id, sig, CAST(sum(n) AS INTEGER) AS n, sum(d) AS d, CAST(sum(n48) AS INTEGER) AS n48
+    FROM l1 GROUP BY 1, 2, day
 ),
 agg AS (
     SELECT target_id,
@@ -103,7 +104,7 @@ posts AS (
     SELECT target_id, {_decay("max(last_ts)")} AS pd FROM l1 WHERE post IS NOT NULL GROUP BY target_id, post
 ),
 rep AS (
-    SELECT target_id, sum(pd) - max(pd) AS r_repeat, count(*) AS n_posts FROM posts GROUP BY target_id
+    SELECT target_id, sum(pd) - max(pd) AS r_repeat, CAST(count(*) AS INTEGER) AS n_posts FROM posts GROUP BY 1
 ),
 raw AS (
     SELECT t.id AS target_id, t.score AS old_score, t.is_hot AS old_hot, t.interactions_count AS old_ic,

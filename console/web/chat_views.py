@@ -8,7 +8,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from core.errors import Conflict, Forbidden, Invalid, Unavailable
 from core.models import ALERT_KINDS
 from core.services import workspaces
 from core.services.chat import installations, links
@@ -19,7 +19,8 @@ ALERT_LABELS = {
     "needs_reconnect": "Accounts to reconnect",
     "digest": "Daily digest (09:00)",
 }
-REFUSED = (Conflict, Forbidden, Invalid, NotFound, Unavailable)
+# NotFound is not flashed: it answers the 404 page, so a foreign workspace or chat is never confirmed.
+REFUSED = (Conflict, Forbidden, Invalid, Unavailable)
 
 
 def _back(workspace_id: int):

@@ -23,14 +23,13 @@ from core.models import (
     AccountStatus,
     JobRun,
     JobStatus,
-    MediaState,
     Role,
     SocialAccount,
     Workspace,
 )
 from core.platforms.base import PermissionMissing, PlatformError, RateLimited, TokenExpired
 from core.services import collection_walk as walk
-from core.services import workspace_status
+from core.services import ingest, workspace_status
 from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
 from core.services.collection_lock import account_lock
@@ -171,27 +170,20 @@ def _collect_with(
 def _run(account: SocialAccount, state: AccountCollectionState, client: Any, tally: walk.Tally, now: datetime) -> None:
     look_back = read_settings(account.workspace.settings).collection_look_back_days
     since = now - timedelta(days=look_back)
+    # Plain values: ORM rows expire at each page's commit and would be reloaded one query at a time.
+    ref = ingest.AccountRef.of(account)
     recent = walk.list_recent_media(client, since)
-    states = walk.media_states(account.id)
+    seen = walk.media_states(account.id)
     for media in recent:
         tally.media_checked += 1
-        media_state = states.get(media.id)
-        if media_state is None and media.comments_count == 0:
-            states[media.id] = MediaState(
-                social_account_id=account.id,
-                media_id=media.id,
-                permalink=media.permalink,
-                caption=media.caption,
-                media_timestamp=media.timestamp,
-                comments_count=0,
-            )
-            db.session.add(states[media.id])
+        if media.id not in seen and media.comments_count == 0:
+            walk.remember_quiet_media(ref, media)
             continue
-        if not walk.has_changed(media_state, media):
+        if not walk.has_changed(seen.get(media.id), media):
             continue
         tally.media_changed += 1
-        walk.collect_media(account, client, media, media_state, tally)
-    walk.collect_mentions(account, client, state, tally)
+        walk.collect_media(ref, client, media, seen.get(media.id), tally)
+    walk.collect_mentions(ref, client, state, tally)
 
 
 def _record(

@@ -12,14 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import db
+from core.db import db, utcnow
 from core.models import (
     AccountCollectionState,
     Interaction,
     InteractionKind,
     InteractionSource,
     MediaState,
-    SocialAccount,
 )
 from core.platforms.base import Comment, Media
 from core.services import ingest
@@ -101,31 +100,83 @@ def list_recent_media(client: Any, since: datetime) -> list[Media]:
         cursor = page.next_cursor
 
 
-def media_states(account_id: int) -> dict[str, MediaState]:
-    rows = db.session.scalars(sa.select(MediaState).where(MediaState.social_account_id == account_id))
-    return {row.media_id: row for row in rows}
+@dataclass
+class Seen:
+    """What the last run stored about a media (plain values: they survive the per-page commits)."""
+
+    id: int | None
+    cursor: str | None
+    comments_count: int
+    media_timestamp: datetime | None
+    last_comment_at: datetime | None
 
 
-def has_changed(state: MediaState | None, media: Media) -> bool:
-    if state is None:
+def media_states(account_id: int) -> dict[str, Seen]:
+    rows = db.session.execute(
+        sa.select(
+            MediaState.media_id,
+            MediaState.id,
+            MediaState.cursor,
+            MediaState.comments_count,
+            MediaState.media_timestamp,
+            MediaState.last_comment_at,
+        ).where(MediaState.social_account_id == account_id)
+    )
+    return {
+        row.media_id: Seen(row.id, row.cursor, row.comments_count, row.media_timestamp, row.last_comment_at)
+        for row in rows
+    }
+
+
+def has_changed(seen: Seen | None, media: Media) -> bool:
+    if seen is None:
         return media.comments_count > 0
     return (
-        state.cursor is not None  # an interrupted walk to finish
-        or state.comments_count != media.comments_count
-        or state.media_timestamp != media.timestamp
+        seen.cursor is not None  # an interrupted walk to finish
+        or seen.comments_count != media.comments_count
+        or seen.media_timestamp != media.timestamp
     )
 
 
-def collect_media(account: SocialAccount, client: Any, media: Media, state: MediaState | None, tally: Tally) -> None:
-    """Fetch a changed media's new comments and replies, page by page; commits per page."""
-    if state is None:
-        state = MediaState(social_account_id=account.id, media_id=media.id, comments_count=0)
+def remember_quiet_media(account: ingest.AccountRef, media: Media) -> None:
+    """A new media without comments: remember it so the next run sees it as unchanged (no commit)."""
+    db.session.add(
+        MediaState(
+            social_account_id=account.id,
+            media_id=media.id,
+            permalink=media.permalink,
+            caption=media.caption,
+            media_timestamp=media.timestamp,
+            comments_count=0,
+        )
+    )
+
+
+def _save(account_id: int, media_id: str, state_id: int | None, **values: Any) -> int:
+    """Write the media's collection state (insert the first time); returns its id. No commit."""
+    if state_id is None:
+        state = MediaState(social_account_id=account_id, media_id=media_id, **values)
         db.session.add(state)
-    state.permalink, state.caption = media.permalink, media.caption
-    previous_last = state.last_comment_at
-    newest = previous_last
+        db.session.flush()
+        return state.id
+    db.session.execute(sa.update(MediaState).where(MediaState.id == state_id).values(updated_at=utcnow(), **values))
+    return state_id
+
+
+def collect_media(account: ingest.AccountRef, client: Any, media: Media, seen: Seen | None, tally: Tally) -> None:
+    """Fetch a changed media's new comments and replies, page by page; commits per page."""
+    seen = seen or Seen(None, None, 0, None, None)
+    state_id = seen.id
+    previous_last = newest = seen.last_comment_at
     unknown_reply_counts = False
-    cursor = state.cursor
+    cursor = seen.cursor
+    final = {
+        "cursor": None,
+        "comments_count": media.comments_count,
+        "media_timestamp": media.timestamp,
+        "permalink": media.permalink,
+        "caption": media.caption,
+    }
     while True:
         page = client.list_comments(media.id, cursor=cursor)
         tally.pages += 1
@@ -135,22 +186,25 @@ def collect_media(account: SocialAccount, client: Any, media: Media, state: Medi
         _collect_known_replies(account, client, media, page.items, tally)
         for comment in page.items:
             newest = comment.timestamp if newest is None else max(newest, comment.timestamp)
-        state.cursor = page.next_cursor
-        state.last_comment_at = newest
+        last = not page.next_cursor or _rest_is_known(page.items, stored.new, previous_last)
+        # Instagram's comment pages do not say which comments have replies; the media's count (which
+        # includes replies) says whether some are missing, and only then are the threads read.
+        scan = last and unknown_reply_counts and media.comments_count > _held_for_media(account.id, media.id)
+        if last and not scan:  # one commit for the page and the media's new state
+            state_id = _save(account.id, media.id, state_id, last_comment_at=newest, **final)
+        else:
+            next_cursor = None if last else page.next_cursor
+            state_id = _save(account.id, media.id, state_id, cursor=next_cursor, last_comment_at=newest)
         db.session.commit()
-        if not page.next_cursor or _rest_is_known(page.items, stored.new, previous_last):
+        if last:
             break
         cursor = page.next_cursor
-    # Instagram's comment pages do not say which comments have replies; the media's count (which
-    # includes replies) says whether some are missing, and only then are the threads read.
-    if unknown_reply_counts and media.comments_count > _held_for_media(account.id, media.id):
+    if scan:
         for comment_id in _top_level_ids(account.id, media.id):
             _collect_replies(account, client, media, comment_id, tally)
             db.session.commit()
-    state.cursor = None
-    state.comments_count = media.comments_count
-    state.media_timestamp = media.timestamp
-    db.session.commit()
+        _save(account.id, media.id, state_id, **final)
+        db.session.commit()
 
 
 def _rest_is_known(items: list[Comment], new: int, previous_last: datetime | None) -> bool:
@@ -160,7 +214,9 @@ def _rest_is_known(items: list[Comment], new: int, previous_last: datetime | Non
     return items[0].timestamp > items[-1].timestamp and all(c.timestamp <= previous_last for c in items)
 
 
-def _collect_known_replies(account: SocialAccount, client: Any, media: Media, comments: list[Comment], tally: Tally):
+def _collect_known_replies(
+    account: ingest.AccountRef, client: Any, media: Media, comments: list[Comment], tally: Tally
+):
     expected = {c.id: n for c in comments if (n := reply_count(c))}
     if not expected:
         return
@@ -176,7 +232,7 @@ def _collect_known_replies(account: SocialAccount, client: Any, media: Media, co
             _collect_replies(account, client, media, comment_id, tally)
 
 
-def _collect_replies(account: SocialAccount, client: Any, media: Media, comment_id: str, tally: Tally) -> None:
+def _collect_replies(account: ingest.AccountRef, client: Any, media: Media, comment_id: str, tally: Tally) -> None:
     cursor = None
     while True:
         page = client.list_replies(comment_id, cursor=cursor, media_id=media.id)
@@ -215,7 +271,7 @@ def _top_level_ids(account_id: int, media_id: str) -> list[str]:
 # ------------------------------------------------------------------ mentions
 
 
-def collect_mentions(account: SocialAccount, client: Any, state: AccountCollectionState, tally: Tally) -> None:
+def collect_mentions(account: ingest.AccountRef, client: Any, state: AccountCollectionState, tally: Tally) -> None:
     """Read the mention feed (newest first) down to what is already stored; commits per page.
 
     `mentions_cursor` remembers where an interrupted walk stopped, so older pages are still read.

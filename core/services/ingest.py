@@ -63,11 +63,24 @@ class IngestResult:
         self.opted_out += other.opted_out
 
 
-def _insert(model: type) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
+@dataclass(frozen=True)
+class AccountRef:
+    """The account fields ingest needs, as plain values (cheap to keep across commits)."""
+
+    id: int
+    workspace_id: int
+    platform: str
+
+    @classmethod
+    def of(cls, account: SocialAccount | AccountRef) -> AccountRef:
+        return cls(account.id, account.workspace_id, account.platform)
+
+
+def _insert(table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (run with a list of rows: one cached, batched statement)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def _person_key(item: Incoming) -> str | None:
@@ -106,7 +119,7 @@ def _clean(items: Iterable[Incoming]) -> list[Incoming]:
     return [item for key, item in unique.items() if key]
 
 
-def _ensure_targets(account: SocialAccount, people: dict[str, tuple[str | None, datetime]]) -> dict[str, int]:
+def _ensure_targets(account: AccountRef, people: dict[str, tuple[str | None, datetime]]) -> dict[str, int]:
     """Create missing targets in one statement and return every person's target id."""
     rows = [
         {
@@ -129,22 +142,25 @@ def _ensure_targets(account: SocialAccount, people: dict[str, tuple[str | None, 
         }
         for person, (username, first) in people.items()
     ]
-    stmt = _insert(Target).values(rows).on_conflict_do_nothing(index_elements=["social_account_id", "platform_user_id"])
-    db.session.execute(stmt)
-    found = db.session.execute(
-        sa.select(Target.platform_user_id, Target.id).where(
-            Target.social_account_id == account.id, Target.platform_user_id.in_(list(people))
-        )
-    )
-    return dict(found.all())
+    t = Target.__table__
+    stmt = _insert(t)
+    # A no-op-ish update (keep the newest known username) so RETURNING gives every person's id in one trip;
+    # rows go in key order so two concurrent batches lock the same targets in the same order.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["social_account_id", "platform_user_id"],
+        set_={"username": sa.func.coalesce(stmt.excluded.username, t.c.username)},
+    ).returning(t.c.platform_user_id, t.c.id)
+    rows.sort(key=lambda row: row["platform_user_id"])
+    return dict(db.session.execute(stmt, rows).all())
 
 
-def store(account: SocialAccount, items: Iterable[Incoming], *, source: str) -> IngestResult:
+def store(account: SocialAccount | AccountRef, items: Iterable[Incoming], *, source: str) -> IngestResult:
     """Store a batch of interactions of one account once each; update their targets (no commit)."""
     batch = _clean(items)
     result = IngestResult(seen=len(batch))
     if not batch:
         return result
+    account = AccountRef.of(account)
     keys = {item.platform_id: _person_key(item) for item in batch}
     aliases = _resolve_usernames(account.id, {k for k in keys.values() if k})
     keys = {pid: aliases.get(k, k) if k else None for pid, k in keys.items()}
@@ -187,13 +203,13 @@ def store(account: SocialAccount, items: Iterable[Incoming], *, source: str) -> 
                 "raw": item.raw,
             }
         )
+    table = Interaction.__table__
     stmt = (
-        _insert(Interaction)
-        .values(rows)
+        _insert(table)
         .on_conflict_do_nothing(index_elements=["social_account_id", "platform_id"])
-        .returning(Interaction.target_id, Interaction.kind, Interaction.occurred_at, Interaction.is_opt_out)
+        .returning(table.c.target_id, table.c.kind, table.c.occurred_at, table.c.is_opt_out)
     )
-    inserted = db.session.execute(stmt).all()
+    inserted = db.session.execute(stmt, rows).all()
     result.new = len(inserted)
     _bump_targets(inserted)
     result.target_ids = {row.target_id for row in inserted if row.target_id is not None}

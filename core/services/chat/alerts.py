@@ -105,10 +105,13 @@ def record(
 
 
 def _first_time(event_id: str) -> bool:
-    result = db.session.execute(
-        _insert(ChatProcessed).values(source="outbox", key=event_id, created_at=utcnow()).on_conflict_do_nothing()
-    )
-    return result.rowcount == 1
+    inserted = db.session.execute(
+        _insert(ChatProcessed)
+        .values(source="outbox", key=event_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(ChatProcessed.id)
+    ).first()
+    return inserted is not None
 
 
 def _handle(event: OutboxEvent, out: Dispatched) -> None:

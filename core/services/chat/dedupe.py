@@ -21,11 +21,15 @@ def _insert():
 
 def first_time(source: str, key: str) -> bool:
     """Record `key` for `source` and commit; False if it was already there (a retry or a double tap)."""
-    result = db.session.execute(
-        _insert().values(source=source, key=key[:200], created_at=utcnow()).on_conflict_do_nothing()
-    )
+    # RETURNING says whether this call inserted (an ORM insert reports no row count).
+    inserted = db.session.execute(
+        _insert()
+        .values(source=source, key=key[:200], created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(ChatProcessed.id)
+    ).first()
     db.session.commit()
-    return result.rowcount == 1
+    return inserted is not None
 
 
 def forget(source: str, key: str) -> None:

@@ -1,0 +1,73 @@
+"""/telegram/webhook: secret header, duplicate updates, one-time link codes, commands, removed bot."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db import db
+from core.models import ChatUserLink, JobRun, TelegramChat
+from tests.bot.helpers import link_telegram, telegram_update, tg_message
+
+CHAT = 555001
+
+
+def test_secret_header_is_required(app, client, telegram_emulator):
+    update = tg_message(CHAT, 1, "/help")
+    assert telegram_update(client, update, secret="wrong").status_code == 401
+    assert client.post("/telegram/webhook", json=update).status_code == 401
+    assert telegram_emulator.params("sendMessage") == []
+    assert telegram_update(client, update).status_code == 200
+    assert "VistaFlow commands" in telegram_emulator.params("sendMessage")[-1]["text"]
+
+
+def test_duplicate_update_is_handled_once(app, client, telegram_emulator):
+    update = tg_message(CHAT, 1, "/help")
+    assert telegram_update(client, update).status_code == 200
+    assert telegram_update(client, update).status_code == 200
+    assert len(telegram_emulator.params("sendMessage")) == 1
+    with app.app_context():
+        assert len(db.session.scalars(select(JobRun).where(JobRun.kind == "telegram.update")).all()) == 1
+
+
+def test_link_code_links_chat_and_user_once(app, client, console, factory, telegram_emulator):
+    owner = factory.user(name="Tara")
+    ws = factory.workspace(owner, name="Shop")["id"]
+    code = link_telegram(client, console, telegram_emulator, owner, ws, CHAT, 91)
+    assert "Linked to “Shop” as Tara" in telegram_emulator.params("sendMessage")[-1]["text"]
+    assert code not in client.get(f"/w/{ws}/chat").get_data(as_text=True)  # shown once only
+    telegram_update(client, tg_message(CHAT + 1, 92, f"/start {code}"))
+    assert "already used" in telegram_emulator.params("sendMessage")[-1]["text"]
+    with app.app_context():
+        chat = db.session.scalar(select(TelegramChat))
+        assert chat.chat_id == CHAT and chat.workspace_id == ws
+        link = db.session.scalar(select(ChatUserLink))
+        assert (link.external_id, link.user_id) == ("91", owner.user["id"])
+    telegram_update(client, tg_message(CHAT, 91, "/quota"))
+    assert "No connected accounts" in telegram_emulator.params("sendMessage")[-1]["text"]
+    telegram_update(client, tg_message(CHAT, 93, "/hot"))  # someone in the chat who is not linked
+    assert "not linked" in telegram_emulator.params("sendMessage")[-1]["text"]
+
+
+def test_chat_that_removed_the_bot_is_disabled(app, client, console, factory, telegram_emulator):
+    owner = factory.user()
+    ws = factory.workspace(owner)["id"]
+    link_telegram(client, console, telegram_emulator, owner, ws, CHAT, 91)
+    from core.models import ChatMessage
+    from worker.jobs.chat import post_message
+
+    with app.app_context():
+        message = ChatMessage(
+            workspace_id=ws,
+            provider="telegram",
+            chat_id=str(CHAT),
+            kind="needs_reconnect",
+            event_key="e-1",
+            data={"platform": "instagram", "username": "shop", "reason": "190"},
+        )
+        db.session.add(message)
+        db.session.commit()
+        telegram_emulator.blocked_chats.add(CHAT)
+        result = post_message(message.id)
+        assert result["posted"] is False and result["final"] is True
+        assert db.session.scalar(select(TelegramChat)).disabled_at is not None
+        assert post_message(message.id)["posted"] is False  # never retried forever

@@ -251,10 +251,10 @@ def deliveries_page(
     return paginate(stmt, [Delivery.id], cursor=cursor, limit=limit, descending=True)
 
 
-def replay(delivery_id: int, *, actor: Actor) -> Delivery:
+def replay(delivery_id: int, *, actor: Actor, integration_id: int | None = None) -> Delivery:
     """Send a failed (or already delivered) delivery again from scratch, now (owner/admin)."""
     found = db.session.get(Delivery, delivery_id)
-    if found is None:
+    if found is None or (integration_id is not None and found.integration_id != integration_id):
         raise NotFound("Delivery not found.")
     try:
         integration = _manageable(found.integration_id, actor)

@@ -1,0 +1,184 @@
+"""Integrations page: add a webhook, Google Sheets or Notion; test, enable/disable, events, delivery log, replay."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from console.web import bp
+from console.web.session import console_actor
+from console.web.workspace_views import load_workspace
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.events import EVENT_TYPES
+from core.services import integrations
+
+KINDS = [("webhook", "Signed webhook"), ("google_sheets", "Google Sheets"), ("notion", "Notion")]
+
+
+def _can_manage(role) -> bool:
+    return role is not None and role.value in ("owner", "admin")
+
+
+def _config_from(form, kind: str) -> dict:
+    if kind == "webhook":
+        return {"url": form.get("url", "")}
+    if kind == "google_sheets":
+        return {
+            "spreadsheet_id": form.get("spreadsheet_id", ""),
+            "sheet_name": form.get("sheet_name", ""),
+            "service_account": form.get("service_account", ""),
+        }
+    return {"database_id": form.get("database_id", ""), "token": form.get("token", "")}
+
+
+def _scoped(workspace_id: int, integration_id: int):
+    # The URL's workspace must be the integration's, so a form cannot reach across workspaces.
+    integration = integrations.get(integration_id, actor=console_actor())
+    if integration.workspace_id != workspace_id:
+        raise NotFound("Integration not found.")
+    return integration
+
+
+@bp.route("/w/<int:workspace_id>/integrations", methods=["GET", "POST"])
+@login_required
+def workspace_integrations(workspace_id: int):
+    workspace, role = load_workspace(workspace_id)
+    errors: dict[str, str] = {}
+    created, secret = None, None
+    kind = request.form.get("kind", "webhook")
+    if request.method == "POST":
+        try:
+            created, secret = integrations.create(
+                workspace_id,
+                actor=console_actor(),
+                kind=kind,
+                name=request.form.get("name", ""),
+                config=_config_from(request.form, kind),
+                events=request.form.getlist("events"),
+            )
+        except (Invalid, Conflict) as exc:
+            errors = {k.removeprefix("config."): v for k, v in (exc.fields or {"form": exc.message}).items()}
+            errors.setdefault("form", exc.message)
+        else:
+            if secret is None:
+                flash(f"Integration “{created.name}” added.", "success")
+                return redirect(
+                    url_for("web.integration_detail", workspace_id=workspace_id, integration_id=created.id), 303
+                )
+    items = integrations.page_for(workspace_id, actor=console_actor(), limit=200).items
+    return render_template(
+        "integrations/list.html",
+        workspace=workspace,
+        role=role,
+        items=items,
+        kinds=KINDS,
+        kind_events=integrations.KIND_EVENTS,
+        labels=integrations.KIND_LABELS,
+        can_manage=_can_manage(role),
+        errors=errors,
+        form=request.form if errors else {},
+        open_kind=kind if errors else None,
+        created=created,
+        signing_secret=secret,
+    ), (422 if errors else 200)
+
+
+@bp.get("/w/<int:workspace_id>/integrations/<int:integration_id>")
+@login_required
+def integration_detail(workspace_id: int, integration_id: int):
+    workspace, role = load_workspace(workspace_id)
+    integration = _scoped(workspace_id, integration_id)
+    status = request.args.get("status") or None
+    event_type = request.args.get("event_type") or None
+    try:
+        page = integrations.deliveries_page(
+            integration.id,
+            actor=console_actor(),
+            status=status,
+            event_type=event_type,
+            cursor=request.args.get("cursor"),
+            limit=50,
+        )
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.integration_detail", workspace_id=workspace_id, integration_id=integration_id))
+    return render_template(
+        "integrations/detail.html",
+        workspace=workspace,
+        role=role,
+        integration=integration,
+        page=page,
+        status=status,
+        event_type=event_type,
+        statuses=["pending", "in_progress", "succeeded", "failed"],
+        all_events=EVENT_TYPES,
+        allowed_events=integrations.KIND_EVENTS[integration.kind],
+        labels=integrations.KIND_LABELS,
+        can_manage=_can_manage(role),
+    )
+
+
+def _back(workspace_id: int, integration_id: int):
+    return redirect(url_for("web.integration_detail", workspace_id=workspace_id, integration_id=integration_id), 303)
+
+
+@bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/settings")
+@login_required
+def integration_settings(workspace_id: int, integration_id: int):
+    _scoped(workspace_id, integration_id)
+    try:
+        integrations.update(
+            integration_id,
+            actor=console_actor(),
+            name=request.form.get("name", ""),
+            events=request.form.getlist("events"),
+            enabled=request.form.get("enabled") == "on",
+        )
+    except (Invalid, Forbidden) as exc:
+        flash(" ".join(exc.fields.values()) if exc.fields else exc.message, "error")
+    else:
+        flash("Integration saved.", "success")
+    return _back(workspace_id, integration_id)
+
+
+@bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/test")
+@login_required
+def integration_test(workspace_id: int, integration_id: int):
+    _scoped(workspace_id, integration_id)
+    try:
+        result = integrations.send_test(integration_id, actor=console_actor())
+    except Forbidden as exc:
+        flash(exc.message, "error")
+    else:
+        code = f" ({result['response_code']})" if result["response_code"] else ""
+        flash(
+            ("Test succeeded" if result["ok"] else "Test failed") + f"{code}: {result['detail']}",
+            "success" if result["ok"] else "error",
+        )
+    return _back(workspace_id, integration_id)
+
+
+@bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/delete")
+@login_required
+def integration_delete(workspace_id: int, integration_id: int):
+    _scoped(workspace_id, integration_id)
+    try:
+        integrations.delete(integration_id, actor=console_actor())
+    except Forbidden as exc:
+        flash(exc.message, "error")
+        return _back(workspace_id, integration_id)
+    flash("Integration removed.", "success")
+    return redirect(url_for("web.workspace_integrations", workspace_id=workspace_id), 303)
+
+
+@bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/deliveries/<int:delivery_id>/replay")
+@login_required
+def integration_replay(workspace_id: int, integration_id: int, delivery_id: int):
+    _scoped(workspace_id, integration_id)
+    try:
+        delivery = integrations.replay(delivery_id, actor=console_actor(), integration_id=integration_id)
+    except (Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Delivery {delivery.id} replayed: {delivery.status}.", "success")
+    return _back(workspace_id, integration_id)

@@ -127,8 +127,12 @@ def client_for(account: SocialAccount) -> Any:
     """A platform client for a connected account, holding its decrypted token (never log it)."""
     if account.status != AccountStatus.CONNECTED.value or account.access_token_encrypted is None:
         raise Conflict(f"@{account.username} is not connected; reconnect it first.")
-    from core.platforms import factory
+    from core.platforms import factory, sandbox
 
+    if sandbox.is_sandbox(account):
+        # The demo's adapter: records sends instead of calling Instagram; refused in production.
+        production = current_app.config["VISTAFLOW_ENV"] == "production"
+        return sandbox.SandboxClient.for_account(account, production=production)
     token = account.decrypted_access_token()
     key = f"social_account:{account.id}"
     usage = usage_tracker()

@@ -32,7 +32,9 @@ def _fmt(n: float) -> str:
     return f"{n:.1f}".rstrip("0").rstrip(".")
 
 
-def _frame(chart_id: str, title: str, desc: str, body: list[str], legend: Sequence[tuple[str, str]]) -> Markup:
+def _frame(
+    chart_id: str, title: str, desc: str, body: list[str], legend: Sequence[tuple[str, str]], width: int = WIDTH
+) -> Markup:
     items = "".join(
         f'<li><span class="swatch {escape(css)}" aria-hidden="true"></span>{escape(label)}</li>'
         for label, css in legend
@@ -40,7 +42,7 @@ def _frame(chart_id: str, title: str, desc: str, body: list[str], legend: Sequen
     # Every text that reaches the markup went through escape() above.
     return Markup(  # noqa: S704
         f'<figure class="chart" id="{chart_id}">'
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'<svg viewBox="0 0 {width} {HEIGHT}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
         f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc)}</desc>'
         + "".join(body)
@@ -50,13 +52,14 @@ def _frame(chart_id: str, title: str, desc: str, body: list[str], legend: Sequen
     )
 
 
-def _axis(top: int) -> list[str]:
+def _axis(top: int, width: int) -> list[str]:
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     parts = []
-    for fraction in (0, 0.5, 1):
+    # Whole numbers only: a half-way line for 5 would read 2.5 DMs.
+    for fraction in (0, 0.5, 1) if top % 2 == 0 else (0, 1):
         y = PAD_TOP + plot_h * (1 - fraction)
         value = top * fraction
-        parts.append(f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>')
+        parts.append(f'<line class="grid" x1="{PAD_LEFT}" x2="{width - PAD_RIGHT}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>')
         parts.append(f'<text class="tick" x="{PAD_LEFT - 6}" y="{_fmt(y + 4)}" text-anchor="end">{_fmt(value)}</text>')
     return parts
 
@@ -68,6 +71,7 @@ def bar_chart(
     title: str,
     stacked: bool = True,
     label_every: int | None = None,
+    width: int = WIDTH,
 ) -> Markup:
     """Vertical bars per label; several series are stacked or side by side. series: (name, values, css class)."""
     chart_id = f"chart-{next(_ids)}"
@@ -78,11 +82,11 @@ def bar_chart(
         else [max(s[1][i] for s in series) for i in range(n)]
     )
     top = _nice_max(max(totals, default=0))
-    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_w = width - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(n, 1)
     bar_w = slot * 0.7
-    body = _axis(top)
+    body = _axis(top, width)
     for i, label in enumerate(labels):
         x0 = PAD_LEFT + slot * i + (slot - bar_w) / 2
         base = 0
@@ -102,28 +106,29 @@ def bar_chart(
                 f'<rect class="{escape(css)}" x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(max(w - 1, 1))}" '
                 f'height="{_fmt(max(h, 1))}"><title>{escape(label)}: {value} {escape(name)}</title></rect>'
             )
-    every = label_every or max(1, round(n / 8))
+    every = label_every or max(1, round(n / (width / 80)))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
+        if (n - 1 - i) % every == 0:  # counted from the last bar, so today always has its label
             x = PAD_LEFT + slot * i + slot / 2
             body.append(
                 f'<text class="tick" x="{_fmt(x)}" y="{HEIGHT - 8}" text-anchor="middle">{escape(label)}</text>'
             )
     summary = "; ".join(f"{name}: {sum(values)} in total" for name, values, _ in series)
     desc = f"{n} bars from {labels[0]} to {labels[-1]}. {summary}." if n else "No data."
-    return _frame(chart_id, title, desc, body, [(name, css) for name, _, css in series] if len(series) > 1 else [])
+    legend = [(name, css) for name, _, css in series] if len(series) > 1 else []
+    return _frame(chart_id, title, desc, body, legend, width)
 
 
-def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> Markup:
+def funnel(stages: Sequence[tuple[str, int]], *, title: str, width: int = WIDTH) -> Markup:
     """Horizontal bars, one per stage, widths relative to the first stage."""
     chart_id = f"chart-{next(_ids)}"
     first = max((count for _, count in stages), default=0) or 1
     row_h = (HEIGHT - 10) / max(len(stages), 1)
-    label_w = 110
+    label_w = 100
     body = []
     for i, (stage, count) in enumerate(stages):
         y = 5 + row_h * i
-        w = (WIDTH - label_w - 70) * count / first
+        w = (width - label_w - 80) * count / first
         rate = f" ({round(100 * count / first)}%)" if i else ""
         body.append(
             f'<text class="label" x="{label_w - 8}" y="{_fmt(y + row_h / 2 + 5)}" text-anchor="end">'
@@ -138,4 +143,4 @@ def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> Markup:
             f"{count}{rate}</text>"
         )
     desc = ", ".join(f"{stage}: {count}" for stage, count in stages) + "."
-    return _frame(chart_id, title, desc, body, [])
+    return _frame(chart_id, title, desc, body, [], width)

@@ -10,6 +10,8 @@ from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.services import dashboard
 
+HALF = 400  # charts in a half-width card get a narrower canvas, so their text stays readable
+
 
 @bp.get("/w/<int:workspace_id>")
 @login_required
@@ -28,14 +30,16 @@ def workspace_overview(workspace_id: int):
             [("DMs sent", board.dms_sent, "s-sent"), ("replies", board.replies, "s-replies")],
             title=f"DMs sent and replies per day, last {len(labels)} days",
             stacked=False,
+            width=HALF,
         ),
         "scores": charts.bar_chart(
             [f"{10 * i}-{10 * i + 9 if i < 9 else 100}" for i in range(dashboard.SCORE_BUCKETS)],
             [("people", board.score_buckets, "s-score")],
             title="Score distribution of the people VistaFlow knows",
-            label_every=1,
+            label_every=2,
+            width=HALF,
         ),
-        "funnel": charts.funnel(board.funnel, title="Pipeline funnel: leads at or beyond each stage"),
+        "funnel": charts.funnel(board.funnel, title="Pipeline funnel: leads at or beyond each stage", width=HALF),
     }
     return render_template(
         "dashboard/index.html", workspace=workspace, role=role, board=board, chart=chart, ranges=dashboard.RANGES

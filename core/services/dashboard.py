@@ -27,6 +27,7 @@ from core.models import (
     Target,
     Workspace,
 )
+from core.platforms.sandbox import is_sandbox
 from core.services.access import require_role
 from core.services.actors import Actor
 from core.services.social_accounts import effective_quota
@@ -77,6 +78,7 @@ class Dashboard:
     accounts_total: int
     targets_total: int
     totals: dict[str, int] = field(default_factory=dict)
+    sandbox_accounts: list[str] = field(default_factory=list)
 
     @property
     def has_interactions(self) -> bool:
@@ -227,6 +229,7 @@ def build(workspace_id: int, *, actor: Actor, days: int = DEFAULT_DAYS, now: dat
         accounts_connected=sum(a.status == AccountStatus.CONNECTED.value for a in accounts),
         accounts_total=len(accounts),
         targets_total=targets_total,
+        sandbox_accounts=[a.username for a in accounts if is_sandbox(a)],
         totals={
             "interactions": sum(sum(v) for v in interactions.values()),
             "dms_sent": sum(dms_sent),

@@ -81,3 +81,45 @@ def messenger(emu, shop: Shop, *, text: str = "hi, is it available?", age: timed
 def dm_status(dm_id: int) -> str:
     db.session.expire_all()
     return db.session.get(DirectMessage, dm_id).status
+
+
+def commenters(emu, shop: Shop, count: int) -> list[int]:
+    """`count` people who each commented a minute ago, stored in one transaction: their target ids."""
+    from core.models import Interaction, SocialAccount, Target
+
+    account = db.session.get(SocialAccount, shop.account_id)
+    when = utcnow() - timedelta(minutes=1)
+    targets = []
+    for n in range(count):
+        user_id, username = f"7000{n:06d}{shop.account_id}", f"crowd_{n}"
+        comment_id = emu.add_comment(shop.media_id, "price?", username, user_id, timestamp=when)
+        target = Target(
+            workspace_id=account.workspace_id,
+            social_account_id=account.id,
+            platform="instagram",
+            platform_user_id=user_id,
+            username=username,
+            first_seen_at=when,
+            last_seen_at=when,
+        )
+        db.session.add(target)
+        db.session.flush()
+        db.session.add(
+            Interaction(
+                workspace_id=account.workspace_id,
+                social_account_id=account.id,
+                target_id=target.id,
+                platform="instagram",
+                kind="comment",
+                platform_id=comment_id,
+                author_platform_id=user_id,
+                author_username=username,
+                text="price?",
+                media_id=shop.media_id,
+                occurred_at=when,
+                source="poll",
+            )
+        )
+        targets.append(target.id)
+    db.session.commit()
+    return targets

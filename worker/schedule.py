@@ -26,18 +26,18 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
     {
-        "id": "integrations-sweep",
-        "func": "worker.jobs.integrations.sweep_deliveries",
-        "cron": "* * * * *",
-        "queue": "default",
-        "description": "Dispatch outbox events a crash left behind, free stale attempts, queue due retries.",
-    },
-    {
         "id": "purge-raw-payloads",
         "func": "worker.jobs.privacy.purge_raw_payloads",
         "cron": "29 3 * * *",
         "queue": "bulk",
         "description": "Null raw platform payloads older than each workspace's raw_payload_retention_days.",
+    },
+    {
+        "id": "integrations-sweep",
+        "func": "worker.jobs.integrations.sweep_deliveries",
+        "cron": "* * * * *",
+        "queue": "default",
+        "description": "Dispatch outbox events a crash left behind, free stale attempts, queue due retries.",
     },
     {
         "id": "refresh-tokens",
@@ -53,6 +53,27 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "cron": "*/15 * * * *",
         "queue": "default",
         "description": "Start collecting every active account (spread over the cycle with jitter).",
+    },
+    {
+        "id": "dm-advance-sequences",
+        "func": "worker.jobs.outreach.advance_sequences",
+        "cron": "*/5 * * * *",
+        "queue": "interactive",
+        "description": "Advance due DM sequence enrolments (send, wait for a window, or expire).",
+    },
+    {
+        "id": "dm-reset-quotas",
+        "func": "worker.jobs.outreach.reset_quotas",
+        "cron": "2 * * * *",
+        "queue": "default",
+        "description": "Hourly: drop DM quota counters whose day is over in each workspace's time zone.",
+    },
+    {
+        "id": "dm-recover-stuck-sends",
+        "func": "worker.jobs.outreach.recover_stuck_sends",
+        "cron": "*/10 * * * *",
+        "queue": "interactive",
+        "description": "Mark DMs left sending by a dead worker as unknown (never resent).",
     },
     {
         "id": "rescore-targets",

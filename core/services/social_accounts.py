@@ -110,7 +110,12 @@ def mark_needs_reconnect(account: SocialAccount, reason: str, *, actor: Actor | 
     actor = actor or Actor.system("token-refresh")
     account.status = AccountStatus.NEEDS_RECONNECT.value
     account.status_reason = reason[:500]
-    data = {"id": account.id, "platform": account.platform, "username": account.username, "reason": reason[:500]}
+    data = {
+        "account_id": account.id,
+        "platform": account.platform,
+        "username": account.username,
+        "reason": reason[:500],
+    }
     audit.record(
         actor,
         "social_account.needs_reconnect",

@@ -102,7 +102,7 @@ def test_error_190_marks_needs_reconnect_once_and_is_not_retried(app, runner, wo
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.workspace_id == workspace["id"])))
         event = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.needs_reconnect")).one()
-        assert event.details["id"] == account_id and event.details["platform"] == "instagram"
+        assert event.details["account_id"] == account_id and event.details["platform"] == "instagram"
     assert "social_account.needs_reconnect" in actions and actions.count("account.needs_reconnect") == 1
 
     # The next runs leave it alone: no loop against the platform, no second event.

@@ -272,6 +272,13 @@ def sweep() -> dict[str, int]:
         or 0
     )
     db.session.commit()
+    queued = queue_due()
+    return {**{f"dispatched_{k}": v for k, v in dispatched.items()}, "reclaimed": reclaimed, "queued": queued}
+
+
+def queue_due(integration_id: int | None = None) -> int:
+    """Queue every due pending delivery that is next in line (of one integration, or all); returns how many."""
+    now = utcnow()
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.integration_id == Delivery.integration_id,
@@ -279,7 +286,7 @@ def sweep() -> dict[str, int]:
         earlier.outbox_event_id < Delivery.outbox_event_id,
         earlier.status.in_(UNFINISHED),
     )
-    due = db.session.execute(
+    stmt = (
         select(Delivery.id, Delivery.workspace_id)
         .join(Integration, Integration.id == Delivery.integration_id)
         .join(Workspace, Workspace.id == Delivery.workspace_id)
@@ -292,11 +299,14 @@ def sweep() -> dict[str, int]:
         )
         .order_by(Delivery.outbox_event_id)
         .limit(SWEEP_LIMIT)
-    ).all()
+    )
+    if integration_id is not None:
+        stmt = stmt.where(Delivery.integration_id == integration_id)
+    due = db.session.execute(stmt).all()
     db.session.commit()
     for delivery_id, workspace_id in due:
         _enqueue(delivery_id, workspace_id)
-    return {**{f"dispatched_{k}": v for k, v in dispatched.items()}, "reclaimed": reclaimed, "queued": len(due)}
+    return len(due)
 
 
 def test_envelope(integration: Integration) -> dict[str, Any]:

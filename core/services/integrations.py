@@ -179,7 +179,7 @@ def update(
         )
     db.session.commit()
     if changed.get("enabled"):
-        deliveries.sweep()  # deliveries held while it was off go out now
+        deliveries.queue_due(integration.id)  # deliveries held while it was off go out now
     return integration
 
 

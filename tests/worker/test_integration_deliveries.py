@@ -222,3 +222,42 @@ def test_a_redirect_is_not_followed(app, team, webhook_receiver):
     assert (row.status, row.response_code) == ("pending", 302)
     assert "redirects are not followed" in row.last_error
     assert len(webhook_receiver.calls()) == 1  # nothing went to the Location
+
+
+def test_a_disabled_integration_holds_its_pending_deliveries_until_enabled(app, team, webhook_receiver):
+    webhook_receiver.add_fault(Reply(500))
+    with app.app_context():
+        leads.create(team["ws"], team["targets"][0], actor=SYSTEM)
+        engine.dispatch_pending()
+    owner, hook = team["owner"], team["integration"]
+    assert owner.patch(f"/integrations/{hook}", json={"enabled": False}).status_code == 200
+    make_due(app)
+    sweep(app)
+    [row] = deliveries(app, hook)
+    assert (row.status, row.attempts) == ("pending", 1) and not webhook_receiver.received
+    assert owner.patch(f"/integrations/{hook}", json={"enabled": True}).get_json()["enabled"] is True
+    [row] = deliveries(app, hook)
+    assert (row.status, row.attempts) == ("succeeded", 2) and len(webhook_receiver.received) == 1
+
+
+class TestWithRealWorkers:
+    @pytest.fixture
+    def app(self, redis_app):
+        return redis_app
+
+    def test_a_request_kicks_the_dispatcher_on_rq_and_a_worker_delivers(
+        self, redis_app, team, webhook_receiver, start_worker
+    ):
+        from tests.conftest import wait_for
+
+        response = team["owner"].post(f"/leads/workspace/{team['ws']}", json={"targetId": team["targets"][0]})
+        assert response.status_code == 201
+        assert not webhook_receiver.received  # queued on Redis, not run in the web process
+        start_worker(INTEGRATIONS_ALLOW_PRIVATE_TARGETS="1")
+        wait_for(lambda: webhook_receiver.received, timeout=30, message="the webhook delivery")
+        envelope = webhook_receiver.received[0]
+        assert envelope["type"] == "lead.created" and envelope["data"]["lead"]["id"] == response.get_json()["id"]
+        wait_for(
+            lambda: [d.status for d in deliveries(redis_app, team["integration"])] == ["succeeded"],
+            message="the delivery marked succeeded",
+        )

@@ -16,7 +16,7 @@ from core import events
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.models import Lead, LeadEvent, LeadSource, LeadStatus, LeadTag, Membership, Target, User
-from core.services import audit
+from core.services import audit, lead_intake
 from core.services.access import require_active, require_role
 from core.services.actors import Actor
 from core.services.lead_pipeline import (
@@ -99,39 +99,23 @@ def create(workspace_id: int, target_id: int, *, actor: Actor, source: str = Lea
     target = db.session.get(Target, target_id)
     if target is None or target.workspace_id != workspace_id:
         raise NotFound("Target not found.", fields={"targetId": "No such target in this workspace."})
-    # Lock the target so two concurrent creations cannot both pass the existence check.
-    db.session.execute(select(Target.id).where(Target.id == target.id).with_for_update())
-    existing = db.session.scalar(select(Lead.id).where(Lead.target_id == target.id))
-    if existing is not None:
+    # The same path as automatic leads (one INSERT ... ON CONFLICT), so both share one timeline shape.
+    created = lead_intake.create_leads(workspace_id, [target.id], actor=actor, source=source)
+    if not created:
+        db.session.rollback()
+        existing = db.session.scalar(select(Lead.id).where(Lead.target_id == target_id))
         raise Conflict("This person is already a lead.", fields={"targetId": f"Lead {existing} exists."})
-    now = utcnow()
-    lead = Lead(
-        workspace_id=workspace_id,
-        target_id=target.id,
-        status=LeadStatus.NEW.value,
-        source=source,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(lead)
-    db.session.flush()
-    record_event(lead, actor, "created", new=LeadStatus.NEW.value, details={"source": source})
-    events.emit(
-        "lead.created",
-        workspace_id,
-        {"lead_id": lead.id, "target_id": target.id, "status": lead.status, "source": source},
-        ordering_key=f"lead:{lead.id}",
-    )
+    lead_id = created[0][0]
     audit.record(
         actor,
         "lead.created",
         workspace_id=workspace_id,
         subject_type="lead",
-        subject_id=lead.id,
+        subject_id=lead_id,
         details={"target_id": target.id, "source": source},
     )
     db.session.commit()
-    return lead
+    return db.session.get(Lead, lead_id)
 
 
 def _apply_status(lead: Lead, new: LeadStatus, actor: Actor, note: str | None) -> bool:

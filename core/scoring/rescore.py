@@ -167,6 +167,10 @@ def rescore_workspace(workspace_id: int, *, full: bool, now: Any = None) -> Resc
         )
     if became and settings.auto_lead_from_hot:
         result.leads_created = len(lead_intake.auto_leads_from_hot(workspace_id, [t for t, _, _ in became]))
+    if became and settings.default_template_id:
+        from core.services.outreach import followups
+
+        followups.add_hot_drafts([t for t, _, _ in became])  # drafts wait in the approval queue
     db.session.execute(sa.text(f"DROP TABLE {TEMP_TABLE}"))
     db.session.commit()
     return result

@@ -207,12 +207,16 @@ def store(account: SocialAccount | AccountRef, items: Iterable[Incoming], *, sou
     stmt = (
         _insert(table)
         .on_conflict_do_nothing(index_elements=["social_account_id", "platform_id"])
-        .returning(table.c.target_id, table.c.kind, table.c.occurred_at, table.c.is_opt_out)
+        .returning(table.c.id, table.c.target_id, table.c.kind, table.c.occurred_at, table.c.is_opt_out)
     )
     inserted = db.session.execute(stmt, rows).all()
     result.new = len(inserted)
     _bump_targets(inserted)
     result.target_ids = {row.target_id for row in inserted if row.target_id is not None}
+    from core.services.outreach import followups
+
+    # Before the bulk opt-out below, so each cancelled DM gets its DmEvent; an answer stops sequences.
+    followups.note_inbound([(r.target_id, r.id) for r in inserted if r.target_id and r.kind in OPT_OUT_KINDS])
     result.opted_out = _apply_opt_outs(inserted)
     return result
 

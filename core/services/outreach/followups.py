@@ -6,8 +6,6 @@ targets that just became hot.
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 
 from core import events
@@ -26,13 +24,12 @@ from core.models import (
     Target,
     Workspace,
 )
-from core.services import contact_policy
+from core.services import contact_policy, leads
 from core.services.actors import Actor
+from core.services.lead_pipeline import check_transition
 from core.services.outreach import eligibility, lifecycle, templates
 from core.services.outreach.eligibility import Ineligible
 from core.workspace_settings import read as read_settings
-
-log = logging.getLogger(__name__)
 
 SYSTEM = Actor.system("outreach")
 # Inbound kinds that answer us in the inbox (and may carry a stop word addressed to us).
@@ -45,24 +42,24 @@ def _lead_of(target_id: int) -> Lead | None:
     return db.session.scalar(select(Lead).where(Lead.target_id == target_id))
 
 
-def _advance_lead(target_id: int, path: tuple[LeadStatus, ...], note: str) -> None:
-    """Walk an existing lead along `path` from where it is (after the DM's own commit)."""
-    from core.services import leads
-
-    lead = _lead_of(target_id)
-    if lead is None:
-        return
-    try:
-        for status in path[path.index(LeadStatus(lead.status)) + 1 :] if LeadStatus(lead.status) in path else ():
-            leads.change_status(lead.id, status.value, actor=SYSTEM, note=note)
-    except VistaFlowError as exc:  # the DM is done either way; the lead stays where a person can move it
-        db.session.rollback()
-        log.warning("lead of target %s not moved: %s", target_id, exc.message)
+def walk_lead(target_id: int, path: tuple[LeadStatus, ...], note: str) -> None:
+    """Move an existing lead along `path` from where it stands, with timeline and events (no commit)."""
+    lead = db.session.scalar(select(Lead).where(Lead.target_id == target_id).with_for_update())
+    if lead is None or LeadStatus(lead.status) not in path:
+        return  # no lead, or a person already moved it further (or closed it)
+    current = LeadStatus(lead.status)
+    for status in path[path.index(current) + 1 :]:
+        check_transition(current, status)
+        lead.status, lead.updated_at, lead.closed_at = status.value, utcnow(), None
+        leads.record_event(lead, SYSTEM, "status_changed", old=current.value, new=status.value, note=note)
+        data = {"lead_id": lead.id, "target_id": target_id, "from": current.value, "to": status.value, "note": note}
+        events.emit("lead.status_changed", lead.workspace_id, data, ordering_key=f"lead:{lead.id}")
+        current = status
 
 
 def lead_contacted(target_id: int, dm_id: int) -> None:
-    """A DM went out: a new lead becomes contacted."""
-    _advance_lead(target_id, (LeadStatus.NEW, LeadStatus.CONTACTED), f"DM {dm_id} sent")
+    """A DM went out: a new lead becomes contacted (no commit)."""
+    walk_lead(target_id, (LeadStatus.NEW, LeadStatus.CONTACTED), f"DM {dm_id} sent")
 
 
 def stop_enrollments(target_id: int, status: EnrollmentStatus, reason: str) -> int:
@@ -94,20 +91,23 @@ def _cancel_open_dms(target: Target, reason: str) -> None:
         lifecycle.move(dm, DmStatus.CANCELLED, SYSTEM, reason)
 
 
-def handle_inbound(target_id: int, interaction_id: int) -> dict:
-    """React to a new inbound interaction: opt-out, or a reply to a DM (replied, lead, sequences, dm.replied)."""
-    interaction = db.session.get(Interaction, interaction_id)
-    target = db.session.get(Target, target_id)
-    if interaction is None or target is None or interaction.target_id != target.id:
-        return {"handled": False}
-    result: dict = {"handled": True, "opted_out": False, "replied_dm_id": None}
-    if interaction.is_opt_out and interaction.kind in OPT_OUT_KINDS:
-        _cancel_open_dms(target, "person opted out")
-        stop_enrollments(target.id, EnrollmentStatus.CANCELLED, "person opted out")
-        contact_policy.block(target, "opt_out")
-        result["opted_out"] = True
-    replied = None
-    if interaction.kind in ANSWER_KINDS:
+def note_inbound(rows: list[tuple[int, int]]) -> dict:
+    """React to new inbound interactions (target_id, interaction_id): an opt-out cancels and blocks; an
+    answer after a DM marks it replied, moves the lead to replied, stops sequences, emits dm.replied.
+    No commit: ingest calls it inside its own transaction."""
+    result: dict = {"opted_out": 0, "replied": []}
+    for target_id, interaction_id in sorted(rows):
+        interaction = db.session.get(Interaction, interaction_id)
+        target = db.session.get(Target, target_id)
+        if interaction is None or target is None or interaction.target_id != target.id:
+            continue
+        if interaction.is_opt_out and interaction.kind in OPT_OUT_KINDS:
+            _cancel_open_dms(target, "person opted out")
+            stop_enrollments(target.id, EnrollmentStatus.CANCELLED, "person opted out")
+            contact_policy.block(target, "opt_out")
+            result["opted_out"] += 1
+        if interaction.kind not in ANSWER_KINDS:
+            continue
         replied = db.session.scalar(
             select(DirectMessage)
             .where(
@@ -119,9 +119,11 @@ def handle_inbound(target_id: int, interaction_id: int) -> dict:
             .order_by(DirectMessage.sent_at.desc())
             .limit(1)
         )
-    if replied is not None:
+        if replied is None:
+            continue
         replied.replied_at = interaction.occurred_at
         stop_enrollments(target.id, EnrollmentStatus.STOPPED, "the person replied")
+        walk_lead(target.id, (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.REPLIED), f"replied to DM {replied.id}")
         lead = _lead_of(target.id)
         events.emit(
             "dm.replied",
@@ -129,13 +131,18 @@ def handle_inbound(target_id: int, interaction_id: int) -> dict:
             {"dm_id": replied.id, "target_id": target.id, "lead_id": lead.id if lead else None},
             ordering_key=f"target:{target.id}",
         )
-        result["replied_dm_id"] = replied.id
-    db.session.commit()
-    if replied is not None:
-        _advance_lead(
-            target.id, (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.REPLIED), f"replied to DM {replied.id}"
-        )
+        result["replied"].append(replied.id)
     return result
+
+
+def handle_inbound(target_id: int, interaction_id: int) -> dict:
+    """`note_inbound` for one interaction, committed."""
+    result = note_inbound([(target_id, interaction_id)])
+    db.session.commit()
+    return {
+        "opted_out": bool(result["opted_out"]),
+        "replied_dm_id": result["replied"][0] if result["replied"] else None,
+    }
 
 
 def add_hot_drafts(target_ids: list[int]) -> int:

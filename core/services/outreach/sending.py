@@ -122,8 +122,8 @@ def _sent(dm_id: int, result: SendResult) -> dict:
         dm.workspace_id,
         {"dm_id": dm.id, "target_id": dm.target_id, "social_account_id": dm.social_account_id},
     )
-    db.session.commit()
     followups.lead_contacted(dm.target_id, dm.id)
+    db.session.commit()
     return {"status": DmStatus.SENT.value}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 
 from core.errors import Unauthorized
 from core.models import Door, User
@@ -18,13 +18,18 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+CACHE_KEY = "vistaflow.api_user"
+
+
 def current_user() -> User:
-    if "api_user" not in g:
+    # Cached on the request itself: `g` may outlive one request (an app context pushed around
+    # several requests), and a user must never carry over to another caller's request.
+    if CACHE_KEY not in request.environ:
         token = bearer_token()
         if token is None:
             raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
-        g.api_user = auth.user_from_bearer(token)
-    return g.api_user
+        request.environ[CACHE_KEY] = auth.user_from_bearer(token)
+    return request.environ[CACHE_KEY]
 
 
 def current_actor() -> Actor:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
-# Verified against when the email is unknown, so a login takes the same time either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-timing")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a login takes the same time either way.
+
+    Made on first use, not at import: hashing costs 64 MiB and time every process would pay.
+    """
+    return _hasher.hash("not-a-real-password-just-timing")
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +25,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -137,3 +137,11 @@ def test_password_is_hashed_with_argon2id(app_ctx, factory):
     stored = db.session.scalar(select(User.password_hash).where(User.email == user.email))
     assert stored.startswith("$argon2id$")
     assert DEFAULT_PASSWORD not in stored
+
+
+def test_callers_do_not_leak_between_requests_in_one_app_context(app, factory):
+    alice = factory.user(name="Alice")
+    bob = factory.user(name="Bob")
+    with app.app_context():  # one app context around several requests, as in a job or a test
+        assert alice.get("/auth/me").get_json()["user"]["name"] == "Alice"
+        assert bob.get("/auth/me").get_json()["user"]["name"] == "Bob"

@@ -11,7 +11,9 @@ from tests.conftest import DEFAULT_PASSWORD
 
 
 def test_register_returns_user_and_token(api):
-    response = api.post("/auth/register", json={"email": "Ann@Example.com", "password": DEFAULT_PASSWORD, "name": "Ann"})
+    response = api.post(
+        "/auth/register", json={"email": "Ann@Example.com", "password": DEFAULT_PASSWORD, "name": "Ann"}
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["user"]["email"] == "ann@example.com"
@@ -38,7 +40,9 @@ def test_register_names_every_bad_field(api):
 
 
 def test_register_rejects_unknown_and_missing_fields(api):
-    response = api.post("/auth/register", json={"email": "a@example.com", "password": DEFAULT_PASSWORD, "role": "admin"})
+    response = api.post(
+        "/auth/register", json={"email": "a@example.com", "password": DEFAULT_PASSWORD, "role": "admin"}
+    )
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"role", "name"}
 
@@ -100,7 +104,7 @@ def test_alg_none_and_tampered_tokens_are_rejected(api, factory):
     claims = jwt.decode(user.token, options={"verify_signature": False})
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     assert api.as_user(unsigned).get("/auth/me").status_code == 401
-    header, payload, signature = user.token.split(".")
+    header, _payload, signature = user.token.split(".")
     claims["sub"] = "999"
     tampered = f"{header}.{_b64(claims)}.{signature}"
     assert api.as_user(tampered).get("/auth/me").status_code == 401
@@ -123,7 +127,9 @@ def test_me_lists_workspaces_with_roles_via_get_and_post(api, factory):
     workspace = factory.workspace(owner, "Acme")
     for method in ("get", "post"):
         body = getattr(owner, method)("/auth/me").get_json()
-        assert body["workspaces"] == [{"id": workspace["id"], "name": "Acme", "slug": workspace["slug"], "role": "owner"}]
+        assert body["workspaces"] == [
+            {"id": workspace["id"], "name": "Acme", "slug": workspace["slug"], "role": "owner"}
+        ]
     assert api.get("/auth/me").status_code == 401
 
 

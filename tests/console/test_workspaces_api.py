@@ -40,8 +40,9 @@ def test_list_is_keyset_paginated(owner, factory):
     assert third["next_cursor"] is None
 
 
-@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"),
-                                          ("colour=red", "colour")])
+@pytest.mark.parametrize(
+    "query, field", [("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"), ("colour=red", "colour")]
+)
 def test_bad_pagination_input_names_the_field(owner, query, field):
     response = owner.get(f"/workspaces?{query}")
     assert response.status_code == 422

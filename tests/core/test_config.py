@@ -36,8 +36,12 @@ def test_production_names_each_missing_secret(tmp_path):
 
 
 def test_production_sets_secure_cookies(tmp_path):
-    env = {"VISTAFLOW_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgres://h/db",
-           "VISTAFLOW_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "="}
+    env = {
+        "VISTAFLOW_ENV": "production",
+        "SECRET_KEY": "s",
+        "DATABASE_URL": "postgres://h/db",
+        "VISTAFLOW_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
+    }
     config = load_config(str(tmp_path), env=env)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
 

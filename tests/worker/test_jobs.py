@@ -81,9 +81,7 @@ def test_interactive_queue_is_served_before_bulk(redis_app, redis_client, start_
 
         def all_done():
             db.session.expire_all()
-            return db.session.scalar(
-                select(func.count()).where(JobRun.id.in_(ids), JobRun.status == "finished")
-            ) == 4
+            return db.session.scalar(select(func.count()).where(JobRun.id.in_(ids), JobRun.status == "finished")) == 4
 
         wait_for(all_done, timeout=60, message="all jobs finished")
         started = {r.id: r.started_at for r in db.session.scalars(select(JobRun).where(JobRun.id.in_(ids)))}
@@ -117,8 +115,9 @@ def test_job_status_api_is_scoped_to_the_requester(app, factory):
     other = factory.user()
     workspace = factory.workspace(owner)
     with app.app_context():
-        run = jobs.enqueue(PURGE, kind="audit-log-retention", workspace_id=workspace["id"],
-                           requested_by=owner.user["id"])
+        run = jobs.enqueue(
+            PURGE, kind="audit-log-retention", workspace_id=workspace["id"], requested_by=owner.user["id"]
+        )
         failed = jobs.enqueue("worker.jobs.maintenance.missing", kind="broken", workspace_id=workspace["id"])
         run_id, failed_id = run.id, failed.id
     body = owner.get(f"/jobs/{run_id}").get_json()

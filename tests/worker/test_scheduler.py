@@ -54,8 +54,9 @@ def test_scheduled_entry_runs_end_to_end_on_a_real_worker(redis_app, redis_clien
 
         def recorded():
             db.session.expire_all()
-            return db.session.scalar(select(JobRun).where(JobRun.kind == "audit-log-retention",
-                                                          JobRun.status == "finished"))
+            return db.session.scalar(
+                select(JobRun).where(JobRun.kind == "audit-log-retention", JobRun.status == "finished")
+            )
 
         run = wait_for(recorded, timeout=60, message="the periodic job to finish")
         assert run.result["retention_days"] == 365

@@ -5,38 +5,61 @@ note becomes "pending". The doors call `kick_if_pending` when their unit of work
 console after each request, the worker after each job): with Redis the dispatcher job is queued,
 without it the dispatch runs in-process (after the response has been sent, for the console).
 Nothing depends on the kick for correctness: the periodic sweep dispatches whatever it missed.
+
+Each consumer of the outbox says which written rows concern it: the integrations dispatcher follows
+OutboxEvent; the chat alert dispatcher also follows DmEvent (a DM that failed or ended unknown emits
+no event, yet its Slack/Telegram card must show it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core.db import db
-from core.models import OutboxEvent
+from core.models import DmEvent, OutboxEvent
 from core.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "worker.jobs.integrations.dispatch_outbox"
+CHAT_DISPATCH_JOB = "worker.jobs.chat.dispatch_alerts"
 _FLUSHED = "vistaflow_outbox_flushed"
 _COMMITTED = "vistaflow_outbox_committed"
 
 
+@dataclass(frozen=True)
+class Consumer:
+    job: str
+    kind: str
+    queue: str
+    follows: tuple[type, ...]
+
+
+CONSUMERS = (
+    Consumer(DISPATCH_JOB, "outbox-dispatch", "default", (OutboxEvent,)),
+    Consumer(CHAT_DISPATCH_JOB, "chat-dispatch", "interactive", (OutboxEvent, DmEvent)),
+)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_events(session: Session, _context) -> None:
-    if any(isinstance(obj, OutboxEvent) for obj in session.new):
-        session.info[_FLUSHED] = True
+    written = {type(obj) for obj in session.new}
+    due = {c.job for c in CONSUMERS if written.intersection(c.follows)}
+    if due:
+        session.info[_FLUSHED] = session.info.get(_FLUSHED, set()) | due
 
 
 @event.listens_for(Session, "after_commit")
 def _events_committed(session: Session) -> None:
-    if session.info.pop(_FLUSHED, False):
-        session.info[_COMMITTED] = True
+    due = session.info.pop(_FLUSHED, None)
+    if due:
+        session.info[_COMMITTED] = session.info.get(_COMMITTED, set()) | due
 
 
 @event.listens_for(Session, "after_rollback")
@@ -44,42 +67,50 @@ def _events_rolled_back(session: Session) -> None:
     session.info.pop(_FLUSHED, None)
 
 
-def take_pending() -> bool:
-    """True (once) when this session committed outbox events since the last call."""
-    return bool(db.session().info.pop(_COMMITTED, False))
+def take_pending() -> list[Consumer]:
+    """The consumers (once) whose rows this session committed since the last call."""
+    due = db.session().info.pop(_COMMITTED, None) or set()
+    return [c for c in CONSUMERS if c.job in due]
 
 
-def _dispatch_in_process(app: Flask) -> None:
+def _start(consumer: Consumer) -> None:
     from core import jobs
 
+    jobs.enqueue(consumer.job, kind=consumer.kind, queue=consumer.queue)
+
+
+def _dispatch_in_process(app: Flask, consumers: list[Consumer]) -> None:
     with app.app_context():
         try:
-            jobs.enqueue(DISPATCH_JOB, kind="outbox-dispatch", queue=jobs.QUEUE_DEFAULT)
-        except Exception:  # the sweep catches up; a failed kick must not break anything else
-            log.exception("in-process outbox dispatch failed")
+            for consumer in consumers:
+                try:
+                    _start(consumer)
+                except Exception:  # the sweep catches up; a failed kick must not break anything else
+                    log.exception("in-process %s failed", consumer.kind)
+                    db.session.rollback()
         finally:
             db.session.remove()
 
 
 def kick_if_pending(defer: Callable[[Callable[[], None]], None] | None = None) -> bool:
-    """Start the dispatcher if this session committed events: queue it (Redis) or run it in-process.
+    """Start the consumers whose rows this session committed: queue them (Redis) or run them in-process.
 
     `defer` registers the in-process run for later (the console passes `response.call_on_close`);
     without it the dispatch runs now. Returns whether a kick happened.
     """
-    if not take_pending():
+    consumers = take_pending()
+    if not consumers:
         return False
-    from core import jobs
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if get_redis() is not None:
-        try:
-            jobs.enqueue(DISPATCH_JOB, kind="outbox-dispatch", queue=jobs.QUEUE_DEFAULT)
-        except Exception:
-            log.warning("could not queue the outbox dispatcher; the periodic sweep will catch up", exc_info=True)
+        for consumer in consumers:
+            try:
+                _start(consumer)
+            except Exception:
+                log.warning("could not queue %s; the periodic sweep will catch up", consumer.kind, exc_info=True)
         return True
     if defer is not None:
-        defer(lambda: _dispatch_in_process(app))
+        defer(lambda: _dispatch_in_process(app, consumers))
     else:
-        _dispatch_in_process(app)
+        _dispatch_in_process(app, consumers)
     return True

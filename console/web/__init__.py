@@ -10,6 +10,7 @@ SIDEBAR: list[tuple[str, str]] = [("Accounts", "web.workspace_accounts")]
 SIDEBAR += [("Targets", "web.workspace_targets")]
 SIDEBAR += [("Interactions", "web.workspace_interactions")]
 SIDEBAR += [("Leads", "web.workspace_leads")]
+SIDEBAR += [("DMs", "web.dm_queue")]
 SIDEBAR += [("Integrations", "web.workspace_integrations")]
 SIDEBAR += [("Chat", "web.chat_settings")]
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     from console.web import interactions_views  # noqa: F401
     from console.web import privacy_views  # noqa: F401
     from console.web import leads_views  # noqa: F401
+    from console.web import dm_views  # noqa: F401
     from console.web import integrations_views  # noqa: F401
     from console.web import chat_views  # noqa: F401
     from console.web import operator_views, profile_views  # noqa: F401

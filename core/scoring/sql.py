@@ -1,7 +1,12 @@
 """The set-based rescore statement: one aggregate over a workspace's interactions into a temp table.
 
-The same SQL runs on PostgreSQL and SQLite; only the epoch expression and the JSON builder differ
-(SQLite gets power/floor/least/greatest from core.scoring.sqlite_functions).
+The same SQL runs on PostgreSQL and SQLite; only the epoch expression, the JSON builder and the
+one-pass grouping differ (SQLite gets power/floor/least/greatest from core.scoring.sqlite_functions).
+
+Shape (chosen for speed, see docs/benchmarks.md "## Scoring"): each interaction gets a small integer
+signal code; one aggregate groups the rows both per (target, signal, day), for the per-day caps, and
+per (target, post), for repeat_posts; one more aggregate pivots those rows into one row per target
+with FILTER clauses, so each row only feeds the sums of its own signal.
 """
 
 # The SQL is assembled from module constants and signal names only; values are always bound.
@@ -15,6 +20,9 @@ from core.scoring.formula import DAY, ENGAGEMENT_SIGNALS, OPT_OUT_KINDS
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, GROUPS, SIGNALS, ScoringSettings
 
 TEMP_TABLE = "vf_score_new"
+# Incremental mode: the flagged targets, so their interactions are read through the target index.
+DIRTY_TABLE = "vf_score_dirty"
+CODE = {s: n for n, s in enumerate(EVENT_SIGNALS)}
 
 _EPOCH = {
     "postgresql": "date_part('epoch', i.occurred_at)",
@@ -27,37 +35,62 @@ def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+def _codes(signals: tuple[str, ...]) -> str:
+    return ", ".join(str(CODE[s]) for s in signals)
+
+
 def _signal_case() -> str:
     # Same order as formula.signal_of.
     return f"""CASE
-        WHEN i.is_opt_out AND i.kind IN ({_quoted(OPT_OUT_KINDS)}) THEN 'opt_out'
-        WHEN i.is_hidden THEN 'hidden'
-        WHEN i.kind = 'message' THEN 'message'
-        WHEN i.kind IN ('story_reply', 'story_mention') THEN 'story'
-        WHEN i.has_intent THEN 'intent'
-        WHEN i.kind = 'reply' THEN 'reply'
-        WHEN i.kind = 'mention' THEN 'mention'
-        ELSE 'comment' END"""
+        WHEN i.is_opt_out AND i.kind IN ({_quoted(OPT_OUT_KINDS)}) THEN {CODE["opt_out"]}
+        WHEN i.is_hidden THEN {CODE["hidden"]}
+        WHEN i.kind = 'message' THEN {CODE["message"]}
+        WHEN i.kind IN ('story_reply', 'story_mention') THEN {CODE["story"]}
+        WHEN i.has_intent THEN {CODE["intent"]}
+        WHEN i.kind = 'reply' THEN {CODE["reply"]}
+        WHEN i.kind = 'mention' THEN {CODE["mention"]}
+        ELSE {CODE["comment"]} END"""
 
 
 def _decay(ts: str) -> str:
     return f"power(0.5, (CASE WHEN :now_ts > {ts} THEN :now_ts - {ts} ELSE 0 END) / :half_life_s)"
 
 
+def create_dirty_statement() -> str:
+    """CREATE TEMP TABLE vf_score_dirty AS (the ids of the targets flagged for an incremental pass)."""
+    return f"CREATE TEMP TABLE {DIRTY_TABLE} AS SELECT id FROM targets WHERE workspace_id = :ws AND needs_rescore"
+
+
+def _grouped_rows(dialect: str) -> str:
+    """Per (target, sig, day) rows (post NULL) and per (target, post) rows (sig NULL), in one scan on
+    PostgreSQL (grouping sets); SQLite has no grouping sets, so it unions two aggregates."""
+    day_cols = "CAST(count(*) AS INTEGER) AS n, sum(dc) AS d, CAST(sum(recent) AS INTEGER) AS n48"
+    if dialect == "postgresql":
+        return f"""SELECT target_id, sig, day, post, {day_cols}, max(ts) AS last_ts
+    FROM r GROUP BY GROUPING SETS ((target_id, sig, day), (target_id, post))"""
+    return f"""SELECT target_id, sig, day, NULL AS post, {day_cols}, NULL AS last_ts
+    FROM r GROUP BY target_id, sig, day
+    UNION ALL
+    SELECT target_id, NULL, NULL, post, NULL, NULL, NULL, max(ts) FROM r WHERE post IS NOT NULL
+    GROUP BY target_id, post"""
+
+
 def create_statement(dialect: str, *, incremental: bool) -> str:
     """CREATE TEMP TABLE vf_score_new AS (new score, breakdown and facts per target)."""
-    dirty_i = "AND i.target_id IN (SELECT d.id FROM targets d WHERE d.workspace_id = :ws AND d.needs_rescore)"
+    source = f"interactions i JOIN {DIRTY_TABLE} dt ON dt.id = i.target_id" if incremental else "interactions i"
+    targets = f"targets t JOIN {DIRTY_TABLE} dt ON dt.id = t.id" if incremental else "targets t"
     per_signal = ",\n".join(
-        f"sum(CASE WHEN sig = '{s}' THEN d * least(n, :cap_{s}) / n ELSE 0.0 END) AS r_{s}, "
-        f"CAST(sum(CASE WHEN sig = '{s}' THEN n ELSE 0 END) AS INTEGER) AS n_{s}, "
-        f"CAST(sum(CASE WHEN sig = '{s}' THEN n48 ELSE 0 END) AS INTEGER) AS n48_{s}"
+        f"sum(d * least(n, :cap_{s}) / n) FILTER (WHERE sig = {CODE[s]}) AS r_{s}, "
+        f"CAST(sum(n) FILTER (WHERE sig = {CODE[s]}) AS INTEGER) AS n_{s}, "
+        f"CAST(sum(n48) FILTER (WHERE sig = {CODE[s]}) AS INTEGER) AS n48_{s}"
         for s in EVENT_SIGNALS
     )
+    post_decay = _decay("last_ts")
     raw_cols = ",\n".join(
         [f"coalesce(a.r_{s}, 0) * :w_{s} AS r_{s}" for s in EVENT_SIGNALS]
-        + ["coalesce(p.r_repeat, 0) * :w_repeat_posts AS r_repeat_posts"]
+        + ["coalesce(a.r_repeat, 0) * :w_repeat_posts AS r_repeat_posts"]
         + [f"coalesce(a.n_{s}, 0) AS n_{s}, coalesce(a.n48_{s}, 0) AS n48_{s}" for s in EVENT_SIGNALS]
-        + ["coalesce(p.n_posts, 0) AS n_posts"]
+        + ["coalesce(a.n_posts, 0) AS n_posts"]
     )
     group_totals = ",\n".join(f"({' + '.join('r_' + s for s in GROUPS[g])}) AS g_{g}" for g in GROUPS)
     scaled = []
@@ -79,41 +112,35 @@ def create_statement(dialect: str, *, incremental: bool) -> str:
     )
     return f"""
 CREATE TEMP TABLE {TEMP_TABLE} AS
-WITH r AS (
+WITH s AS (
     SELECT i.target_id AS target_id, {_EPOCH[dialect]} AS ts, {_signal_case()} AS sig, i.media_id AS media_id
-    FROM interactions i
-    WHERE i.workspace_id = :ws AND i.target_id IS NOT NULL {dirty_i if incremental else ""}
+    FROM {source}
+    WHERE i.workspace_id = :ws AND i.target_id IS NOT NULL
 ),
-l1 AS (
-    SELECT target_id, sig, floor(ts / {DAY}) AS day,
-           CASE WHEN sig IN ({_quoted(ENGAGEMENT_SIGNALS)}) THEN media_id END AS post,
-           CAST(count(*) AS INTEGER) AS n, sum({_decay("ts")}) AS d, max(ts) AS last_ts,
-           CAST(sum(CASE WHEN ts >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END) AS INTEGER) AS n48
-    FROM r GROUP BY 1, 2, 3, 4
+r AS (
+    SELECT target_id, sig, ts, CAST(floor(ts / {DAY}) AS INTEGER) AS day, {_decay("ts")} AS dc,
+           CASE WHEN ts >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END AS recent,
+           CASE WHEN sig IN ({_codes(ENGAGEMENT_SIGNALS)}) THEN media_id END AS post
+    FROM s
 ),
-days AS (
-    SELECT target_id, sig, CAST(sum(n) AS INTEGER) AS n, sum(d) AS d, CAST(sum(n48) AS INTEGER) AS n48
-    FROM l1 GROUP BY 1, 2, day
+g AS (
+    {_grouped_rows(dialect)}
 ),
 agg AS (
     SELECT target_id,
-{per_signal}
-    FROM days GROUP BY target_id
-),
-posts AS (
-    SELECT target_id, {_decay("max(last_ts)")} AS pd FROM l1 WHERE post IS NOT NULL GROUP BY target_id, post
-),
-rep AS (
-    SELECT target_id, sum(pd) - max(pd) AS r_repeat, CAST(count(*) AS INTEGER) AS n_posts FROM posts GROUP BY 1
+{per_signal},
+           sum({post_decay}) FILTER (WHERE post IS NOT NULL)
+               - max({post_decay}) FILTER (WHERE post IS NOT NULL) AS r_repeat,
+           CAST(count(*) FILTER (WHERE post IS NOT NULL) AS INTEGER) AS n_posts
+    FROM g GROUP BY target_id
 ),
 raw AS (
     SELECT t.id AS target_id, t.score AS old_score, t.is_hot AS old_hot, t.interactions_count AS old_ic,
            t.needs_rescore AS old_dirty,
 {raw_cols}
-    FROM targets t
+    FROM {targets}
     LEFT JOIN agg a ON a.target_id = t.id
-    LEFT JOIN rep p ON p.target_id = t.id
-    WHERE t.workspace_id = :ws {"AND t.needs_rescore" if incremental else ""}
+    WHERE t.workspace_id = :ws
 ),
 grouped AS (
     SELECT raw.*,

@@ -26,7 +26,7 @@ def test_empty_workspace_says_to_connect_an_account(team, console):
     assert "Start here: connect an account" in html
     assert f'href="/w/{team["ws"]}/accounts"' in html
     assert 'role="img"' not in html  # no empty charts, a sentence instead
-    assert 'class="active">Dashboard</a>' in html
+    assert 'class="active" aria-current="page">Dashboard</a>' in html
 
 
 def test_connected_account_without_data_says_to_collect(app, team, console):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from core import jobs
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden
 from core.models import (
+    AuditEntry,
     DirectMessage,
     DmEvent,
     DmStatus,
@@ -36,7 +38,7 @@ from core.models import (
     Workspace,
 )
 from core.platforms import sandbox
-from core.services import auth, collection, ingest, leads, workspaces
+from core.services import audit, auth, collection, ingest, leads, workspaces
 from core.services.actors import Actor
 from core.services.outreach import dms, templates
 
@@ -63,6 +65,7 @@ TEMPLATES = [
 LEAD_PLAN = ["new"] * 4 + ["contacted"] * 4 + ["replied"] * 3 + ["qualified"] * 3 + ["won"] * 3 + ["lost"] * 2
 PATH = ["contacted", "replied", "qualified", "won"]
 TAGS = ["gift", "wedding", "wholesale", "refill", "workshop"]
+DONE = "demo.created"  # audit action written last: a demo without it was interrupted and is made again
 
 
 @dataclass
@@ -88,20 +91,48 @@ def _refuse_in_production() -> None:
         )
 
 
+def _demo_workspaces(user: User) -> list[Workspace]:
+    return list(
+        db.session.scalars(
+            select(Workspace)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .join(SocialAccount, SocialAccount.workspace_id == Workspace.id)
+            .where(Membership.user_id == user.id, SocialAccount.account_type == sandbox.ACCOUNT_TYPE)
+            .order_by(Workspace.id)
+        ).unique()
+    )
+
+
+def _complete(workspace: Workspace) -> bool:
+    return (
+        db.session.scalar(
+            select(AuditEntry.id).where(AuditEntry.workspace_id == workspace.id, AuditEntry.action == DONE).limit(1)
+        )
+        is not None
+    )
+
+
 def find() -> tuple[User, Workspace] | None:
-    """The demo user and their workspace holding a sandbox account, if the demo exists."""
+    """The demo user and their finished demo workspace (holding a sandbox account), if the demo exists."""
     user = auth.find_user_by_email(DEMO_EMAIL)
     if user is None:
         return None
-    workspace = db.session.scalar(
-        select(Workspace)
-        .join(Membership, Membership.workspace_id == Workspace.id)
-        .join(SocialAccount, SocialAccount.workspace_id == Workspace.id)
-        .where(Membership.user_id == user.id, SocialAccount.account_type == sandbox.ACCOUNT_TYPE)
-        .order_by(Workspace.id)
-        .limit(1)
-    )
+    workspace = next((w for w in _demo_workspaces(user) if _complete(w)), None)
     return (user, workspace) if workspace is not None else None
+
+
+def _drop_interrupted() -> None:
+    # A run that died halfway (Ctrl-C, a crash) left a demo workspace without its DONE mark: start over.
+    user = auth.find_user_by_email(DEMO_EMAIL)
+    unfinished = [w for w in _demo_workspaces(user) if not _complete(w)] if user else []
+    if unfinished and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite applies the ON DELETE CASCADE of the schema only with this pragma (set outside a transaction).
+        db.session.commit()
+        db.session.execute(sa.text("PRAGMA foreign_keys=ON"))
+    for workspace in unfinished:
+        log.warning("dropping the unfinished demo workspace %s", workspace.id)
+        db.session.delete(workspace)
+    db.session.commit()
 
 
 def create_demo(now: datetime | None = None) -> DemoResult:
@@ -111,6 +142,7 @@ def create_demo(now: datetime | None = None) -> DemoResult:
     found = find()
     if found is not None:
         return DemoResult(False, DEMO_EMAIL, password, found[1].id, {})
+    _drop_interrupted()
     user = auth.find_user_by_email(DEMO_EMAIL) or auth.register(DEMO_EMAIL, password, "Camille (demo)", door=Door.CLI)
     actor = Actor(user_id=user.id, door=Door.CLI, label=f"demo ({user.email})")
     workspace = workspaces.create(WORKSPACE_NAME, actor=actor, time_zone=TIME_ZONE)
@@ -122,6 +154,10 @@ def create_demo(now: datetime | None = None) -> DemoResult:
     now = now or utcnow()
     counts = _activity(workspace.id, account.id, user.id, now)
     counts.update(_outreach_and_leads(workspace.id, account.id, actor, teammate.id, now))
+    audit.record(
+        actor, DONE, workspace_id=workspace.id, subject_type="workspace", subject_id=workspace.id, details=counts
+    )
+    db.session.commit()
     log.info("demo workspace %s created: %s", workspace.id, counts)
     return DemoResult(True, DEMO_EMAIL, password, workspace.id, counts)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.db import db
 from core.errors import Forbidden
-from core.models import DirectMessage, Door, Interaction, JobRun, Lead, SocialAccount, Target
+from core.models import AuditEntry, DirectMessage, Door, Interaction, JobRun, Lead, SocialAccount, Target, Workspace
 from core.platforms.sandbox import SandboxClient, SandboxRefused
 from core.services import auth, collection, demo, social_accounts
 from core.services.actors import Actor
@@ -115,3 +115,14 @@ def test_cli_prints_the_credentials_each_time(app, runner):
     app.config["VISTAFLOW_ENV"] = "production"
     refused = runner.invoke(args=["vistaflow", "demo"])
     assert refused.exit_code != 0 and "refused in production" in refused.output
+
+
+def test_an_interrupted_demo_is_made_again(made):
+    # As if the first run had died before its end: no "demo.created" mark.
+    db.session.execute(delete(AuditEntry).where(AuditEntry.action == demo.DONE))
+    db.session.commit()
+    again = demo.create_demo()
+    assert again.created and again.workspace_id != made.workspace_id
+    assert db.session.get(Workspace, made.workspace_id) is None
+    assert _count(SocialAccount) == 1 and _count(Target, Target.workspace_id == made.workspace_id) == 0
+    assert not demo.create_demo().created

@@ -5,15 +5,21 @@ while reading, says how far the outbox was read. Events are re-read for SETTLE a
 event committed late, behind a higher id, is still seen); each is handled once thanks to a mark in
 chat_processed, and each destination gets one row thanks to a unique key, so several dispatchers, a
 dead worker or a re-read never post twice.
+
+DM state changes are followed the same way, from DmEvent (its own cursor): a DM that failed or ended
+`unknown` emits no outbox event, yet the cards of that person must stop saying "sending…". The card
+is always rendered from the current state, so these only say which cards to refresh.
+Suspended workspaces get no alerts and no card refreshes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
@@ -23,12 +29,15 @@ from core.models import (
     ChatMessageStatus,
     ChatProcessed,
     ChatProvider,
+    DirectMessage,
+    DmEvent,
     OutboxEvent,
     SlackInstallation,
     TelegramChat,
 )
 
 CURSOR = "alerts"
+DM_CURSOR = "dm_events"
 SETTLE = timedelta(minutes=2)
 BATCH = 500
 # Events that post a new message, and the per-destination switch that governs each.
@@ -104,18 +113,20 @@ def record(
     return result[0] if result else None
 
 
-def _first_time(event_id: str) -> bool:
+def _first_time(key: str, source: str = "outbox") -> bool:
     inserted = db.session.execute(
         _insert(ChatProcessed)
-        .values(source="outbox", key=event_id, created_at=utcnow())
+        .values(source=source, key=key, created_at=utcnow())
         .on_conflict_do_nothing()
         .returning(ChatProcessed.id)
     ).first()
     return inserted is not None
 
 
-def _handle(event: OutboxEvent, out: Dispatched) -> None:
+def _handle(event: OutboxEvent, out: Dispatched, active: Callable[[int | None], bool]) -> None:
     data = event.data or {}
+    if not active(event.workspace_id):
+        return
     if event.type in REFRESHES and data.get("target_id"):
         out.refresh_targets.add(int(data["target_id"]))
         return
@@ -136,36 +147,92 @@ def _handle(event: OutboxEvent, out: Dispatched) -> None:
             out.new_messages.append(message_id)
 
 
-def dispatch(batch: int = BATCH) -> Dispatched:
-    """Turn new outbox events into chat messages and card refreshes; commits. The caller starts the jobs."""
-    out = Dispatched()
+def _cursor(name: str, start: int = 0) -> ChatCursor:
     db.session.execute(
-        _insert(ChatCursor).values(name=CURSOR, position=0, updated_at=utcnow()).on_conflict_do_nothing()
+        _insert(ChatCursor).values(name=name, position=start, updated_at=utcnow()).on_conflict_do_nothing()
     )
-    # The row lock makes concurrent dispatchers take turns instead of racing over the same events.
-    cursor = db.session.scalar(
-        select(ChatCursor).where(ChatCursor.name == CURSOR).with_for_update().execution_options(populate_existing=True)
+    # The row lock makes concurrent dispatchers take turns instead of racing over the same rows.
+    return db.session.scalar(
+        select(ChatCursor).where(ChatCursor.name == name).with_for_update().execution_options(populate_existing=True)
     )
-    types = list(ALERTS) + list(REFRESHES)
-    events = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.id > cursor.position, OutboxEvent.type.in_(types))
-            .order_by(OutboxEvent.id)
-            .limit(batch)
-        )
-    )
+
+
+def _read(cursor: ChatCursor, rows: Iterable[Any], source: str, key: Callable[[Any], str], handle) -> int:
+    """Handle each row once (a mark per key); move the cursor over the settled prefix only. Returns how many."""
     settled_before = utcnow() - SETTLE
-    position, settled = cursor.position, True
-    for event in events:
-        if _first_time(event.event_id):
-            _handle(event, out)
-            out.events += 1
-        # The cursor moves only over the settled prefix; newer events are re-read (and skipped) later.
-        settled = settled and event.occurred_at < settled_before
+    position, settled, handled = cursor.position, True, 0
+    for row in rows:
+        if _first_time(key(row), source):
+            handle(row)
+            handled += 1
+        # Newer rows are re-read (and skipped) later, so one committed late behind a higher id is still seen.
+        when: datetime = row.occurred_at if isinstance(row, OutboxEvent) else row.created_at
+        settled = settled and when < settled_before
         if settled:
-            position = event.id
+            position = row.id
     cursor.position = position
     cursor.updated_at = utcnow()
+    return handled
+
+
+def _with_cards(target_ids: set[int]) -> set[int]:
+    """The people among `target_ids` who have a posted hot target card (the only ones to refresh)."""
+    if not target_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ChatMessage.target_id)
+            .where(
+                ChatMessage.target_id.in_(target_ids),
+                ChatMessage.kind == "hot",
+                ChatMessage.status == ChatMessageStatus.POSTED.value,
+            )
+            .distinct()
+        )
+    )
+
+
+def dispatch(batch: int = BATCH) -> Dispatched:
+    """Turn new outbox events into chat messages, and events and DM changes into card refreshes; commits.
+
+    The caller starts the jobs.
+    """
+    from core.services import workspace_status
+
+    out = Dispatched()
+    known: dict[int, bool] = {}
+
+    def active(workspace_id: int | None) -> bool:
+        if workspace_id is None:
+            return True
+        if workspace_id not in known:
+            known[workspace_id] = workspace_status.is_active(workspace_id)
+        return known[workspace_id]
+
+    cursor = _cursor(CURSOR)
+    events = db.session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.id > cursor.position, OutboxEvent.type.in_(list(ALERTS) + list(REFRESHES)))
+        .order_by(OutboxEvent.id)
+        .limit(batch)
+    ).all()
+    out.events = _read(cursor, events, "outbox", lambda e: e.event_id, lambda e: _handle(e, out, active))
+
+    # Started at the newest change: the history of DMs before chat existed has no card to refresh.
+    dm_cursor = _cursor(DM_CURSOR, start=db.session.scalar(select(func.max(DmEvent.id))) or 0)
+    changes = db.session.execute(
+        select(DmEvent.id, DmEvent.created_at, DirectMessage.target_id, DirectMessage.workspace_id)
+        .join(DirectMessage, DirectMessage.id == DmEvent.dm_id)
+        .where(DmEvent.id > dm_cursor.position)
+        .order_by(DmEvent.id)
+        .limit(batch)
+    ).all()
+
+    def follow(change: Any) -> None:
+        if active(change.workspace_id):
+            out.refresh_targets.add(change.target_id)
+
+    _read(dm_cursor, changes, "dm_event", lambda c: str(c.id), follow)
+    out.refresh_targets = _with_cards(out.refresh_targets)
     db.session.commit()
     return out

@@ -135,6 +135,26 @@ def note_inbound(rows: list[tuple[int, int]]) -> dict:
     return result
 
 
+def note_new_rows(rows: list) -> dict:
+    """`note_inbound` for rows ingest just inserted (anything with target_id, kind, is_opt_out; no commit)."""
+    pairs: set[tuple[int, int]] = set()
+    for target_id in sorted({r.target_id for r in rows if r.target_id and r.kind in OPT_OUT_KINDS}):
+        mine = [r for r in rows if r.target_id == target_id and r.kind in OPT_OUT_KINDS]
+        wanted = [(Interaction.kind.in_(ANSWER_KINDS),)]
+        if any(r.is_opt_out for r in mine):
+            wanted.append((Interaction.kind.in_(OPT_OUT_KINDS), Interaction.is_opt_out.is_(True)))
+        for conditions in wanted:
+            found = db.session.scalar(
+                select(Interaction.id)
+                .where(Interaction.target_id == target_id, *conditions)
+                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+                .limit(1)
+            )
+            if found is not None:
+                pairs.add((target_id, found))
+    return note_inbound(sorted(pairs))
+
+
 def handle_inbound(target_id: int, interaction_id: int) -> dict:
     """`note_inbound` for one interaction, committed."""
     result = note_inbound([(target_id, interaction_id)])

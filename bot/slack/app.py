@@ -17,6 +17,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.slack import web
 from core import jobs
 from core.errors import VistaFlowError
+from core.services import workspace_status
 from core.services.chat import dedupe, installations
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,12 @@ def _authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> Auth
 
 def _enqueue(func: str, payload: dict[str, Any], kind: str, team_id: str) -> None:
     installation = installations.for_team(team_id)
+    workspace_id = installation.workspace_id if installation else None
+    if workspace_id is not None and not workspace_status.is_active(workspace_id):
+        # Jobs are refused for a suspended workspace; this one only tells the person so.
+        workspace_id = None
     try:
-        jobs.enqueue(
-            func,
-            payload,
-            kind=kind,
-            queue=jobs.QUEUE_INTERACTIVE,
-            workspace_id=installation.workspace_id if installation else None,
-        )
+        jobs.enqueue(func, payload, kind=kind, queue=jobs.QUEUE_INTERACTIVE, workspace_id=workspace_id)
     except VistaFlowError as exc:  # suspended workspace, Redis down: nothing to do in Slack's 3 seconds
         log.warning("slack %s not queued: %s", kind, exc.message)
 

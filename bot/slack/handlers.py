@@ -11,6 +11,7 @@ from bot.slack import web
 from bot.slack.web import SlackFailure
 from core.errors import VistaFlowError
 from core.models import ChatProvider, SlackInstallation
+from core.services import workspace_status
 from core.services.actors import Actor
 from core.services.chat import cards, deliveries, installations, links
 
@@ -50,6 +51,14 @@ def ephemeral(installation: SlackInstallation, channel: str, user: str, text: st
             log.warning("could not answer a Slack user: %s", failure)
 
 
+def _suspended(installation: SlackInstallation, payload: dict[str, Any]) -> bool:
+    """A suspended workspace does nothing from Slack: the person is told so, privately."""
+    if workspace_status.is_active(installation.workspace_id):
+        return False
+    ephemeral(installation, payload["channel_id"], payload["user_id"], workspace_status.SUSPENDED)
+    return True
+
+
 def _target_and_extra(value: str) -> tuple[int, str | None]:
     head, _, tail = (value or "").partition(":")
     if not head.isdigit():
@@ -62,6 +71,8 @@ def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
     installation = installations.for_team(payload["team_id"])
     if installation is None:
         return {"handled": False, "reason": "not installed"}
+    if _suspended(installation, payload):
+        return {"handled": False, "reason": "suspended"}
     actor = actor_for(installation, payload["user_id"])
     if actor is None:
         ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
@@ -98,6 +109,8 @@ def handle_command(payload: dict[str, Any]) -> dict[str, Any]:
     installation = installations.for_team(payload["team_id"])
     if installation is None:
         return {"handled": False, "reason": "not installed"}
+    if _suspended(installation, payload):
+        return {"handled": False, "reason": "suspended"}
     words = (payload.get("text") or "").split()
     prefix = f"{payload.get('command') or '/vistaflow'} "
     if not words or words[0].lower() == "help":

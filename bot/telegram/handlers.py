@@ -11,6 +11,7 @@ from bot.telegram import client, render
 from bot.telegram.client import TelegramFailure
 from core.errors import Invalid, VistaFlowError
 from core.models import ChatProvider
+from core.services import workspace_status
 from core.services.chat import cards, deliveries, links
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     sender = (message.get("from") or {}).get("id")
     words = text.split()
     command = words[0].split("@")[0].lower()
+    link = links.telegram_chat(chat["id"])
+    relinking = command == "/start" and len(words) > 1  # the code's own workspace is checked when redeemed
+    if link is not None and not relinking and not workspace_status.is_active(link.workspace_id):
+        _reply(chat["id"], workspace_status.SUSPENDED)
+        return {"handled": False, "reason": "suspended"}
     if command == "/start":
         if len(words) < 2:
             _reply(
@@ -82,7 +88,6 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     if command == "/help":
         _reply(chat["id"], "\n".join(commands.help_lines("/")))
         return {"handled": True}
-    link = links.telegram_chat(chat["id"])
     if link is None:
         _reply(chat["id"], NOT_LINKED_CHAT)
         return {"handled": False, "reason": "chat not linked"}
@@ -117,6 +122,8 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     link = links.telegram_chat(chat_id) if chat_id is not None else None
     if link is None:
         return NOT_LINKED_CHAT, {"handled": False, "reason": "chat not linked"}
+    if not workspace_status.is_active(link.workspace_id):
+        return workspace_status.SUSPENDED, {"handled": False, "reason": "suspended"}
     actor = links.actor_for(link.workspace_id, TELEGRAM, str((query.get("from") or {}).get("id")))
     if actor is None:
         return NOT_LINKED_USER, {"handled": False, "reason": "user not linked"}

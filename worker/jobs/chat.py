@@ -9,6 +9,7 @@ from core import jobs
 from core.db import db
 from core.errors import VistaFlowError
 from core.models import ChatMessage
+from core.services import workspace_status
 from core.services.chat import alerts, dedupe, deliveries, digest
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,13 @@ def _start(func: str, arg: int, kind: str, workspace_id: int | None) -> None:
 def _start_posts(message_ids: list[int]) -> None:
     for message_id in message_ids:
         message = db.session.get(ChatMessage, message_id)
-        if message is not None:
-            _start(POST_JOB, message_id, "chat.post", message.workspace_id)
+        if message is None:
+            continue
+        if not workspace_status.is_active(message.workspace_id):
+            # Recorded before the suspension: never posted, rather than retried every minute or sent late.
+            deliveries.drop(message_id, "workspace suspended")
+            continue
+        _start(POST_JOB, message_id, "chat.post", message.workspace_id)
 
 
 def dispatch_alerts() -> dict[str, int]:

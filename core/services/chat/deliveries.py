@@ -77,6 +77,17 @@ def drop_pending(provider: str, chat_id: str, reason: str) -> int:
     return result.rowcount or 0
 
 
+def drop(message_id: int, reason: str) -> bool:
+    """A pending message that must never go out (its workspace was suspended); True if dropped."""
+    result = db.session.execute(
+        update(ChatMessage)
+        .where(ChatMessage.id == message_id, ChatMessage.status == ChatMessageStatus.PENDING.value)
+        .values(status=ChatMessageStatus.DROPPED.value, last_error=reason[:500], updated_at=utcnow())
+    )
+    db.session.commit()
+    return bool(result.rowcount)
+
+
 def due_for_retry(older_than: timedelta = timedelta(minutes=1), limit: int = 200) -> list[int]:
     """Messages left pending (a failed try, a lost job) or claimed by a worker that died."""
     now = utcnow()

@@ -53,12 +53,12 @@ SCORE_JOB = "worker.jobs.scoring.rescore_workspace"
 TEMPLATES = [
     (
         "Friendly hello (EN)",
-        "Hi @{{username}}! Thanks for your comment “{{comment_excerpt}}”. Here is everything about "
+        "Hi {{username}}! Thanks for your comment “{{comment_excerpt}}”. Here is everything about "
         "our candles and prices: {{post_url}} — happy to help with an order. {{account_name}}",
     ),
     (
         "Bonjour (FR)",
-        "Bonjour @{{username}} ! Merci pour votre message « {{comment_excerpt}} ». Tous nos prix et "
+        "Bonjour {{username}} ! Merci pour votre message « {{comment_excerpt}} ». Tous nos prix et "
         "la boutique : {{post_url}}. On vous aide avec plaisir pour la commande ! {{account_name}}",
     ),
 ]

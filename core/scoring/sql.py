@@ -134,7 +134,7 @@ agg AS (
            CAST(count(*) FILTER (WHERE post IS NOT NULL) AS INTEGER) AS n_posts
     FROM g GROUP BY target_id
 ),
-raw AS (
+raw AS MATERIALIZED (
     SELECT t.id AS target_id, t.score AS old_score, t.is_hot AS old_hot, t.interactions_count AS old_ic,
            t.needs_rescore AS old_dirty,
 {raw_cols}
@@ -142,12 +142,12 @@ raw AS (
     LEFT JOIN agg a ON a.target_id = t.id
     WHERE t.workspace_id = :ws
 ),
-grouped AS (
+grouped AS MATERIALIZED (
     SELECT raw.*,
 {group_totals}
     FROM raw
 ),
-scored AS (
+scored AS MATERIALIZED (
     SELECT target_id, old_score, old_hot, old_ic, old_dirty, {facts},
 {", ".join(scaled)},
            CAST(floor(least(100, greatest(0, {total})) + 0.5) AS INTEGER) AS score

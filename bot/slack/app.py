@@ -86,6 +86,9 @@ def on_command(ack, body: dict[str, Any]) -> None:
 
 def on_uninstalled(ack, body: dict[str, Any]) -> None:
     ack()
+    event = body.get("event") or {}
+    if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+        return  # only user tokens went; the bot token, the one we use, still works
     if dedupe.first_time("slack", f"event:{body.get('event_id')}"):
         installations.disable_team(body.get("team_id") or "", "the Slack app was uninstalled or its token revoked")
 

@@ -54,7 +54,9 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
             raise ValueError
         return [_decode_value(v) for v in values]
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise Invalid("The cursor is not valid.", fields={"cursor": "Use the next_cursor of a previous page."}) from None
+        raise Invalid(
+            "The cursor is not valid.", fields={"cursor": "Use the next_cursor of a previous page."}
+        ) from None
 
 
 def paginate(

@@ -6,14 +6,13 @@ import os
 from typing import Any
 
 from flask import Flask
+from flask_migrate import Migrate
 
 from core.config import load_config
 from core.crypto import init_app as init_crypto
 from core.db import db
 from core.logs import init_logging
 from core.scoring.sqlite_functions import init_app as init_scoring_sql
-
-from flask_migrate import Migrate
 
 migrate = Migrate()
 

@@ -65,5 +65,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli)
     # Imported for its side effect of registering more commands on `cli`.
     from vistaflow import cli_demo, cli_jobs, cli_keys  # noqa: F401
-
-

@@ -38,8 +38,12 @@ def check_migrations() -> Check:
         heads = set(script.get_heads())
         if current == heads:
             return Check("migrations", True, f"at head {', '.join(sorted(heads))}")
-        return Check("migrations", False, f"database at {sorted(current) or 'nothing'}, code at {sorted(heads)}",
-                     "Run `flask db upgrade`.")
+        return Check(
+            "migrations",
+            False,
+            f"database at {sorted(current) or 'nothing'}, code at {sorted(heads)}",
+            "Run `flask db upgrade`.",
+        )
     except Exception as exc:
         return Check("migrations", False, str(exc).splitlines()[0], "Run `flask db upgrade`.")
 

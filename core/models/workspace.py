@@ -40,9 +40,7 @@ class Workspace(db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="workspace", cascade="all, delete-orphan"
-    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="workspace", cascade="all, delete-orphan")
 
     @property
     def is_suspended(self) -> bool:

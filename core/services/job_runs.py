@@ -51,6 +51,11 @@ def retry(run_id: str, *, actor: Actor) -> JobRun:
     audit.record(actor, "job.retried", workspace_id=run.workspace_id, subject_type="job", subject_id=run.id)
     db.session.commit()
     return jobs.enqueue(
-        run.func, *run.args, kind=run.kind, queue=run.queue, workspace_id=run.workspace_id,
-        requested_by=actor.user_id, retry_of=run.id,
+        run.func,
+        *run.args,
+        kind=run.kind,
+        queue=run.queue,
+        workspace_id=run.workspace_id,
+        requested_by=actor.user_id,
+        retry_of=run.id,
     )

@@ -8,16 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import workspace_settings
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
-from core.models import Membership, Role, Workspace
+from core.models import DmTemplate, Membership, Role, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
 from core.services.access import require_active, require_role
 from core.services.actors import Actor
 from core.services.auth import find_user_by_email
 from core.validation import clean_email, clean_name, clean_time_zone, collect
-from core import workspace_settings
 
 
 def _slugify(name: str) -> str:
@@ -63,7 +63,9 @@ def create(name: str, *, actor: Actor, time_zone: str = "UTC") -> Workspace:
     db.session.add(workspace)
     db.session.flush()
     db.session.add(Membership(workspace_id=workspace.id, user_id=actor.user_id, role=Role.OWNER))
-    audit.record(actor, "workspace.created", workspace_id=workspace.id, subject_type="workspace", subject_id=workspace.id)
+    audit.record(
+        actor, "workspace.created", workspace_id=workspace.id, subject_type="workspace", subject_id=workspace.id
+    )
     db.session.commit()
     return workspace
 
@@ -93,7 +95,9 @@ def update(
     if time_zone is not None:
         checks["time_zone"] = lambda: clean_time_zone(time_zone)
     if settings is not None:
-        checks["settings"] = lambda: workspace_settings.merge(workspace.settings, settings)
+        checks["settings"] = lambda: _check_references(
+            workspace_id, workspace_settings.merge(workspace.settings, settings)
+        )
     cleaned = collect(**checks)
     before = {k: getattr(workspace, k) for k in cleaned}
     for key, value in cleaned.items():
@@ -101,11 +105,25 @@ def update(
     changed = {k: {"from": before[k], "to": v} for k, v in cleaned.items() if before[k] != v}
     if changed:
         audit.record(
-            actor, "workspace.updated", workspace_id=workspace.id, subject_type="workspace",
-            subject_id=workspace.id, details={"changed": sorted(changed)},
+            actor,
+            "workspace.updated",
+            workspace_id=workspace.id,
+            subject_type="workspace",
+            subject_id=workspace.id,
+            details={"changed": sorted(changed)},
         )
     db.session.commit()
     return workspace
+
+
+def _check_references(workspace_id: int, merged: dict[str, Any]) -> dict[str, Any]:
+    """Settings that name a row must name one of this workspace's (every door writes through here)."""
+    template_id = merged.get("default_template_id")
+    if template_id is not None:
+        template = db.session.get(DmTemplate, template_id)
+        if template is None or template.workspace_id != workspace_id:
+            raise Invalid("Unknown template.", fields={"settings.default_template_id": "No such template here."})
+    return merged
 
 
 def members_page(workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None) -> Page:
@@ -145,7 +163,11 @@ def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> Mem
     membership = Membership(workspace_id=workspace.id, user_id=user.id, role=cleaned["role"])
     db.session.add(membership)
     audit.record(
-        actor, "member.added", workspace_id=workspace.id, subject_type="user", subject_id=user.id,
+        actor,
+        "member.added",
+        workspace_id=workspace.id,
+        subject_type="user",
+        subject_id=user.id,
         details={"role": cleaned["role"].value},
     )
     db.session.commit()
@@ -183,11 +205,17 @@ def change_role(workspace_id: int, user_id: int, role: str, *, actor: Actor) -> 
     if Role.OWNER in (current, new_role):
         _check_grant(actor_role, Role.OWNER)
     if current == Role.OWNER and new_role != Role.OWNER and _owner_count(workspace_id) <= 1:
-        raise Conflict("The last owner cannot be demoted; make someone else owner first.", fields={"role": "Last owner."})
+        raise Conflict(
+            "The last owner cannot be demoted; make someone else owner first.", fields={"role": "Last owner."}
+        )
     if current != new_role:
         membership.role = new_role
         audit.record(
-            actor, "member.role_changed", workspace_id=workspace_id, subject_type="user", subject_id=user_id,
+            actor,
+            "member.role_changed",
+            workspace_id=workspace_id,
+            subject_type="user",
+            subject_id=user_id,
             details={"from": current.value, "to": new_role.value},
         )
     db.session.commit()
@@ -208,4 +236,3 @@ def remove_member(workspace_id: int, user_id: int, *, actor: Actor) -> None:
     db.session.delete(membership)
     audit.record(actor, "member.removed", workspace_id=workspace_id, subject_type="user", subject_id=user_id)
     db.session.commit()
-

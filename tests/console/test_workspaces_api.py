@@ -165,3 +165,23 @@ def test_unknown_route_and_method_answer_json(client):
     assert client.get("/definitely/not/here").get_json()["error"]["code"] == "not_found"
     response = client.delete("/auth/login")
     assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_default_template_must_belong_to_the_workspace(app, factory, owner, workspace):
+    from core.db import db
+    from core.models import DmTemplate
+
+    other_owner = factory.user()
+    other = factory.workspace(other_owner, "Other")
+    with app.app_context():
+        foreign = DmTemplate(workspace_id=other["id"], name="Theirs", body="hi {{username}}")
+        mine = DmTemplate(workspace_id=workspace["id"], name="Mine", body="hello {{username}}")
+        db.session.add_all([foreign, mine])
+        db.session.commit()
+        foreign_id, mine_id = foreign.id, mine.id
+    wid = workspace["id"]
+    refused = owner.patch(f"/workspaces/{wid}", json={"settings": {"default_template_id": foreign_id}})
+    assert refused.status_code == 422
+    assert "settings.default_template_id" in refused.get_json()["error"]["fields"]
+    accepted = owner.patch(f"/workspaces/{wid}", json={"settings": {"default_template_id": mine_id}})
+    assert accepted.status_code == 200 and accepted.get_json()["settings"]["default_template_id"] == mine_id

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from core.db import db
-from core.errors import Invalid
 from core.models import DmTemplate, Role, Workspace
 from core.services import workspaces
 from core.services.access import require_role
@@ -39,10 +38,7 @@ def update(
     require_role(workspace_id, actor, Role.ADMIN)
     changes: dict[str, Any] = {}
     if default_template_id is not UNSET:
-        if default_template_id is not None:
-            template = db.session.get(DmTemplate, default_template_id)
-            if template is None or template.workspace_id != workspace_id:
-                raise Invalid("Unknown template.", fields={"settings.default_template_id": "No such template here."})
+        # workspaces.update checks that the template is one of this workspace's.
         changes["default_template_id"] = default_template_id
     if min_gap_seconds is not UNSET:
         changes["dm_min_gap_seconds"] = min_gap_seconds

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from console import errors, ops
     from console.api import BLUEPRINTS as API_BLUEPRINTS
     from console.api import docs
+    from console.converters import init_app as init_converters
     from console.web import init_app as init_web
 
     @app.before_request
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         outbox_signal.kick_if_pending(defer=response.call_on_close)
         return response
 
+    init_converters(app)
     csrf.init_app(app)
     for bp in API_BLUEPRINTS:
         csrf.exempt(bp)  # Bearer tokens, not cookies: no CSRF exposure

@@ -222,7 +222,7 @@ def list_deliveries(integration_id: int, query: DeliveryQuery):
 @operation(
     bp,
     "POST",
-    "/deliveries/<int:delivery_id>/replay",
+    "/deliveries/<bigint:delivery_id>/replay",
     summary="Send a finished delivery again (owner/admin)",
     response=DeliveryOut,
     status=202,

@@ -39,7 +39,7 @@ class LeadFilterQuery(In):
         None, description="One or more statuses, comma-separated or repeated."
     )
     owner: Annotated[str | None, Blank] = Field(
-        None, max_length=20, pattern=r"^(\d+|me|none)$", description="A user id, `me`, or `none` (unassigned)."
+        None, max_length=20, pattern=r"^(\d{1,9}|me|none)$", description="A user id, `me`, or `none` (unassigned)."
     )
     tag: Annotated[str | None, Blank] = Field(None, max_length=50)
     min_score: Annotated[int | None, Blank] = Field(None, ge=0, le=100)

@@ -8,6 +8,7 @@ the operation to `/openapi.json`.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 
+from console.converters import INT4_MAX, INT8_MAX
 from core.errors import Invalid
 
 ERROR_STATUSES = {
@@ -45,6 +48,8 @@ class Operation:
     errors: list[int]
     content_type: str = "application/json"
     path_params: list[tuple[str, str]] = field(default_factory=list)
+    # Other success statuses the view may answer with the same body (e.g. 202 when the work was queued).
+    also: tuple[int, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -67,9 +72,11 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     if not isinstance(payload, dict):
         raise Invalid("The request body must be a JSON object.", fields={"body": "Expected a JSON object."})
     try:
-        return model.model_validate(payload)
+        parsed = model.model_validate(payload)
     except ValidationError as exc:
         raise Invalid("Some fields are not valid.", fields=validation_fields(exc)) from None
+    _check_ints(parsed.model_dump(by_alias=True), "Some fields are not valid.")
+    return parsed
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
@@ -78,9 +85,28 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
         values = request.args.getlist(key)
         raw[key] = values if len(values) > 1 else values[0]
     try:
-        return model.model_validate(raw)
+        parsed = model.model_validate(raw)
     except ValidationError as exc:
         raise Invalid("Some query parameters are not valid.", fields=validation_fields(exc)) from None
+    _check_ints(parsed.model_dump(by_alias=True), "Some query parameters are not valid.")
+    return parsed
+
+
+def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _out_of_range(item, f"{path}{key}.").items()}
+    if isinstance(value, list | tuple | set):
+        return {k: v for i, item in enumerate(value) for k, v in _out_of_range(item, f"{path}{i}.").items()}
+    if isinstance(value, int) and not isinstance(value, bool) and not -INT4_MAX - 1 <= value <= INT4_MAX:
+        return {path.rstrip("."): f"Must be between {-INT4_MAX - 1} and {INT4_MAX}."}
+    return {}
+
+
+def _check_ints(data: Any, message: str) -> None:
+    """No number our database cannot hold reaches SQL (PostgreSQL would refuse it with an error, i.e. a 500)."""
+    fields = _out_of_range(data)
+    if fields:
+        raise Invalid(message, fields=fields)
 
 
 def dump(model: type[BaseModel] | None, value: Any) -> Any:
@@ -104,6 +130,7 @@ def operation(
     auth: bool = True,
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
+    also: tuple[int, ...] = (),
 ) -> Callable:
     """Register a JSON view; the view gets path params plus `body`/`query` models when declared."""
 
@@ -120,6 +147,7 @@ def operation(
             auth=auth,
             errors=sorted(set(errors) | ({401} if auth else set()) | ({422} if body or query else set())),
             content_type=content_type,
+            also=tuple(also),
         )
         OPERATIONS.append(op)
 
@@ -159,26 +187,46 @@ _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in _PATH_PARAM.findall(rule):
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema = {"type": "string"}
+        if converter in ("int", "bigint"):
+            schema = {"type": "integer", "minimum": 0, "maximum": INT4_MAX if converter == "int" else INT8_MAX}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
-    for name, definition in schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components.setdefault(model.__name__, schema)
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 
-def _query_params(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
+def _bound_ints(schema: Any) -> Any:
+    """Declare the range the server accepts on request integers that do not say it (see _check_ints)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer":
+            schema.setdefault("maximum", INT4_MAX)
+            schema.setdefault("minimum", -INT4_MAX - 1)
+        for value in schema.values():
+            _bound_ints(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _bound_ints(value)
+    return schema
+
+
+def _component_schemas() -> tuple[dict[tuple[type[BaseModel], str], dict[str, Any]], dict[str, Any]]:
+    """Every model of every operation in one pass, so two models sharing a class name get distinct components."""
+    pairs: list[tuple[type[BaseModel], str]] = []
+    for op in OPERATIONS:
+        for model, mode in ((op.body, "validation"), (op.query, "validation"), (op.response, "serialization")):
+            if model is not None and (model, mode) not in pairs:
+                pairs.append((model, mode))
+    refs, top = models_json_schema(pairs, ref_template=REF_TEMPLATE)
+    return refs, top.get("$defs", {})
+
+
+def _query_params(ref: dict[str, Any], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = components[ref["$ref"].rsplit("/", 1)[-1]]
     required = set(schema.get("required", []))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": _bound_ints(copy.deepcopy(prop))}
         for name, prop in schema.get("properties", {}).items()
     ]
 
@@ -201,6 +249,8 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
             },
         }
     }
+    refs, schemas = _component_schemas()
+    components.update(schemas)
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         path, params = _openapi_path(op.rule)
@@ -208,7 +258,7 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
             "summary": op.summary,
             "tags": op.tags,
             "operationId": f"{op.method.lower()}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
-            "parameters": params + (_query_params(op.query, components) if op.query else []),
+            "parameters": params + (_query_params(refs[(op.query, "validation")], components) if op.query else []),
             "responses": {},
         }
         if op.auth:
@@ -218,10 +268,10 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
         if op.body is not None:
             entry["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": _schema_ref(op.body, components, "validation")}},
+                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
         if op.response is not None:
-            content = {op.content_type: {"schema": _schema_ref(op.response, components, "serialization")}}
+            content = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
             entry["responses"][str(op.status)] = {"description": "Success", "content": content}
         elif op.content_type != "application/json":
             entry["responses"][str(op.status)] = {
@@ -230,6 +280,8 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
             }
         else:
             entry["responses"][str(op.status)] = {"description": "Success"}
+        for code in op.also:
+            entry["responses"][str(code)] = entry["responses"][str(op.status)]
         error_codes = set(op.errors) | {400}
         if params:
             error_codes.add(404)
@@ -248,4 +300,3 @@ def build_openapi(title: str, version: str) -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
-

@@ -108,6 +108,7 @@ def target_out(target: Target) -> dict:
     body=RescoreIn,
     response=RescoreOut,
     errors=(403, 503),
+    also=(202,),
 )
 def rescore(workspace_id: int, body: RescoreIn):
     run, counts = targets.request_rescore(workspace_id, actor=current_actor(), full=body.full)

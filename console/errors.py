@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from core.db import db
 from core.errors import TooManyRequests, VistaFlowError
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,21 @@ def init_app(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(DataError)
+    def handle_unstorable(exc: DataError):
+        # Last line of defence (the API refuses these at parsing): a value PostgreSQL cannot store is bad input.
+        db.session.rollback()
+        log.warning(
+            "refused a value the database cannot store on %s %s: %s",
+            request.method,
+            request.path,
+            type(exc.orig).__name__,
+        )
+        message = "A value could not be stored: a number out of range or a NUL character."
+        if wants_json():
+            return error_json("validation_error", message, 422)
+        return render_template("error.html", status=422, message=message), 422
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -75,7 +75,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         parsed = model.model_validate(payload)
     except ValidationError as exc:
         raise Invalid("Some fields are not valid.", fields=validation_fields(exc)) from None
-    _check_ints(parsed.model_dump(by_alias=True), "Some fields are not valid.")
+    _check_storable(parsed.model_dump(by_alias=True), "Some fields are not valid.")
     return parsed
 
 
@@ -88,23 +88,29 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
         parsed = model.model_validate(raw)
     except ValidationError as exc:
         raise Invalid("Some query parameters are not valid.", fields=validation_fields(exc)) from None
-    _check_ints(parsed.model_dump(by_alias=True), "Some query parameters are not valid.")
+    _check_storable(parsed.model_dump(by_alias=True), "Some query parameters are not valid.")
     return parsed
 
 
-def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
+def _unstorable(value: Any, path: str = "") -> dict[str, str]:
     if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _out_of_range(item, f"{path}{key}.").items()}
+        found = {path + str(key): "Must not contain NUL characters." for key in value if "\x00" in str(key)}
+        for key, item in value.items():
+            found.update(_unstorable(item, f"{path}{key}."))
+        return found
     if isinstance(value, list | tuple | set):
-        return {k: v for i, item in enumerate(value) for k, v in _out_of_range(item, f"{path}{i}.").items()}
+        return {k: v for i, item in enumerate(value) for k, v in _unstorable(item, f"{path}{i}.").items()}
     if isinstance(value, int) and not isinstance(value, bool) and not -INT4_MAX - 1 <= value <= INT4_MAX:
         return {path.rstrip("."): f"Must be between {-INT4_MAX - 1} and {INT4_MAX}."}
+    if isinstance(value, str) and "\x00" in value:
+        return {path.rstrip("."): "Must not contain NUL characters."}
     return {}
 
 
-def _check_ints(data: Any, message: str) -> None:
-    """No number our database cannot hold reaches SQL (PostgreSQL would refuse it with an error, i.e. a 500)."""
-    fields = _out_of_range(data)
+def _check_storable(data: Any, message: str) -> None:
+    """Nothing our database cannot store reaches SQL: PostgreSQL refuses out-of-range integers and NUL
+    characters in text with an error, which would otherwise be a 500."""
+    fields = _unstorable(data)
     if fields:
         raise Invalid(message, fields=fields)
 
@@ -198,7 +204,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 def _bound_ints(schema: Any) -> Any:
-    """Declare the range the server accepts on request integers that do not say it (see _check_ints)."""
+    """Declare the range the server accepts on request integers that do not say it (see _check_storable)."""
     if isinstance(schema, dict):
         if schema.get("type") == "integer":
             schema.setdefault("maximum", INT4_MAX)

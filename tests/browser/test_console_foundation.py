@@ -164,7 +164,7 @@ def test_settings_inline_error_then_save(page, browse, screenshot):
     screenshot(page, "settings")
 
     page.get_by_role("link", name="Dashboard", exact=True).click()
-    expect(page.locator(".stat", has_text="Daily DM quota")).to_contain_text("120")
+    expect(page.locator(".quota-default")).to_contain_text("Default quota: 120 DMs per account per day")
     screenshot(page, "workspace-overview")
     assert switcher_labels(page) == ["Acme Outreach"]
 

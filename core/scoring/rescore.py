@@ -20,13 +20,22 @@ import sqlalchemy as sa
 
 from core import events
 from core.db import UTCDateTime, db, utcnow
-from core.models import Interaction, Workspace
+from core.models import Workspace
 from core.scoring import reasons as reason_words
 from core.scoring.settings import EVENT_SIGNALS, SIGNALS, ScoringSettings
-from core.scoring.sql import DIRTY_TABLE, TEMP_TABLE, create_dirty_statement, create_statement, parameters
+from core.scoring.sql import (
+    CODE,
+    DIRTY_TABLE,
+    TEMP_TABLE,
+    counts_statement,
+    create_dirty_statement,
+    create_statement,
+    parameters,
+)
 from core.workspace_settings import read as read_settings
 
 REASON_CHUNK = 5000
+SIGNAL_OF_CODE = {code: signal for signal, code in CODE.items()}
 
 
 @dataclass
@@ -64,47 +73,51 @@ def _reasons_update(dialect: str) -> str:
     return f"UPDATE targets SET score_reasons = j.value FROM {source} WHERE targets.id = CAST(j.key AS INTEGER)"
 
 
-def _intent_reasons(target_ids: list[int]) -> dict[int, list[str]]:
-    """Distinct intent reasons of each target, latest first."""
-    found: dict[int, list[str]] = defaultdict(list)
+def _facts(target_ids: list[int], params: dict[str, Any]) -> dict[int, tuple[dict, dict, list[str]]]:
+    """Per target: interactions per signal, those of the last 48 h, and its distinct intent reasons,
+    latest first (one index-driven query per chunk of targets)."""
+    dialect = db.session.get_bind().dialect.name
+    query = sa.text(counts_statement(dialect)).bindparams(sa.bindparam("ids", expanding=True))
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(EVENT_SIGNALS, 0))
+    recent: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(EVENT_SIGNALS, 0))
+    latest: dict[int, dict[str, Any]] = defaultdict(dict)
     for start in range(0, len(target_ids), REASON_CHUNK):
         chunk = target_ids[start : start + REASON_CHUNK]
-        rows = db.session.execute(
-            sa.select(Interaction.target_id, Interaction.intent_reason, sa.func.max(Interaction.occurred_at))
-            .where(Interaction.target_id.in_(chunk), Interaction.has_intent, Interaction.intent_reason.is_not(None))
-            .group_by(Interaction.target_id, Interaction.intent_reason)
-            .order_by(Interaction.target_id, sa.func.max(Interaction.occurred_at).desc())
-        )
-        for target_id, reason, _ in rows:
-            found[target_id].append(reason)
-    return found
+        rows = db.session.execute(query, {"ids": chunk, "ws": params["ws"], "now_ts": params["now_ts"]})
+        for target_id, code, reason, n, n48, last_at in rows:
+            signal = SIGNAL_OF_CODE[code]
+            counts[target_id][signal] += n
+            recent[target_id][signal] += n48
+            if reason is not None and (reason not in latest[target_id] or last_at > latest[target_id][reason]):
+                latest[target_id][reason] = last_at
+    return {
+        t: (counts[t], recent[t], sorted(latest[t], key=lambda reason: latest[t][reason], reverse=True)) for t in counts
+    }
 
 
-def _build_reasons() -> dict[int, list[str]]:
+def _build_reasons(params: dict[str, Any]) -> dict[int, list[str]]:
     """The words of the targets that need new ones (bounded by what changed)."""
-    counts_cols = ", ".join(f"s.n_{sig}, s.n48_{sig}" for sig in EVENT_SIGNALS)
     contrib_cols = ", ".join(f"s.c_{sig}" for sig in SIGNALS)
     rows = (
         db.session.execute(
-            sa.text(
-                f"SELECT s.target_id, s.n_posts, {counts_cols}, {contrib_cols} FROM {TEMP_TABLE} s "
-                f"WHERE {NEEDS_REASONS}"
-            )
+            sa.text(f"SELECT s.target_id, s.n_posts, {contrib_cols} FROM {TEMP_TABLE} s WHERE {NEEDS_REASONS}")
         )
         .mappings()
         .all()
     )
     if not rows:
         return {}
-    intents = _intent_reasons([r["target_id"] for r in rows if r["n_intent"]])
+    facts = _facts([r["target_id"] for r in rows], params)
+    none: tuple[dict, dict, list[str]] = (dict.fromkeys(EVENT_SIGNALS, 0), dict.fromkeys(EVENT_SIGNALS, 0), [])
     words: dict[int, list[str]] = {}
     for r in rows:
+        counts, recent, intents = facts.get(r["target_id"], none)
         words[r["target_id"]] = reason_words.build(
             {sig: float(r[f"c_{sig}"] or 0) for sig in SIGNALS},
-            {sig: int(r[f"n_{sig}"] or 0) for sig in EVENT_SIGNALS},
-            {sig: int(r[f"n48_{sig}"] or 0) for sig in EVENT_SIGNALS},
+            counts,
+            recent,
             int(r["n_posts"] or 0),
-            intents.get(r["target_id"], ()),
+            intents if counts["intent"] else (),
         )
     return words
 
@@ -155,7 +168,7 @@ def rescore_workspace(workspace_id: int, *, full: bool, now: Any = None) -> Resc
     result = RescoreResult(scored=int(db.session.scalar(sa.text(f"SELECT count(*) FROM {TEMP_TABLE}")) or 0))
     became, result.left_hot = _crossings()
     result.became_hot = len(became)
-    words = _build_reasons()
+    words = _build_reasons(params)
     update = sa.text(UPDATE_TARGETS).bindparams(sa.bindparam("now", type_=UTCDateTime()))
     result.changed = db.session.execute(update, {"now": now}).rowcount or 0
     if words:

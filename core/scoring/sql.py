@@ -64,14 +64,14 @@ def create_dirty_statement() -> str:
 def _grouped_rows(dialect: str) -> str:
     """Per (target, sig, day) rows (post NULL) and per (target, post) rows (sig NULL), in one scan on
     PostgreSQL (grouping sets); SQLite has no grouping sets, so it unions two aggregates."""
-    day_cols = "CAST(count(*) AS INTEGER) AS n, sum(dc) AS d, CAST(sum(recent) AS INTEGER) AS n48"
+    day_cols = "CAST(count(*) AS INTEGER) AS n, sum(dc) AS d"
     if dialect == "postgresql":
         return f"""SELECT target_id, sig, day, post, {day_cols}, max(ts) AS last_ts
     FROM r GROUP BY GROUPING SETS ((target_id, sig, day), (target_id, post))"""
     return f"""SELECT target_id, sig, day, NULL AS post, {day_cols}, NULL AS last_ts
     FROM r GROUP BY target_id, sig, day
     UNION ALL
-    SELECT target_id, NULL, NULL, post, NULL, NULL, NULL, max(ts) FROM r WHERE post IS NOT NULL
+    SELECT target_id, NULL, NULL, post, NULL, NULL, max(ts) FROM r WHERE post IS NOT NULL
     GROUP BY target_id, post"""
 
 
@@ -79,17 +79,15 @@ def create_statement(dialect: str, *, incremental: bool) -> str:
     """CREATE TEMP TABLE vf_score_new AS (new score, breakdown and facts per target)."""
     source = f"interactions i JOIN {DIRTY_TABLE} dt ON dt.id = i.target_id" if incremental else "interactions i"
     targets = f"targets t JOIN {DIRTY_TABLE} dt ON dt.id = t.id" if incremental else "targets t"
+    # Only the contributions: the counts the reasons need are read later for the targets whose
+    # reasons change (counts_statement), which keeps this pivot to one sum per signal.
     per_signal = ",\n".join(
-        f"sum(d * least(n, :cap_{s}) / n) FILTER (WHERE sig = {CODE[s]}) AS r_{s}, "
-        f"CAST(sum(n) FILTER (WHERE sig = {CODE[s]}) AS INTEGER) AS n_{s}, "
-        f"CAST(sum(n48) FILTER (WHERE sig = {CODE[s]}) AS INTEGER) AS n48_{s}"
-        for s in EVENT_SIGNALS
+        f"sum(d * least(n, :cap_{s}) / n) FILTER (WHERE sig = {CODE[s]}) AS r_{s}" for s in EVENT_SIGNALS
     )
     post_decay = _decay("last_ts")
     raw_cols = ",\n".join(
         [f"coalesce(a.r_{s}, 0) * :w_{s} AS r_{s}" for s in EVENT_SIGNALS]
         + ["coalesce(a.r_repeat, 0) * :w_repeat_posts AS r_repeat_posts"]
-        + [f"coalesce(a.n_{s}, 0) AS n_{s}, coalesce(a.n48_{s}, 0) AS n48_{s}" for s in EVENT_SIGNALS]
         + ["coalesce(a.n_posts, 0) AS n_posts"]
     )
     group_totals = ",\n".join(f"({' + '.join('r_' + s for s in GROUPS[g])}) AS g_{g}" for g in GROUPS)
@@ -106,7 +104,6 @@ def create_statement(dialect: str, *, incremental: bool) -> str:
     total = " + ".join(
         [f"least(g_{g}, :gcap_{g})" for g in CAPPED_GROUPS] + [f"g_{g}" for g in GROUPS if g not in CAPPED_GROUPS]
     )
-    facts = ", ".join([f"n_{s}, n48_{s}" for s in EVENT_SIGNALS] + ["n_posts"])
     breakdown = (
         f"{_JSON_OBJECT[dialect]}(" + ", ".join(f"'{s}', round(CAST(c_{s} AS NUMERIC), 1)" for s in SIGNALS) + ")"
     )
@@ -119,7 +116,6 @@ WITH s AS (
 ),
 r AS (
     SELECT target_id, sig, ts, CAST(floor(ts / {DAY}) AS INTEGER) AS day, {_decay("ts")} AS dc,
-           CASE WHEN ts >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END AS recent,
            CASE WHEN sig IN ({_codes(ENGAGEMENT_SIGNALS)}) THEN media_id END AS post
     FROM s
 ),
@@ -148,7 +144,7 @@ grouped AS MATERIALIZED (
     FROM raw
 ),
 scored AS MATERIALIZED (
-    SELECT target_id, old_score, old_hot, old_ic, old_dirty, {facts},
+    SELECT target_id, old_score, old_hot, old_ic, old_dirty, n_posts,
 {", ".join(scaled)},
            CAST(floor(least(100, greatest(0, {total})) + 0.5) AS INTEGER) AS score
     FROM grouped
@@ -156,6 +152,20 @@ scored AS MATERIALIZED (
 SELECT scored.*, {breakdown} AS breakdown,
        CASE WHEN score >= :hot THEN true WHEN score < :cool THEN false ELSE old_hot END AS new_hot
 FROM scored
+"""
+
+
+def counts_statement(dialect: str) -> str:
+    """Per target (of :ids), signal and intent reason: interactions, those of the last 48 h, and the
+    latest; the facts the reasons in words need, read through the target index."""
+    return f"""
+SELECT i.target_id, {_signal_case()} AS sig, CASE WHEN i.has_intent THEN i.intent_reason END AS reason,
+       CAST(count(*) AS INTEGER) AS n,
+       CAST(sum(CASE WHEN {_EPOCH[dialect]} >= :now_ts - {2 * DAY} THEN 1 ELSE 0 END) AS INTEGER) AS n48,
+       max(i.occurred_at) AS last_at
+FROM interactions i
+WHERE i.target_id IN :ids AND i.workspace_id = :ws
+GROUP BY i.target_id, {_signal_case()}, CASE WHEN i.has_intent THEN i.intent_reason END
 """
 
 

@@ -44,7 +44,7 @@ def _enqueue(func: str, payload: dict[str, Any], kind: str, team_id: str) -> Non
         workspace_id = None
     try:
         jobs.enqueue(func, payload, kind=kind, queue=jobs.QUEUE_INTERACTIVE, workspace_id=workspace_id)
-    except VistaFlowError as exc:  # suspended workspace, Redis down: nothing to do in Slack's 3 seconds
+    except VistaFlowError as exc:  # Redis down: nothing more to do in Slack's 3 seconds
         log.warning("slack %s not queued: %s", kind, exc.message)
 
 

@@ -167,6 +167,7 @@ def test_members_cannot_erase_and_other_workspaces_see_not_found(app, world, api
 def test_console_erase_needs_confirmation_then_erases(app, client, console, world):
     console.login(world["owner"].email)
     page = f"/w/{world['ws']}/targets/{world['target']}/erase"
+    assert page in console.get(f"/w/{world['ws']}/targets/{world['target']}").get_data(as_text=True)
     shown = console.get(page)
     assert shown.status_code == 200 and "cannot be undone" in shown.get_data(as_text=True)
     refused = console.post_form(page, {"confirm": "yes"})

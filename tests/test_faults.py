@@ -26,7 +26,7 @@ from core.db import db, utcnow
 from core.models import AccountCollectionState, Interaction, JobRun
 from core.platforms.instagram import InstagramClient
 from core.services import collection
-from tests.conftest import ROOT, Api, Factory, WorkerProcess, subprocess_env, wait_for
+from tests.conftest import ROOT, Factory, WorkerProcess, subprocess_env, wait_for
 from tests.emulators.server import Reply
 from tests.factories import make_account
 
@@ -331,8 +331,3 @@ def test_two_schedulers_enqueue_each_due_job_once(database_url, private_redis):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def test_api_helper_is_importable():
-    # Keeps the shared helpers this module relies on honest (Api is used by Factory users above).
-    assert Api and ROOT.exists()

@@ -1,10 +1,12 @@
-"""Storing interactions idempotently, set-based: one batch (a page) costs a handful of statements.
+"""Storing interactions idempotently, set-based: a batch (a page) is one round trip on PostgreSQL.
 
-Every batch: create the missing targets (INSERT ... ON CONFLICT DO NOTHING), insert the interactions
-(INSERT ... ON CONFLICT DO NOTHING on (social_account_id, platform_id) RETURNING what was really new),
-then bump the counters of the targets that got new rows, in one executemany. Counters only ever move
-for rows that were actually inserted, so a replayed page, a duplicate webhook or two concurrent
-collections change nothing the second time. Works on PostgreSQL and SQLite.
+Every batch: upsert the people it names as targets, insert the interactions (ON CONFLICT DO NOTHING
+on (social_account_id, platform_id) RETURNING what was really new), then add only those new rows to
+their targets' counters, seen times and 24 h window. Counters only ever move for rows that were
+actually inserted, so a replayed page, a duplicate webhook or two concurrent collections change
+nothing the second time. PostgreSQL runs this as two pipelined statements (core/services/ingest_pg.py);
+SQLite as three plain ones (_write_portable). Opt-outs and username-only authors cost extra statements
+only when a batch has them.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from core.db import db, utcnow
 from core.intent import classify
 from core.models import Interaction, InteractionKind, SocialAccount, Target
-from core.services import contact_policy
+from core.services import contact_policy, ingest_pg
 
-COMMENT_KINDS = frozenset({InteractionKind.COMMENT.value, InteractionKind.REPLY.value})
-# Kinds that come from the person in the account's inbox: they open Instagram's 24-hour window.
-MESSAGE_KINDS = frozenset({InteractionKind.MESSAGE.value, InteractionKind.STORY_REPLY.value})
+COMMENT_KINDS = ingest_pg.COMMENT_KINDS
+MESSAGE_KINDS = ingest_pg.MESSAGE_KINDS  # they open Instagram's 24-hour messaging window
 # Where "stop" is addressed to us; in a public comment it usually is not.
 OPT_OUT_KINDS = frozenset(
     {InteractionKind.MESSAGE.value, InteractionKind.STORY_REPLY.value, InteractionKind.REPLY.value}
@@ -76,13 +77,6 @@ class AccountRef:
         return cls(account.id, account.workspace_id, account.platform)
 
 
-def _insert(table: sa.Table) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (run with a list of rows: one cached, batched statement)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def _person_key(item: Incoming) -> str | None:
     # Instagram's mention feed names the author only by username; such a person is keyed "@name"
     # unless the same username is already known by id (see _resolve_usernames).
@@ -119,17 +113,18 @@ def _clean(items: Iterable[Incoming]) -> list[Incoming]:
     return [item for key, item in unique.items() if key]
 
 
-def _ensure_targets(account: AccountRef, people: dict[str, tuple[str | None, datetime]]) -> dict[str, int]:
-    """Create missing targets in one statement and return every person's target id."""
+def _ensure_targets(account: AccountRef, people: list[ingest_pg.Person]) -> dict[str, int]:
+    """Create missing targets in one statement and return every person's target id (SQLite path)."""
+    now = utcnow()
     rows = [
         {
             "workspace_id": account.workspace_id,
             "social_account_id": account.id,
             "platform": account.platform,
-            "platform_user_id": person,
-            "username": (username or None) and username[:120],
-            "first_seen_at": first,
-            "last_seen_at": first,
+            "platform_user_id": person.key,
+            "username": person.username,
+            "first_seen_at": person.first_seen_at,
+            "last_seen_at": person.first_seen_at,
             "interactions_count": 0,
             "comments_count": 0,
             "messages_count": 0,
@@ -138,80 +133,79 @@ def _ensure_targets(account: AccountRef, people: dict[str, tuple[str | None, dat
             "score_reasons": [],
             "is_hot": False,
             "needs_rescore": True,
-            "created_at": utcnow(),
+            "created_at": now,
         }
-        for person, (username, first) in people.items()
+        for person in sorted(people)
     ]
     t = Target.__table__
-    stmt = _insert(t)
-    # A no-op-ish update (keep the newest known username) so RETURNING gives every person's id in one trip;
-    # rows go in key order so two concurrent batches lock the same targets in the same order.
+    stmt = sqlite.insert(t)
+    # A no-op-ish update (keep the newest known username) so RETURNING gives every person's id in one trip.
     stmt = stmt.on_conflict_do_update(
         index_elements=["social_account_id", "platform_user_id"],
         set_={"username": sa.func.coalesce(stmt.excluded.username, t.c.username)},
     ).returning(t.c.platform_user_id, t.c.id)
-    rows.sort(key=lambda row: row["platform_user_id"])
     return dict(db.session.execute(stmt, rows).all())
 
 
-def store(account: SocialAccount | AccountRef, items: Iterable[Incoming], *, source: str) -> IngestResult:
-    """Store a batch of interactions of one account once each; update their targets (no commit)."""
+def store(
+    account: SocialAccount | AccountRef,
+    items: Iterable[Incoming],
+    *,
+    source: str,
+    then: tuple[sa.Executable, dict[str, Any]] | None = None,
+) -> IngestResult:
+    """Store a batch of interactions of one account once each; update their targets (no commit).
+
+    `then`, a (statement, parameters) pair such as the collection cursor that follows this page, runs
+    right after, in the same round trip on PostgreSQL.
+    """
     batch = _clean(items)
     result = IngestResult(seen=len(batch))
     if not batch:
+        if then is not None:
+            db.session.execute(*then)
         return result
     account = AccountRef.of(account)
     keys = {item.platform_id: _person_key(item) for item in batch}
     aliases = _resolve_usernames(account.id, {k for k in keys.values() if k})
-    keys = {pid: aliases.get(k, k) if k else None for pid, k in keys.items()}
+    if aliases:
+        keys = {pid: aliases.get(k, k) if k else None for pid, k in keys.items()}
 
     people: dict[str, tuple[str | None, datetime]] = {}
-    for item in batch:
-        person = keys[item.platform_id]
-        if person is None:
-            continue
-        username, first = people.get(person, (None, item.occurred_at))
-        people[person] = (item.author_username or username, min(first, item.occurred_at))
-    target_ids = _ensure_targets(account, people) if people else {}
-
-    now = utcnow()
     rows = []
     for item in batch:
-        verdict = classify(item.text)
         person = keys[item.platform_id]
+        if person is not None:
+            username, first = people.get(person, (None, item.occurred_at))
+            people[person] = (item.author_username or username, min(first, item.occurred_at))
+        verdict = classify(item.text)
         rows.append(
-            {
-                "workspace_id": account.workspace_id,
-                "social_account_id": account.id,
-                "target_id": target_ids.get(person) if person else None,
-                "platform": account.platform,
-                "kind": item.kind,
-                "platform_id": str(item.platform_id)[:128],
-                "author_platform_id": item.author_platform_id and str(item.author_platform_id)[:128],
-                "author_username": item.author_username and item.author_username[:120],
-                "text": item.text,
-                "media_id": item.media_id and str(item.media_id)[:128],
-                "media_permalink": item.media_permalink and item.media_permalink[:500],
-                "parent_platform_id": item.parent_platform_id and str(item.parent_platform_id)[:128],
-                "occurred_at": item.occurred_at,
-                "received_at": now,
-                "source": source,
-                "has_intent": verdict.has_intent,
-                "intent_reason": verdict.reasons[0][:100] if verdict.reasons else None,
-                "is_opt_out": verdict.is_opt_out,
-                "is_hidden": bool(item.hidden),
-                "raw": item.raw,
-            }
+            ingest_pg.Row(
+                str(item.platform_id)[:128],
+                item.kind,
+                person,
+                item.author_platform_id and str(item.author_platform_id)[:128],
+                item.author_username and item.author_username[:120],
+                item.text,
+                item.media_id and str(item.media_id)[:128],
+                item.media_permalink and item.media_permalink[:500],
+                item.parent_platform_id and str(item.parent_platform_id)[:128],
+                item.occurred_at,
+                verdict.has_intent,
+                verdict.reasons[0][:100] if verdict.reasons else None,
+                verdict.is_opt_out,
+                bool(item.hidden),
+                item.raw,
+            )
         )
-    table = Interaction.__table__
-    stmt = (
-        _insert(table)
-        .on_conflict_do_nothing(index_elements=["social_account_id", "platform_id"])
-        .returning(table.c.id, table.c.target_id, table.c.kind, table.c.occurred_at, table.c.is_opt_out)
-    )
-    inserted = db.session.execute(stmt, rows).all()
+    persons = [ingest_pg.Person(k, (u or None) and u[:120], first) for k, (u, first) in people.items()]
+    if db.session.get_bind().dialect.name == "postgresql":
+        inserted = ingest_pg.write(account, persons, rows, source=source, now=utcnow(), then=then)
+    else:
+        inserted = _write_portable(account, persons, rows, source=source)
+        if then is not None:
+            db.session.execute(*then)
     result.new = len(inserted)
-    _bump_targets(inserted)
     result.target_ids = {row.target_id for row in inserted if row.target_id is not None}
     from core.services.outreach import followups
 
@@ -219,6 +213,36 @@ def store(account: SocialAccount | AccountRef, items: Iterable[Incoming], *, sou
     followups.note_inbound([(r.target_id, r.id) for r in inserted if r.target_id and r.kind in OPT_OUT_KINDS])
     result.opted_out = _apply_opt_outs(inserted)
     return result
+
+
+def _write_portable(
+    account: AccountRef, people: list[ingest_pg.Person], rows: list[ingest_pg.Row], *, source: str
+) -> list[Any]:
+    """The same write as ingest_pg.write in portable statements (SQLite): targets, interactions, counters."""
+    target_ids = _ensure_targets(account, people) if people else {}
+    now = utcnow()
+    values = []
+    for row in rows:
+        value = row._asdict()
+        person = value.pop("person")
+        value.update(
+            workspace_id=account.workspace_id,
+            social_account_id=account.id,
+            target_id=target_ids.get(person) if person else None,
+            platform=account.platform,
+            received_at=now,
+            source=source,
+        )
+        values.append(value)
+    table = Interaction.__table__
+    stmt = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=["social_account_id", "platform_id"])
+        .returning(table.c.id, table.c.target_id, table.c.kind, table.c.occurred_at, table.c.is_opt_out)
+    )
+    inserted = db.session.execute(stmt, values).all()
+    _bump_targets(inserted)
+    return inserted
 
 
 def _bump_targets(inserted: list[Any]) -> None:

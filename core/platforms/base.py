@@ -64,6 +64,9 @@ class Comment:
     parent_id: str | None = None
     hidden: bool = False
     raw: dict = field(default_factory=dict)
+    # How many replies the comment's page says it has; None when the page does not say (or lists only
+    # some of them), so collection cannot tell which threads grew.
+    reply_count: int | None = None
 
 
 @dataclass

@@ -13,6 +13,8 @@ Wire choices, from Meta's documentation where it is explicit:
 - The OAuth code endpoint answers either {"data": [{"access_token","user_id","permissions"}]} or the
   older flat {"access_token","user_id","permissions"}; both are read. Its errors use the older shape
   {"error_type","code","error_message"}. A code-exchanged token is short-lived (one hour).
+- Comment pages expand `replies{id}` (a documented IG Comment edge): an absent edge means no replies,
+  a listed one gives their count unless it has `paging.next` (then the count is unknown).
 - Mentions are the media the account is tagged or @mentioned in (`/{ig-user-id}/tags`), each returned
   as a Comment whose id and media_id are the media id (text is the caption).
 """
@@ -57,6 +59,9 @@ SHORT_LIVED_SECONDS = 3600
 
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,comments_count,like_count"
 COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden,like_count,media"
+# Top-level comments also expand their replies edge (ids only), so collection reads only the threads
+# that grew instead of every thread of a media whose count moved.
+TOP_COMMENT_FIELDS = COMMENT_FIELDS + ",replies{id}"
 TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
 CONVERSATION_FIELDS = "id,updated_time,participants,messages{id,created_time,from,to,message}"
 
@@ -126,11 +131,11 @@ class InstagramClient:
         return page_of(self._get(f"{self.ig_user_id}/media", **params), media_from)
 
     def list_comments(self, media_id: str, cursor: str | None = None, limit: int = 50) -> Page[Comment]:
-        params: dict[str, Any] = {"fields": COMMENT_FIELDS, "limit": limit}
+        params: dict[str, Any] = {"fields": TOP_COMMENT_FIELDS, "limit": limit}
         if cursor:
             params["after"] = cursor
         body = self._get(f"{media_id}/comments", **params)
-        return page_of(body, lambda item: comment_from(item, media_id=media_id))
+        return page_of(body, lambda item: comment_from(item, media_id=media_id, with_replies=True))
 
     def list_replies(
         self, comment_id: str, cursor: str | None = None, *, media_id: str | None = None, limit: int = 50

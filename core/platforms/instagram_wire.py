@@ -127,7 +127,10 @@ def media_from(item: dict) -> Media:
     )
 
 
-def comment_from(item: dict, *, media_id: str | None = None, parent_id: str | None = None) -> Comment:
+def comment_from(
+    item: dict, *, media_id: str | None = None, parent_id: str | None = None, with_replies: bool = False
+) -> Comment:
+    """`with_replies`: the request asked for the `replies` edge, so its absence means no replies."""
     author = item.get("from") or {}
     media = item.get("media") or {}
     return Comment(
@@ -140,7 +143,20 @@ def comment_from(item: dict, *, media_id: str | None = None, parent_id: str | No
         parent_id=str_or_none(item.get("parent_id")) or parent_id,
         hidden=bool(item.get("hidden", False)),
         raw=item,
+        reply_count=reply_count_from(item.get("replies")) if with_replies else None,
     )
+
+
+def reply_count_from(replies: Any) -> int | None:
+    """The replies edge expanded in a comment (`replies{id}`): Graph leaves an empty edge out, and lists
+    one page of a long one with `paging.next`, whose total it does not give (None)."""
+    if replies is None:
+        return 0
+    if not isinstance(replies, dict) or not isinstance(replies.get("data"), list):
+        return None
+    if (replies.get("paging") or {}).get("next"):
+        return None
+    return len(replies["data"])
 
 
 def mention_from(item: dict) -> Comment:

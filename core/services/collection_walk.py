@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
 from core.models import (
@@ -75,13 +77,16 @@ def mention_item(mention: Comment) -> ingest.Incoming:
 
 def reply_count(comment: Comment) -> int | None:
     """How many replies the platform says a comment has, when the page tells (None: unknown)."""
+    if comment.reply_count is not None:
+        return comment.reply_count
     replies = (comment.raw or {}).get("replies")
     if isinstance(replies, bool):
         return None
     if isinstance(replies, int):
         return replies
     if isinstance(replies, dict) and isinstance(replies.get("data"), list):
-        return len(replies["data"])
+        # A listed page of a longer thread is no count.
+        return None if (replies.get("paging") or {}).get("next") else len(replies["data"])
     return None
 
 
@@ -152,23 +157,35 @@ def remember_quiet_media(account: ingest.AccountRef, media: Media) -> None:
     )
 
 
-def _save(account_id: int, media_id: str, state_id: int | None, **values: Any) -> int:
-    """Write the media's collection state (insert the first time); returns its id. No commit."""
-    if state_id is None:
-        state = MediaState(social_account_id=account_id, media_id=media_id, **values)
-        db.session.add(state)
-        db.session.flush()
-        return state.id
-    db.session.execute(sa.update(MediaState).where(MediaState.id == state_id).values(updated_at=utcnow(), **values))
-    return state_id
+@cache
+def _state_statement(dialect: str, columns: tuple[str, ...]) -> sa.Executable:
+    """An upsert of a media's collection state that sets `columns` (the others keep their value)."""
+    table = MediaState.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    names = ["social_account_id", "media_id", "updated_at", *columns]
+    # comments_count 0 for a first insert that only records a cursor (the media is then seen as changed).
+    stmt = insert(table).values({"comments_count": 0} | {n: sa.bindparam(n, type_=table.c[n].type) for n in names})
+    updated = {name: stmt.excluded[name] for name in ("updated_at", *columns)}
+    return stmt.on_conflict_do_update(index_elements=["social_account_id", "media_id"], set_=updated)
+
+
+def _state(account_id: int, media_id: str, **values: Any) -> tuple[sa.Executable, dict[str, Any]]:
+    """The media's new collection state, as a statement and its parameters (run by ingest or _save)."""
+    stmt = _state_statement(db.session.get_bind().dialect.name, tuple(sorted(values)))
+    return stmt, {"social_account_id": account_id, "media_id": media_id, "updated_at": utcnow(), **values}
+
+
+def _save(account_id: int, media_id: str, **values: Any) -> None:
+    """Write the media's collection state now (no commit)."""
+    db.session.execute(*_state(account_id, media_id, **values))
 
 
 def collect_media(account: ingest.AccountRef, client: Any, media: Media, seen: Seen | None, tally: Tally) -> None:
     """Fetch a changed media's new comments and replies, page by page; commits per page."""
     seen = seen or Seen(None, None, 0, None, None)
-    state_id = seen.id
     previous_last = newest = seen.last_comment_at
-    unknown_reply_counts = False
+    resumed = seen.cursor is not None  # the pages read before the interruption are not read again
+    unknown: list[str] = []  # comments whose page did not say how many replies they have
     cursor = seen.cursor
     final = {
         "cursor": None,
@@ -180,30 +197,41 @@ def collect_media(account: ingest.AccountRef, client: Any, media: Media, seen: S
     while True:
         page = client.list_comments(media.id, cursor=cursor)
         tally.pages += 1
-        stored = ingest.store(account, [comment_item(c, media) for c in page.items], source=POLL)
-        tally.add(stored)
-        unknown_reply_counts |= any(reply_count(c) is None for c in page.items)
-        _collect_known_replies(account, client, media, page.items, tally)
+        unknown += [c.id for c in page.items if reply_count(c) is None]
+        may_scan = bool(unknown) or resumed
         for comment in page.items:
             newest = comment.timestamp if newest is None else max(newest, comment.timestamp)
-        last = not page.next_cursor or _rest_is_known(page.items, stored.new, previous_last)
-        # Instagram's comment pages do not say which comments have replies; the media's count (which
-        # includes replies) says whether some are missing, and only then are the threads read.
-        scan = last and unknown_reply_counts and media.comments_count > _held_for_media(account.id, media.id)
-        if last and not scan:  # one commit for the page and the media's new state
-            state_id = _save(account.id, media.id, state_id, last_comment_at=newest, **final)
+        # The state that follows the page goes with it (one round trip), unless it depends on what was new.
+        if page.next_cursor:
+            state = _state(account.id, media.id, cursor=page.next_cursor, last_comment_at=newest)
+        elif not may_scan:
+            state = _state(account.id, media.id, last_comment_at=newest, **final)
         else:
-            next_cursor = None if last else page.next_cursor
-            state_id = _save(account.id, media.id, state_id, cursor=next_cursor, last_comment_at=newest)
+            state = None
+        stored = ingest.store(account, [comment_item(c, media) for c in page.items], source=POLL, then=state)
+        tally.add(stored)
+        _collect_known_replies(account, client, media, page.items, tally)
+        stopped_early = bool(page.next_cursor) and _rest_is_known(page.items, stored.new, previous_last)
+        last = not page.next_cursor or stopped_early
+        # Threads whose reply count is unknown are read only when the media's count (which includes
+        # replies) says something is missing.
+        scan = last and may_scan and media.comments_count > _held_for_media(account.id, media.id)
+        if state is None or stopped_early:
+            if last and not scan:
+                _save(account.id, media.id, last_comment_at=newest, **final)
+            else:
+                _save(account.id, media.id, cursor=None if last else page.next_cursor, last_comment_at=newest)
         db.session.commit()
         if last:
             break
         cursor = page.next_cursor
     if scan:
-        for comment_id in _top_level_ids(account.id, media.id):
+        # Only the unknown threads when every page was read in this run; else every stored thread.
+        threads = _top_level_ids(account.id, media.id) if resumed or stopped_early else unknown
+        for comment_id in threads:
             _collect_replies(account, client, media, comment_id, tally)
             db.session.commit()
-        _save(account.id, media.id, state_id, **final)
+        _save(account.id, media.id, **final)
         db.session.commit()
 
 

@@ -172,7 +172,15 @@ def _by_time(comments: list[CommentItem]) -> list[CommentItem]:
 
 def _pick(item: dict, fields: list[str]) -> dict:
     wanted = {f.split("{")[0].split(".")[0] for f in fields} | {"id"}
-    return {k: v for k, v in item.items() if k in wanted} if fields else {"id": item["id"]}
+    picked = {k: v for k, v in item.items() if k in wanted} if fields else {"id": item["id"]}
+    # An expanded edge, `replies{id}`, keeps only the sub-fields asked for in each of its items.
+    for field_spec in fields:
+        name, _, sub = field_spec.partition("{")
+        edge = picked.get(name)
+        if sub and isinstance(edge, dict) and isinstance(edge.get("data"), list):
+            subfields = [f for f in sub.rstrip("}").split(",") if f]
+            picked[name] = edge | {"data": [_pick(entry, subfields) for entry in edge["data"]]}
+    return picked
 
 
 def _account(emu: InstagramEmulator, ig_user_id: str) -> dict:
@@ -216,7 +224,11 @@ def _comment(emu: InstagramEmulator, comment: CommentItem) -> dict:
         body["parent_id"] = comment.parent_id
     replies = [c for c in emu.comments.values() if c.parent_id == comment.id]
     if replies:
-        body["replies"] = {"data": [{"id": c.id, "timestamp": ig_time(c.timestamp)} for c in _by_time(replies)]}
+        # Like Graph: an empty edge is left out, a long one lists its first page with a `next` link.
+        listed = [{"id": c.id, "timestamp": ig_time(c.timestamp)} for c in _by_time(replies)]
+        body["replies"] = {"data": listed[: emu.page_size]}
+        if len(listed) > emu.page_size:
+            body["replies"]["paging"] = {"next": f"{emu.url}/{emu.api_version}/{comment.id}/replies"}
     return body
 
 

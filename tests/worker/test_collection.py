@@ -185,6 +185,57 @@ def test_a_crash_between_pages_then_a_rerun_stores_each_comment_once(app_ctx, in
     assert db.session.scalar(select(func.sum(Target.interactions_count))) == 8
 
 
+def _reply_threads_read(emu) -> list[str]:
+    return [r.path.rstrip("/").split("/")[-2] for r in emu.calls(path_contains="/replies")]
+
+
+def test_only_threads_with_new_replies_are_read(app_ctx, instagram_emulator, ig):
+    ig_user_id, _, account_id = ig
+    post = instagram_emulator.add_media(ig_user_id, timestamp=ago(days=1))
+    top = [
+        instagram_emulator.add_comment(post, f"comment {i}", f"fan{i}", f"u-{i}", timestamp=ago(hours=10 - i))
+        for i in range(4)
+    ]
+    instagram_emulator.add_comment(post, "thanks!", "acme_shop", "u-shop", timestamp=ago(hours=5), parent_id=top[0])
+
+    first = collection.collect_account(account_id)
+
+    assert first.errors == [] and first.new_interactions == 5
+    assert _reply_threads_read(instagram_emulator) == [top[0]]  # not the three threads without replies
+    instagram_emulator.add_comment(post, "how much?", "fan9", "u-9", timestamp=ago(minutes=3), parent_id=top[2])
+    instagram_emulator.reset_calls()
+
+    second = collection.collect_account(account_id)
+
+    assert second.new_interactions == 1 and second.media_changed == 1
+    assert _reply_threads_read(instagram_emulator) == [top[2]]
+    assert len(instagram_emulator.calls()) == 4  # media, the post's comments, one thread, mentions
+    reply = db.session.scalar(select(Interaction).where(Interaction.text == "how much?"))
+    assert reply.kind == "reply" and reply.parent_platform_id == top[2]
+    assert db.session.scalar(select(MediaState.comments_count).where(MediaState.media_id == post)) == 6
+
+
+def test_a_thread_longer_than_its_listed_page_is_read_when_the_count_grows(app_ctx, instagram_emulator, ig):
+    ig_user_id, _, account_id = ig
+    instagram_emulator.page_size = 2
+    post = instagram_emulator.add_media(ig_user_id, timestamp=ago(days=1))
+    top = [
+        instagram_emulator.add_comment(post, f"comment {i}", f"fan{i}", f"u-{i}", timestamp=ago(hours=10 - i))
+        for i in range(4)
+    ]
+    for i in range(3):  # more than the page lists inline: its count is unknown
+        instagram_emulator.add_comment(post, f"r{i}", f"fan{i}", f"u-{i}", timestamp=ago(hours=4 - i), parent_id=top[1])
+    instagram_emulator.add_comment(post, "one", "fan3", "u-3", timestamp=ago(hours=1), parent_id=top[3])
+
+    result = collection.collect_account(account_id)
+
+    assert result.errors == [] and result.new_interactions == 8
+    assert _reply_threads_read(instagram_emulator) == [top[3], top[1], top[1]]  # known thread, then 2 pages
+    instagram_emulator.reset_calls()
+    assert collection.collect_account(account_id).new_interactions == 0
+    assert len(instagram_emulator.calls()) <= 2
+
+
 def test_concurrent_collections_in_process_store_each_interaction_once(app, instagram_emulator, ig):
     ig_user_id, _, account_id = ig
     _seed_two_posts(instagram_emulator, ig_user_id)

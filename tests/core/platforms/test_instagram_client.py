@@ -121,6 +121,27 @@ def test_comments_and_replies_paging(client, instagram_emulator, account):
     assert all(r.parent_id == top[0] and r.media_id == media and r.user_id == "777" for r in got)
 
 
+def test_comment_pages_say_how_many_replies_each_comment_has(client, instagram_emulator, account):
+    instagram_emulator.page_size = 2
+    media = instagram_emulator.add_media(account[0], "post")
+    quiet, one, many = (
+        instagram_emulator.add_comment(media, f"c{i}", f"user{i}", f"90{i}", timestamp=ago(minutes=50 - i))
+        for i in range(3)
+    )
+    instagram_emulator.add_comment(media, "r", "carol", "777", timestamp=ago(minutes=30), parent_id=one)
+    for i in range(3):
+        instagram_emulator.add_comment(media, f"r{i}", "dan", "778", timestamp=ago(minutes=20 - i), parent_id=many)
+
+    first = client.list_comments(media)
+    second = client.list_comments(media, cursor=first.next_cursor)
+
+    counts = {c.id: c.reply_count for c in first.items + second.items}
+    # No edge: none; a listed edge: its length; a first page of a longer thread (paging.next): unknown.
+    assert counts == {quiet: 0, one: 1, many: None}
+    assert "replies{id}" in instagram_emulator.calls(path_contains="/comments")[0].query["fields"]
+    assert client.list_replies(many).items[0].reply_count is None  # replies pages do not ask
+
+
 def test_mentions_are_comments_with_the_media_id(client, instagram_emulator, account):
     mention = instagram_emulator.add_mention(account[0], "Love @acme_shop", "dave")
     page = client.list_mentions()

@@ -44,15 +44,32 @@ class MeOut(Out):
     workspaces: list[WorkspaceRoleOut]
 
 
-@operation(bp, "POST", "/register", summary="Create an account", body=RegisterIn, response=SessionOut,
-           status=201, auth=False, errors=(409, 422))
+@operation(
+    bp,
+    "POST",
+    "/register",
+    summary="Create an account",
+    body=RegisterIn,
+    response=SessionOut,
+    status=201,
+    auth=False,
+    errors=(409, 422),
+)
 def register(body: RegisterIn):
     user = auth.register(body.email, body.password, body.name, door=Door.API)
     return auth.issue_session(user)
 
 
-@operation(bp, "POST", "/login", summary="Exchange credentials for an access token", body=LoginIn,
-           response=SessionOut, auth=False, errors=(401, 403, 429))
+@operation(
+    bp,
+    "POST",
+    "/login",
+    summary="Exchange credentials for an access token",
+    body=LoginIn,
+    response=SessionOut,
+    auth=False,
+    errors=(401, 403, 429),
+)
 def login(body: LoginIn):
     user = auth.authenticate(body.email, body.password, ip=request.remote_addr, door=Door.API)
     return auth.issue_session(user)

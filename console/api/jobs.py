@@ -34,7 +34,14 @@ def get_job(job_id: str):
     return job_runs.get(job_id, actor=current_actor())
 
 
-@operation(bp, "POST", "/<job_id>/retry", summary="Retry a failed job (owner/admin)", response=JobOut,
-           status=202, errors=(403, 409, 503))
+@operation(
+    bp,
+    "POST",
+    "/<job_id>/retry",
+    summary="Retry a failed job (owner/admin)",
+    response=JobOut,
+    status=202,
+    errors=(403, 409, 503),
+)
 def retry_job(job_id: str):
     return job_runs.retry(job_id, actor=current_actor()), 202

@@ -72,8 +72,13 @@ def _workspace_out(workspace: Workspace, role: Role | None) -> dict[str, Any]:
 
 
 def _member_out(m: Membership) -> dict[str, Any]:
-    return {"user_id": m.user_id, "email": m.user.email, "name": m.user.name, "role": Role(m.role).value,
-            "joined_at": m.created_at}
+    return {
+        "user_id": m.user_id,
+        "email": m.user.email,
+        "name": m.user.name,
+        "role": Role(m.role).value,
+        "joined_at": m.created_at,
+    }
 
 
 @operation(bp, "GET", "", summary="The caller's workspaces", query=PageQuery, response=PageOut[WorkspaceOut])
@@ -82,8 +87,15 @@ def list_workspaces(query: PageQuery):
     return {"items": [_workspace_out(w, Role(r)) for w, r in page.items], "next_cursor": page.next_cursor}
 
 
-@operation(bp, "POST", "", summary="Create a workspace (the caller becomes owner)", body=WorkspaceIn,
-           response=WorkspaceOut, status=201)
+@operation(
+    bp,
+    "POST",
+    "",
+    summary="Create a workspace (the caller becomes owner)",
+    body=WorkspaceIn,
+    response=WorkspaceOut,
+    status=201,
+)
 def create_workspace(body: WorkspaceIn):
     workspace = workspaces.create(body.name, actor=current_actor(), time_zone=body.time_zone)
     return _workspace_out(workspace, Role.OWNER)
@@ -94,35 +106,64 @@ def get_workspace(workspace_id: int):
     return _workspace_out(*workspaces.get(workspace_id, actor=current_actor()))
 
 
-@operation(bp, "PATCH", "/<int:workspace_id>", summary="Rename, change time zone or settings (owner/admin)",
-           body=WorkspacePatch, response=WorkspaceOut, errors=(403,))
+@operation(
+    bp,
+    "PATCH",
+    "/<int:workspace_id>",
+    summary="Rename, change time zone or settings (owner/admin)",
+    body=WorkspacePatch,
+    response=WorkspaceOut,
+    errors=(403,),
+)
 def update_workspace(workspace_id: int, body: WorkspacePatch):
     actor = current_actor()
     workspaces.update(workspace_id, actor=actor, name=body.name, time_zone=body.time_zone, settings=body.settings)
     return _workspace_out(*workspaces.get(workspace_id, actor=actor))
 
 
-@operation(bp, "GET", "/<int:workspace_id>/members", summary="Members and their roles", query=PageQuery,
-           response=PageOut[MemberOut])
+@operation(
+    bp,
+    "GET",
+    "/<int:workspace_id>/members",
+    summary="Members and their roles",
+    query=PageQuery,
+    response=PageOut[MemberOut],
+)
 def list_members(workspace_id: int, query: PageQuery):
     page = workspaces.members_page(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
     return {"items": [_member_out(m) for m in page.items], "next_cursor": page.next_cursor}
 
 
-@operation(bp, "POST", "/<int:workspace_id>/members", summary="Add an existing user by email (owner/admin)",
-           body=MemberIn, response=MemberOut, status=201, errors=(403, 409))
+@operation(
+    bp,
+    "POST",
+    "/<int:workspace_id>/members",
+    summary="Add an existing user by email (owner/admin)",
+    body=MemberIn,
+    response=MemberOut,
+    status=201,
+    errors=(403, 409),
+)
 def add_member(workspace_id: int, body: MemberIn):
     return _member_out(workspaces.add_member(workspace_id, body.email, body.role, actor=current_actor()))
 
 
-@operation(bp, "PATCH", "/<int:workspace_id>/members/<int:user_id>", summary="Change a member's role",
-           body=MemberPatch, response=MemberOut, errors=(403, 409))
+@operation(
+    bp,
+    "PATCH",
+    "/<int:workspace_id>/members/<int:user_id>",
+    summary="Change a member's role",
+    body=MemberPatch,
+    response=MemberOut,
+    errors=(403, 409),
+)
 def change_member_role(workspace_id: int, user_id: int, body: MemberPatch):
     return _member_out(workspaces.change_role(workspace_id, user_id, body.role, actor=current_actor()))
 
 
-@operation(bp, "DELETE", "/<int:workspace_id>/members/<int:user_id>", summary="Remove a member",
-           status=204, errors=(403, 409))
+@operation(
+    bp, "DELETE", "/<int:workspace_id>/members/<int:user_id>", summary="Remove a member", status=204, errors=(403, 409)
+)
 def remove_member(workspace_id: int, user_id: int):
     workspaces.remove_member(workspace_id, user_id, actor=current_actor())
     return None, 204

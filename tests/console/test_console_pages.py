@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from tests.conftest import DEFAULT_PASSWORD, Console, csrf_from
 
@@ -202,8 +203,8 @@ def workspace_rules(app):
 def fill(rule, workspace_id: int, other_id: int) -> str:
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = workspace_id if name == "workspace_id" else (other_id if "Integer" in converter else "x")
+        numeric = isinstance(rule._converters[name], IntegerConverter)
+        values[name] = workspace_id if name == "workspace_id" else (other_id if numeric else "x")
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -19,6 +19,8 @@ class ErasureOut(Out):
     leads: int
     events: int
     chat_messages: int
+    stored_answers: int
+    deliveries: int
     newly_blocked: bool
 
 

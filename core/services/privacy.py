@@ -18,8 +18,11 @@ from core.db import db, utcnow
 from core.models import (
     AuditEntry,
     ChatMessage,
+    Delivery,
     DirectMessage,
     DoNotContact,
+    IdempotencyRecord,
+    Integration,
     Interaction,
     Lead,
     LeadEvent,
@@ -51,6 +54,8 @@ class Erasure:
     leads: int = 0
     events: int = 0
     chat_messages: int = 0
+    stored_answers: int = 0
+    deliveries: int = 0
     newly_blocked: bool = False
 
 
@@ -58,7 +63,8 @@ def erase_person(target_id: int, *, actor: Actor) -> Erasure:
     """Anonymise everything we hold about the person behind a target (owner/admin), audit it, keep them blocked.
 
     One transaction: interactions' text/author/raw, the target's name and platform id, the lead's notes and
-    tags, DMs' text, outbox event and chat message payloads. The person stays on do-not-contact by hash.
+    tags, DMs' text, stored Idempotency-Key answers, outbox event and chat message payloads, and the error
+    text kept on integration deliveries of those events. The person stays on do-not-contact by hash.
     Allowed in a suspended workspace too: an erasure request is a legal duty, not new work.
     """
     target = get_scoped(Target, target_id, actor, Role.ADMIN, what="Target")
@@ -83,8 +89,11 @@ def erase_person(target_id: int, *, actor: Actor) -> Erasure:
         # Block first: the hash is computed from the platform id this erasure is about to replace.
         erasure.newly_blocked = contact_policy.block(target, reason="erased")
         digest = contact_policy.person_hash(workspace_id, platform, platform_user_id)
+    names = {platform_user_id} | {p.username for p in people if p.username}
     for person in people:
         _erase_target(person, digest, erasure)
+    if digest != platform_user_id:
+        _scrub_integrations(workspace_id, sorted(names))
     audit.record(
         actor,
         "target.personal_data_erased",
@@ -126,6 +135,7 @@ def _erase_target(target: Target, digest: str, erasure: Erasure) -> None:
             update(DirectMessage).where(DirectMessage.id.in_(dm_ids)).values(text=ERASED_TEXT, updated_at=utcnow())
         )
     erasure.direct_messages += len(dm_ids)
+    erasure.stored_answers += _scrub_stored_answers(ids, dm_ids)
     lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
     lead_ids = []
     if lead is not None:
@@ -140,7 +150,9 @@ def _erase_target(target: Target, digest: str, erasure: Erasure) -> None:
             .values(old_value=None, new_value=None, details={})
         )
         erasure.leads += 1
-    erasure.events += _scrub_events(target.workspace_id, ids, lead_ids, dm_ids)
+    events = _scrub_events(target.workspace_id, ids, lead_ids, dm_ids)
+    erasure.events += len(events)
+    erasure.deliveries += _scrub_deliveries(events)
     erasure.chat_messages += (
         db.session.execute(
             update(ChatMessage).where(ChatMessage.target_id == target.id).values(data={}, note=None)
@@ -153,7 +165,48 @@ def _erase_target(target: Target, digest: str, erasure: Erasure) -> None:
     target.score_reasons = []
 
 
-def _scrub_events(workspace_id: int, target_ids: list[int], lead_ids: list[int], dm_ids: list[int]) -> int:
+def _scrub_stored_answers(target_ids: list[int], dm_ids: list[int]) -> int:
+    """Blank the DM text of stored Idempotency-Key answers about the person (the replay keeps its shape)."""
+    naming = [IdempotencyRecord.response["target_id"].as_integer().in_(target_ids)]
+    if dm_ids:
+        naming.append(IdempotencyRecord.response["id"].as_integer().in_(dm_ids))
+    records = list(db.session.scalars(select(IdempotencyRecord).where(sa.or_(*naming))))
+    for record in records:
+        # Target and DM ids are global, so a match is about this person whoever stored it.
+        record.response = {k: (ERASED_TEXT if k == "text" and v is not None else v) for k, v in record.response.items()}
+    return len(records)
+
+
+def _scrub_deliveries(events: list[OutboxEvent]) -> int:
+    """Drop the error text integrations answered while delivering events about the person (it may echo them)."""
+    if not events:
+        return 0
+    return (
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.outbox_event_id.in_([e.id for e in events]), Delivery.last_error.is_not(None))
+            .values(last_error=ERASED_TEXT)
+        ).rowcount
+        or 0
+    )
+
+
+def _scrub_integrations(workspace_id: int, words: list[str]) -> None:
+    """An integration disabled by a delivery about the person keeps its reason only if it does not name them."""
+    words = [w for w in words if w and w != ERASED]
+    if not words:
+        return
+    for integration in db.session.scalars(
+        select(Integration).where(Integration.workspace_id == workspace_id, Integration.disabled_reason.is_not(None))
+    ):
+        reason = (integration.disabled_reason or "").lower()
+        if any(w.lower() in reason for w in words):
+            integration.disabled_reason = ERASED_TEXT
+
+
+def _scrub_events(
+    workspace_id: int, target_ids: list[int], lead_ids: list[int], dm_ids: list[int]
+) -> list[OutboxEvent]:
     """Blank the free text of outbox events (and their audit mirrors) that name the person."""
     naming = [OutboxEvent.data["target_id"].as_integer().in_(target_ids)]
     if lead_ids:
@@ -171,7 +224,7 @@ def _scrub_events(workspace_id: int, target_ids: list[int], lead_ids: list[int],
             select(AuditEntry).where(AuditEntry.subject_type == "event", AuditEntry.subject_id.in_(event_ids))
         ):
             entry.details = _scrubbed(entry.details)
-    return len(events)
+    return events
 
 
 def _scrubbed(data: dict[str, Any] | None) -> dict[str, Any]:

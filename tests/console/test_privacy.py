@@ -12,14 +12,18 @@ from core.db import db, utcnow
 from core.models import (
     AuditEntry,
     ChatMessage,
+    Delivery,
     DirectMessage,
     DoNotContact,
+    IdempotencyRecord,
+    Integration,
     Interaction,
     Lead,
     LeadEvent,
     LeadTag,
     OutboxEvent,
     Target,
+    User,
     Workspace,
 )
 from core.services import contact_policy, leads, privacy
@@ -47,17 +51,66 @@ def world(app, factory):
         make_interaction(twin, kind="message", text="call me on 0612345678", raw={"id": "u-alice-77"})
         bystander = make_target(account, username="bob_stays")
         make_interaction(bystander, text="bob's comment", raw={"from": {"username": "bob_stays"}})
+        db.session.flush()
         lead = leads.create(workspace["id"], target.id, actor=SYSTEM)
         leads.update(lead.id, actor=SYSTEM, notes="her-secret-note", tags=["vip-customer"])
         leads.change_status(lead.id, "contacted", actor=SYSTEM, note="her-secret-note")
+        dm = DirectMessage(
+            workspace_id=workspace["id"],
+            social_account_id=account.id,
+            target_id=target.id,
+            kind="message",
+            text="Hi alice_private, call me on 0612345678",
+            status="sent",
+        )
+        db.session.add(dm)
+        db.session.flush()
+        # The stored first answer of `POST /dm/send` with an Idempotency-Key: the DM as the API showed it.
+        owner_id = db.session.scalar(select(User.id).where(User.email == owner.email))
         db.session.add(
-            DirectMessage(
+            IdempotencyRecord(
+                user_id=owner_id,
+                scope="dm.send",
+                key="send-alice-1",
+                request_hash="0" * 64,
+                status_code=202,
+                response={"id": dm.id, "target_id": target.id, "text": dm.text, "status": "approved"},
+            )
+        )
+        db.session.add(
+            IdempotencyRecord(
+                user_id=owner_id,
+                scope="dm.send",
+                key="send-bob-1",
+                request_hash="1" * 64,
+                status_code=202,
+                response={"id": 0, "target_id": bystander.id, "text": "Hi bob_stays", "status": "approved"},
+            )
+        )
+        # A CRM webhook that failed on the lead's event and echoed the person back in its error.
+        hook = Integration(
+            workspace_id=workspace["id"],
+            kind="webhook",
+            name="CRM",
+            config={"url": "http://127.0.0.1:9/hook"},
+            events=["lead.created"],
+            enabled=False,
+            disabled_reason="HTTP 410: lead alice_private is gone",
+        )
+        db.session.add(hook)
+        db.session.flush()
+        lead_event = db.session.scalar(
+            select(OutboxEvent).where(OutboxEvent.data["lead_id"].as_integer() == lead.id).limit(1)
+        )
+        db.session.add(
+            Delivery(
+                integration_id=hook.id,
+                outbox_event_id=lead_event.id,
                 workspace_id=workspace["id"],
-                social_account_id=account.id,
-                target_id=target.id,
-                kind="message",
-                text="Hi alice_private, call me on 0612345678",
-                status="sent",
+                event_type=lead_event.type,
+                status="failed",
+                attempts=1,
+                last_error="HTTP 422: {'username': 'alice_private', 'text': 'call me on 0612345678'}",
             )
         )
         db.session.add(
@@ -106,6 +159,9 @@ def _dump_person(target_ids: list[int]) -> str:
     rows += db.session.scalars(select(LeadTag).where(LeadTag.lead_id.in_(lead_ids))).all()
     rows += db.session.scalars(select(OutboxEvent)).all()
     rows += db.session.scalars(select(AuditEntry)).all()
+    rows += db.session.scalars(select(IdempotencyRecord)).all()
+    rows += db.session.scalars(select(Delivery)).all()
+    rows += db.session.scalars(select(Integration)).all()
     return json.dumps([{c.key: getattr(r, c.key) for c in r.__table__.columns} for r in rows], default=str)
 
 
@@ -119,6 +175,7 @@ def test_owner_erases_a_person_everywhere_and_keeps_them_blocked(app, world):
     body = response.get_json()
     assert sorted(body["target_ids"]) == sorted([world["target"], world["twin"]])
     assert body["interactions"] == 2 and body["direct_messages"] == 1 and body["leads"] == 1
+    assert body["stored_answers"] == 1 and body["deliveries"] == 1
     assert body["newly_blocked"] is True
 
     with app.app_context():
@@ -139,7 +196,13 @@ def test_owner_erases_a_person_everywhere_and_keeps_them_blocked(app, world):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "target.personal_data_erased"))
         assert entry.actor_label == world["owner"].email and entry.subject_id == str(world["target"])
         assert "alice" not in json.dumps(entry.details)
+        # The stored answer still replays (same shape, same status) without the text.
+        stored = db.session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "send-alice-1"))
+        assert stored.status_code == 202 and stored.response["text"] == "[erased]"
+        assert stored.response["target_id"] == world["target"]
         # Someone else, and the same person in another workspace, are untouched.
+        bob = db.session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "send-bob-1"))
+        assert bob.response["text"] == "Hi bob_stays"
         bystander = db.session.get(Target, world["bystander"])
         assert bystander.username == "bob_stays"
         assert db.session.scalar(select(Interaction.raw).where(Interaction.target_id == world["bystander"]))

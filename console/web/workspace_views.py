@@ -66,6 +66,8 @@ def workspace_settings(workspace_id: int):
             "collection_look_back_days": form.get("collection_look_back_days", ""),
             "auto_lead_from_hot": form.get("auto_lead_from_hot") == "on",
         }
+        if "raw_payload_retention_days" in form:  # a form from before the field existed keeps the stored value
+            settings["raw_payload_retention_days"] = form["raw_payload_retention_days"]
         try:
             workspaces.update(workspace_id, actor=console_actor(), name=form.get("name", ""),
                               time_zone=form.get("time_zone", ""), settings=settings)

@@ -285,6 +285,38 @@ def test_retention_setting_is_validated(world):
     assert ok.get_json()["settings"]["raw_payload_retention_days"] == 7
 
 
+def test_console_settings_form_edits_the_retention_with_inline_errors(app, console, world):
+    console.login(world["owner"].email)
+    page = f"/w/{world['ws']}/settings"
+    shown = console.get(page).get_data(as_text=True)
+    assert 'name="raw_payload_retention_days"' in shown and 'value="90"' in shown  # the default
+    form = {
+        "name": "Acme",
+        "time_zone": "UTC",
+        "default_daily_dm_quota": "50",
+        "collection_look_back_days": "30",
+        "raw_payload_retention_days": "14",
+    }
+    saved = console.post_form(page, form, follow_redirects=True)
+    assert saved.status_code == 200 and "Settings saved." in saved.get_data(as_text=True)
+    assert 'id="f-raw_payload_retention_days" name="raw_payload_retention_days" type="number" value="14"' in (
+        saved.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert db.session.get(Workspace, world["ws"]).settings["raw_payload_retention_days"] == 14
+
+    for bad_value in ("0", "3651", "soon"):
+        bad = console.post_form(page, form | {"raw_payload_retention_days": bad_value})
+        html = bad.get_data(as_text=True)
+        assert bad.status_code == 422, bad_value
+        # The error sits under the field, which keeps what was typed.
+        assert f'name="raw_payload_retention_days" type="number" value="{bad_value}"' in html
+        assert 'aria-describedby="e-raw_payload_retention_days"' in html
+        assert '<small class="error" id="e-raw_payload_retention_days">' in html
+        with app.app_context():
+            assert db.session.get(Workspace, world["ws"]).settings["raw_payload_retention_days"] == 14
+
+
 def test_purge_job_is_scheduled_daily():
     from worker.schedule import PERIODIC_JOBS
 

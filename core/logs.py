@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 from flask import Flask, g, has_app_context, has_request_context
+
+from core.platforms.base import scrub
+
+# Telegram's Bot API takes the bot token in the URL path: /bot<token>/sendMessage.
+_BOT_TOKEN_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+# Client libraries that log every request URL at INFO; outgoing webhook URLs and the Telegram path carry
+# secrets, so only their warnings and errors are kept.
+QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "urllib3")
 
 
 class RequestIdFilter(logging.Filter):
@@ -15,6 +24,20 @@ class RequestIdFilter(logging.Filter):
         if has_request_context() or has_app_context():
             request_id = g.get("request_id")
         record.request_id = request_id or "-"
+        return True
+
+
+class ScrubSecretsFilter(logging.Filter):
+    """Mask token-like query values and Telegram bot-token paths in every line our handler writes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is logging's problem, not ours
+            return True
+        cleaned = _BOT_TOKEN_PATH.sub("/bot***", scrub(message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
@@ -35,6 +58,7 @@ class JsonFormatter(logging.Formatter):
 def init_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(ScrubSecretsFilter())
     if app.config.get("LOG_JSON"):
         handler.setFormatter(JsonFormatter())
     else:
@@ -47,3 +71,5 @@ def init_logging(app: Flask) -> None:
     handler._vistaflow = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -21,22 +21,7 @@ log = logging.getLogger(__name__)
 ErrorMapper = Callable[[httpx.Response, Any], PlatformError | None]
 
 
-class _ScrubHttpxLogs(logging.Filter):
-    """httpx logs every request URL at INFO; Meta's token endpoints carry secrets in the query."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record is logging's problem, not ours
-            return True
-        record.msg = scrub(message)
-        record.args = ()
-        return True
-
-
-_httpx_logger = logging.getLogger("httpx")
-if not any(isinstance(f, _ScrubHttpxLogs) for f in _httpx_logger.filters):
-    _httpx_logger.addFilter(_ScrubHttpxLogs())
+# httpx's per-request INFO lines (URLs with tokens) are silenced and every line scrubbed by core.logs.
 
 
 class PlatformHttp:

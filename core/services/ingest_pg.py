@@ -1,7 +1,8 @@
 """The PostgreSQL write of one ingest batch: two fixed statements sent together in one round trip.
 
 1. Upsert the batch's people into `targets` in key order (this also row-locks them until commit, so
-   two concurrent batches with the same people run one after the other and never deadlock).
+   two concurrent batches with the same people take their locks in the same order and run one after
+   the other).
 2. One statement with data-modifying CTEs: insert the interactions, each joined to its person's
    target, ON CONFLICT DO NOTHING RETURNING the really new rows; add those rows to their targets'
    counters, seen times and 24 h window (first seen only moves back, last seen and the window only
@@ -13,7 +14,8 @@ step 1's own statement. Both, and an optional third (the collection cursor that 
 go through psycopg's pipeline mode: one network round trip per batch, the commit aside.
 
 Fed by arrays (unnest), their text never changes with the batch size, so psycopg never re-parses a
-new multi-row INSERT per page. Step 1 is prepared once per connection; step 2 is planned at each run
+new multi-row INSERT per page; the arrays travel in binary (`%(name)b`), which psycopg builds about
+eight times faster than their quoted text form. Step 1 is prepared once per connection; step 2 is planned at each run
 because a plan cached while the tables were small would keep scanning them once they are large. Its
 target lookup is a scalar subquery, one unique-index probe per row whatever the statistics say.
 """
@@ -70,7 +72,7 @@ INSERT INTO targets AS t (
     needs_rescore, created_at)
 SELECT %(workspace_id)s, %(account_id)s, %(platform)s, p.person, p.username, p.first_at, p.first_at,
        0, 0, 0, 0, '{}'::jsonb, '[]'::jsonb, false, true, %(now)s
-FROM unnest(%(people)s::text[], %(usernames)s::text[], %(firsts)s::timestamptz[]) AS p(person, username, first_at)
+FROM unnest(%(people)b::text[], %(usernames)b::text[], %(firsts)b::timestamptz[]) AS p(person, username, first_at)
 ORDER BY p.person
 ON CONFLICT (social_account_id, platform_user_id) DO UPDATE SET username = excluded.username
 WHERE excluded.username IS NOT NULL AND t.username IS DISTINCT FROM excluded.username
@@ -80,10 +82,10 @@ WHERE excluded.username IS NOT NULL AND t.username IS DISTINCT FROM excluded.use
 INSERT_INTERACTIONS = """
 WITH src AS (
     SELECT * FROM unnest(
-        %(platform_ids)s::text[], %(kinds)s::text[], %(persons)s::text[], %(author_ids)s::text[],
-        %(author_names)s::text[], %(texts)s::text[], %(media_ids)s::text[], %(permalinks)s::text[],
-        %(parents)s::text[], %(occurred)s::timestamptz[], %(intents)s::boolean[], %(reasons)s::text[],
-        %(opt_outs)s::boolean[], %(hidden)s::boolean[], %(raws)s::text[]
+        %(platform_ids)b::text[], %(kinds)b::text[], %(persons)b::text[], %(author_ids)b::text[],
+        %(author_names)b::text[], %(texts)b::text[], %(media_ids)b::text[], %(permalinks)b::text[],
+        %(parents)b::text[], %(occurred)b::timestamptz[], %(intents)b::boolean[], %(reasons)b::text[],
+        %(opt_outs)b::boolean[], %(hidden)b::boolean[], %(raws)b::text[]
     ) WITH ORDINALITY AS s(platform_id, kind, person, author_platform_id, author_username, text, media_id,
         media_permalink, parent_platform_id, occurred_at, has_intent, intent_reason, is_opt_out, is_hidden,
         raw, n)
@@ -104,11 +106,11 @@ WITH src AS (
 ), agg AS (
     SELECT target_id,
            count(*) AS n,
-           count(*) FILTER (WHERE kind = ANY(%(comment_kinds)s::text[])) AS c,
-           count(*) FILTER (WHERE kind = ANY(%(message_kinds)s::text[])) AS m,
+           count(*) FILTER (WHERE kind = ANY(%(comment_kinds)b::text[])) AS c,
+           count(*) FILTER (WHERE kind = ANY(%(message_kinds)b::text[])) AS m,
            min(occurred_at) AS first_at,
            max(occurred_at) AS last_at,
-           max(occurred_at) FILTER (WHERE kind = ANY(%(message_kinds)s::text[])) AS message_at
+           max(occurred_at) FILTER (WHERE kind = ANY(%(message_kinds)b::text[])) AS message_at
     FROM ins WHERE target_id IS NOT NULL GROUP BY target_id
 ), bump AS (
     UPDATE targets t SET

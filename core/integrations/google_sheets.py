@@ -9,6 +9,7 @@ first, so a crash after an append but before the record was saved updates that r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -47,7 +48,9 @@ LAST_COLUMN = chr(ord("A") + len(COLUMNS) - 1)
 _UPDATED_ROW = re.compile(r"![A-Z]+(\d+)")
 _SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{10,200}$")
 
-# Access tokens by (token URL, client email): a cache, so losing it only costs one token request.
+# Access tokens by (token URL, digest of email + private key): a cache, so losing it only costs one token
+# request. The key is in the digest because the email alone is no proof: another workspace could name the
+# same service account and would otherwise be handed the token someone else's key earned.
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 
@@ -138,7 +141,8 @@ class SheetsClient:
         return jwt.encode(claims, self.account["private_key"], algorithm="RS256")
 
     def access_token(self, *, fresh: bool = False) -> str:
-        key = (self.token_url, self.account["client_email"])
+        proof = self.account["client_email"] + "\0" + self.account["private_key"]
+        key = (self.token_url, hashlib.sha256(proof.encode()).hexdigest())
         with _tokens_lock:
             cached = _tokens.get(key)
         if cached and not fresh and cached[1] > time.time() + 60:

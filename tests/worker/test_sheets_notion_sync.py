@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
@@ -146,6 +148,32 @@ def test_sheets_429_and_500_are_retried_with_retry_after(app, team, sheet, sheet
     run(app, engine.sweep)
     assert statuses(app, sheet) == [("succeeded", 3)]
     assert len(sheets_emulator.rows(SPREADSHEET_ID)) == 2
+
+
+def test_sheets_cached_token_is_not_shared_with_a_workspace_that_only_knows_the_email(
+    app, factory, team, sheet, service_account, sheets_emulator
+):
+    """Workspace B names A's service account but signs with its own key: it must not ride on A's token."""
+    lead_a = new_lead(app, team)
+    run(app, engine.sweep)
+    assert len(sheets_emulator.calls("POST", "/token")) == 1
+    stranger = factory.user()
+    other_ws = factory.workspace(stranger, name="Intruder")
+    with app.app_context():
+        account = make_account(other_ws["id"], username="intruder.ig")
+        intruder_target = make_target(account, username="planted").id
+    own_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    forged = {**service_account, "private_key": own_key.decode()}
+    intruder = {"owner": stranger, "ws": other_ws["id"], "targets": [intruder_target]}
+    response = add(intruder, "google_sheets", {"spreadsheet_id": SPREADSHEET_ID, "service_account": forged})
+    assert response.status_code == 201, response.get_json()
+    new_lead(app, intruder)
+    run(app, engine.sweep)
+    assert [r[0] for r in sheets_emulator.rows(SPREADSHEET_ID)] == ["VistaFlow ID", lead_a]
+    assert statuses(app, response.get_json()["id"]) != [("succeeded", 1)]
+    assert len(sheets_emulator.calls("POST", "/token")) == 2  # B asked Google itself, and was refused
 
 
 def test_sheets_bad_service_account_is_named(team):

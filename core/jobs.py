@@ -16,6 +16,7 @@ from typing import Any
 from flask import g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy.exc import StatementError
 
 from core.db import db, utcnow
 from core.errors import Unavailable
@@ -144,20 +145,31 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
     args = list(run.args or [])
     try:
         result = resolve(run.func)(*args)
+        # Inside the try: a job that swallowed a lost connection returns into a session that can only be
+        # rolled back, and the run must then be recorded failed, not left `running` forever.
+        run = db.session.get(JobRun, run_id)
+        run.status = JobStatus.FINISHED.value
+        run.result = result if isinstance(result, dict) else ({"value": result} if result is not None else {})
+        run.ended_at = utcnow()
+        db.session.commit()
+        return run.result
     except Exception as exc:
         db.session.rollback()
         run = db.session.get(JobRun, run_id)
         run.status = JobStatus.FAILED.value
-        run.error = f"{type(exc).__name__}: {exc}"[:4000]
+        run.result = None
+        run.error = _error_text(exc)
         run.ended_at = utcnow()
         db.session.commit()
         log.error("job %s (%s) failed:\n%s", run_id, run.kind, traceback.format_exc())
         if raise_errors:
             raise
         return None
-    run = db.session.get(JobRun, run_id)
-    run.status = JobStatus.FINISHED.value
-    run.result = result if isinstance(result, dict) else ({"value": result} if result is not None else {})
-    run.ended_at = utcnow()
-    db.session.commit()
-    return run.result
+
+
+def _error_text(exc: Exception) -> str:
+    # A database error's text carries the SQL and its bound parameters (a person's text, a token):
+    # the run keeps only the driver's message, which the console and API show.
+    if isinstance(exc, StatementError) and exc.orig is not None:
+        return f"{type(exc).__name__}: {str(exc.orig).strip()}"[:4000]
+    return f"{type(exc).__name__}: {exc}"[:4000]

@@ -198,6 +198,58 @@ def test_worker_reconnects_after_its_database_connections_are_cut(redis_app, red
         wait_for(lambda: status(second.id) == "finished", timeout=30, message="the job after the cut")
 
 
+def _terminate_sleeper(database_url: str) -> int:
+    from tests.fault_jobs import SLEEPER_APP_NAME
+
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = %s AND state = 'active' AND query LIKE 'SELECT pg_sleep%%'",
+            (url.database, SLEEPER_APP_NAME),
+        ).fetchall()
+    return sum(1 for (done,) in rows if done)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("job", "error"),
+    [
+        ("sleep_in_transaction", "OperationalError: terminating connection due to administrator command"),
+        # A job that catches the error and returns normally leaves a session that can only be rolled back.
+        ("sleep_and_swallow_the_error", "PendingRollbackError"),
+    ],
+)
+def test_connection_cut_during_a_job_fails_it_cleanly_and_the_next_job_reconnects(
+    redis_app, redis_client, start_worker, database_url, job, error
+):
+    """The job's own backend is terminated mid-transaction: recorded failed (not left running), then work goes on."""
+    from core import jobs
+
+    worker = start_worker(["default"])
+    with redis_app.app_context():
+
+        def run(run_id):
+            db.session.remove()
+            return db.session.get(JobRun, run_id)
+
+        sleeper = jobs.enqueue(f"tests.fault_jobs.{job}", 60, kind="sleeper")
+        wait_for(lambda: _terminate_sleeper(database_url) == 1, timeout=30, message="the job sleeping in PostgreSQL")
+        failed = wait_for(
+            lambda: (r := run(sleeper.id)).status == "failed" and r, timeout=20, message="the cut job recorded failed"
+        )
+        assert failed.ended_at is not None and failed.result is None
+        assert failed.error.startswith(error), failed.error
+        # The driver's message only: no SQL text or bound parameters in what the console and API show.
+        assert "pg_sleep" not in failed.error and "[parameters" not in failed.error
+        # Nothing of the cut transaction survived, and the worker is not stuck on the dead connection.
+        after = jobs.enqueue("worker.jobs.maintenance.purge_audit_log", kind="after-cut")
+        wait_for(lambda: run(after.id).status == "finished", timeout=30, message="the job after the cut")
+        assert worker.proc.poll() is None
+        db.session.remove()
+
+
 # ------------------------------------------------------------------ the platform misbehaving
 
 

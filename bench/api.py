@@ -307,7 +307,12 @@ def main() -> int:
         workspace_id, token = prepare(sa_url, plain_url, interactions, targets)
         with psycopg.connect(plain_url) as conn:
             postgres = "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
-        env = os.environ | {"DATABASE_URL": sa_url, "PYTHONPATH": str(ROOT), "LOG_JSON": "0"}
+        env = os.environ | {
+            "DATABASE_URL": sa_url,
+            "VISTAFLOW_ENV": "development",
+            "PYTHONPATH": str(ROOT),
+            "LOG_JSON": "0",
+        }
         env.pop("REDIS_URL", None)
         app_port, bare_port = free_port(), free_port()
         procs.append(start_gunicorn("wsgi:app", app_port, env, ROOT))

@@ -144,7 +144,13 @@ def free_port() -> int:
 
 
 def start_gunicorn(sa_url: str, port: int) -> subprocess.Popen:
-    env = os.environ | {"DATABASE_URL": sa_url, "WEB_CONCURRENCY": "1", "PYTHONPATH": str(ROOT), "LOG_JSON": "0"}
+    env = os.environ | {
+        "DATABASE_URL": sa_url,
+        "VISTAFLOW_ENV": "development",
+        "WEB_CONCURRENCY": "1",
+        "PYTHONPATH": str(ROOT),
+        "LOG_JSON": "0",
+    }
     env.pop("REDIS_URL", None)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     proc = subprocess.Popen(

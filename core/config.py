@@ -56,6 +56,19 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
                 + ". Set them in the environment (see README, Configuration)."
             )
 
+    database_url = normalise_database_url(env.get("DATABASE_URL") or "sqlite:///")
+    if (
+        not env.get("SECRET_KEY")
+        and not database_url.startswith("sqlite")
+        and env.get("VISTAFLOW_ENV") != "development"
+    ):
+        # A server database means a deployment: without this check, forgetting VISTAFLOW_ENV would sign
+        # sessions and JWTs with the public development key below.
+        raise ConfigError(
+            "VistaFlow refuses to start: SECRET_KEY is not set and DATABASE_URL points at a database server. "
+            "Set SECRET_KEY (and VISTAFLOW_ENV=production) for a deployment, or VISTAFLOW_ENV=development "
+            "explicitly to run with the insecure development key."
+        )
     secret_key = env.get("SECRET_KEY") or "dev-only-insecure-secret-key"
     jwt_secret = env.get("JWT_SECRET") or hashlib.sha256(b"jwt:" + secret_key.encode()).hexdigest()
     default_db = "sqlite:///" + str(Path(instance_path) / "vistaflow.sqlite3")

@@ -34,6 +34,8 @@ RUN_ID = f"{os.getpid()}_{secrets.token_hex(3)}"
 INSTANCE_DIR = tempfile.mkdtemp(prefix="vistaflow-test-instance-")
 os.environ.setdefault("VISTAFLOW_INSTANCE_PATH", INSTANCE_DIR)
 os.environ.setdefault("VISTAFLOW_ENCRYPTION_KEYS", "k1:" + "A" * 43 + "=")
+# Worker and server processes get a PostgreSQL DATABASE_URL: say development, or they refuse the dev SECRET_KEY.
+os.environ.setdefault("VISTAFLOW_ENV", "development")
 
 
 def _psycopg_url(url: str) -> str:

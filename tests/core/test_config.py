@@ -49,3 +49,20 @@ def test_production_sets_secure_cookies(tmp_path):
 def test_bad_integer_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="JWT_ACCESS_TTL"):
         load_config(str(tmp_path), env={"JWT_ACCESS_TTL": "an hour"})
+
+
+def test_a_server_database_without_secret_key_or_env_refuses_to_start(tmp_path):
+    # A deploy that forgot VISTAFLOW_ENV must not sign cookies and JWTs with the public development key.
+    with pytest.raises(ConfigError) as info:
+        load_config(str(tmp_path), env={"DATABASE_URL": "postgres://h/db"})
+    assert "SECRET_KEY" in str(info.value) and "VISTAFLOW_ENV=development" in str(info.value)
+    assert load_config(str(tmp_path), env={"DATABASE_URL": "postgres://h/db", "SECRET_KEY": "s"})["SECRET_KEY"] == "s"
+
+
+def test_development_must_be_said_to_use_the_development_key_with_a_server_database(tmp_path):
+    explicit = load_config(str(tmp_path), env={"DATABASE_URL": "postgres://h/db", "VISTAFLOW_ENV": "development"})
+    assert explicit["VISTAFLOW_ENV"] == "development" and explicit["SECRET_KEY"]
+    sqlite = load_config(str(tmp_path), env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert sqlite["VISTAFLOW_ENV"] == "development"  # the single-machine install keeps working untouched
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path), env={"DATABASE_URL": "postgres://h/db", "VISTAFLOW_ENV": "staging"})

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import load_config
 from core.crypto import init_app as init_crypto
@@ -24,6 +25,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        # The client address (login throttle, /metrics) and scheme come from the n proxies in front of us;
+        # without them the headers are ignored, so a caller cannot choose the address we see.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     init_logging(app)
     init_crypto(app)

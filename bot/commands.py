@@ -5,12 +5,12 @@ from __future__ import annotations
 from bot.views import LEAD_STATUSES, PLATFORMS
 from core.errors import Invalid, VistaFlowError
 from core.services import leads, targets
-from core.services.access import require_role
 from core.services.actors import Actor
 from core.services.lead_pipeline import parse_status
 from core.services.lead_queries import LeadFilters, LeadSort
 from core.services.lead_queries import page as leads_page
 from core.services.outreach import quota
+from core.validation import whole_number
 
 LIST_LIMIT = 10
 
@@ -55,15 +55,18 @@ def lead_list(workspace_id: int, actor: Actor, status: str | None) -> list[str]:
 
 
 def move_lead(actor: Actor, lead_id: str, status: str) -> list[str]:
-    if not lead_id.lstrip("#").isdigit():
+    try:
+        number = whole_number(lead_id.lstrip("#"), "id")
+    except Invalid:
+        number = None
+    if number is None:
         raise Invalid("Give a lead number, e.g. lead 12 qualified.", fields={"id": "A number."})
-    lead = leads.change_status(int(lead_id.lstrip("#")), status, actor=actor)
+    lead = leads.change_status(number, status, actor=actor)
     return [f"Lead #{lead.id} is now {lead.status}."]
 
 
 def quota_lines(workspace_id: int, actor: Actor) -> list[str]:
-    require_role(workspace_id, actor)
-    gauges = quota.gauges(workspace_id)
+    gauges = quota.gauges(workspace_id, actor=actor)
     if not gauges:
         return ["No connected accounts."]
     return ["DMs today:"] + [f"@{g.account.username}: {g.used}/{g.limit} ({g.remaining} left)" for g in gauges]

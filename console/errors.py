@@ -9,7 +9,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
-from core.errors import TooManyRequests, VistaFlowError
+from core.errors import Invalid, TooManyRequests, VistaFlowError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ def error_json(code: str, message: str, status: int, fields: dict[str, str] | No
     return response
 
 
+def flash_text(exc: VistaFlowError) -> str:
+    """The error in words for a flash; bad input also says what each field needs (the redirect loses the form)."""
+    details = " ".join(exc.fields.values()) if isinstance(exc, Invalid) and exc.fields else ""
+    return f"{exc.message} {details}".strip()
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(VistaFlowError)
     def handle_domain_error(exc: VistaFlowError):
@@ -49,7 +55,7 @@ def init_app(app: Flask) -> None:
         # A foreign workspace is a 404 whatever the method: a flash-and-redirect would confirm it exists.
         if exc.status == 404 or (exc.status == 403 and request.method == "GET"):
             return render_template("error.html", status=exc.status, message=exc.message), exc.status, headers
-        flash(exc.message, "error")
+        flash(flash_text(exc), "error")
         return redirect(request.referrer or url_for("web.home")), 303
 
     @app.errorhandler(HTTPException)

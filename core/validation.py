@@ -69,3 +69,22 @@ def collect(**checks):
     if fields:
         raise Invalid("Some fields are not valid.", fields=fields)
     return cleaned
+
+
+MAX_WHOLE_NUMBER = 2**63 - 1  # the largest id (bigint) any door may name
+
+
+def whole_number(value: str | None, field: str) -> int | None:
+    """A whole number typed into a form, query string or chat (blank is None); Invalid naming the field otherwise."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    # isdigit() accepts "²" and other digits int() refuses; only plain ASCII 0-9 are a number here.
+    if not (text.isascii() and text.isdecimal()) or int(text) > MAX_WHOLE_NUMBER:
+        raise Invalid(f"“{text[:20]}” is not a number.", fields={field: "A whole number, e.g. 12."})
+    return int(text)
+
+
+def whole_numbers(values: list[str], field: str) -> list[int]:
+    """Every whole number of a repeated form field (blanks dropped); Invalid naming the field on garbage."""
+    return [n for n in (whole_number(v, field) for v in values) if n is not None]

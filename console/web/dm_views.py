@@ -12,6 +12,7 @@ from core.db import db
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.models import DmStatus, DmTemplate, SequenceEnrollment, SocialAccount, Target
 from core.services.outreach import dms, quota, sequences, settings, templates
+from core.validation import whole_number, whole_numbers
 
 PROBLEMS = (Conflict, Forbidden, Invalid)
 
@@ -35,7 +36,7 @@ def _own(workspace_id: int, obj) -> None:
 def dm_queue(workspace_id: int):
     workspace, role = load_workspace(workspace_id)
     page = dms.page_for(workspace_id, actor=console_actor(), status=DmStatus.DRAFT.value, limit=200)
-    gauges = quota.gauges(workspace_id)
+    gauges = quota.gauges(workspace_id, actor=console_actor())
     return render_template(
         "dm/queue.html",
         workspace=workspace,
@@ -77,7 +78,7 @@ def dm_skip(workspace_id: int, dm_id: int):
 @bp.post("/w/<int:workspace_id>/dm/bulk-approve")
 @login_required
 def dm_bulk_approve(workspace_id: int):
-    ids = [int(v) for v in request.form.getlist("dm_ids") if v.isdigit()]
+    ids = whole_numbers(request.form.getlist("dm_ids"), "dm_ids")
     result = dms.bulk_approve(workspace_id, ids, actor=console_actor())
     flash(f"{len(result.approved)} DM(s) approved.", "success")
     if result.refused:
@@ -124,9 +125,10 @@ def dm_templates(workspace_id: int):
     editing = request.args.get("edit", type=int)
     if request.method == "POST":
         form = request.form
+        template_id = whole_number(form.get("template_id"), "template_id")  # a hidden field: garbage is no typo
         try:
-            if form.get("template_id"):
-                template = templates.get(int(form["template_id"]), actor=console_actor())
+            if template_id is not None:
+                template = templates.get(template_id, actor=console_actor())
                 _own(workspace_id, template)
                 templates.update(
                     template.id, actor=console_actor(), name=form.get("name", ""), body=form.get("body", "")
@@ -194,7 +196,7 @@ def dm_settings(workspace_id: int):
         settings.update(
             workspace_id,
             actor=console_actor(),
-            default_template_id=int(form["default_template_id"]) if form.get("default_template_id") else None,
+            default_template_id=whole_number(form.get("default_template_id"), "default_template_id"),
             min_gap_seconds=form.get("dm_min_gap_seconds", type=int),
             jitter_seconds=form.get("dm_gap_jitter_seconds", type=int),
         )
@@ -211,12 +213,12 @@ def dm_sequences(workspace_id: int):
     workspace, role = load_workspace(workspace_id)
     if request.method == "POST":
         form = request.form
-        steps = [
-            {"template_id": int(form[f"template_{n}"]), "delay_hours": form.get(f"delay_{n}", 0, type=int)}
-            for n in range(1, 4)
-            if (form.get(f"template_{n}") or "").isdigit()
-        ]
         try:
+            steps = [
+                {"template_id": template_id, "delay_hours": whole_number(form.get(f"delay_{n}"), f"delay_{n}") or 0}
+                for n in range(1, 4)
+                if (template_id := whole_number(form.get(f"template_{n}"), f"template_{n}")) is not None
+            ]
             sequences.create(workspace_id, actor=console_actor(), name=form.get("name", ""), steps=steps)
         except PROBLEMS as exc:
             flash(_message(exc), "error")

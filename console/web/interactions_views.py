@@ -14,6 +14,7 @@ from console.web.workspace_views import load_workspace
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from core.pagination import Page
 from core.services import collection, interactions, social_accounts
+from core.validation import whole_number
 
 FILTER_KEYS = ("account", "kind", "author", "q", "since", "until")
 
@@ -32,11 +33,12 @@ def _local_datetime(raw: str, zone: str, field: str, errors: dict[str, str]) -> 
 
 def _filters(zone: str) -> tuple[interactions.Filters, dict[str, str]]:
     args, errors = request.args, {}
-    account = args.get("account", "").strip()
-    if account and not account.isdigit():
-        errors["account"] = "Pick an account from the list."
+    try:
+        account_id = whole_number(args.get("account"), "account")
+    except Invalid:
+        account_id, errors["account"] = None, "Pick an account from the list."
     filters = interactions.Filters(
-        account_id=int(account) if account.isdigit() else None,
+        account_id=account_id,
         kind=args.get("kind") or None,
         author=args.get("author") or None,
         q=args.get("q") or None,

@@ -17,6 +17,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.models import LeadStatus, Target
 from core.services import lead_export, lead_queries, lead_timeline, leads, workspaces
 from core.services.lead_pipeline import allowed_from
+from core.validation import whole_number, whole_numbers
 
 STATUSES = [s.value for s in LeadStatus]
 BOARD_CARDS = 50
@@ -164,7 +165,7 @@ def lead_edit(workspace_id: int, lead_id: int):
         leads.update(
             lead.id,
             actor=console_actor(),
-            owner=int(owner) if owner.isdigit() else None,
+            owner=whole_number(owner, "owner"),
             tags=[t for t in form.get("tags", "").split(",") if t.strip()],
             notes=form.get("notes", ""),
             value=form.get("value", ""),
@@ -180,12 +181,12 @@ def lead_edit(workspace_id: int, lead_id: int):
 @login_required
 def leads_bulk(workspace_id: int):
     form = request.form
-    ids = [int(i) for i in form.getlist("lead_ids") if i.isdigit()]
     changes: dict[str, Any] = {}
     owner = form.get("owner", "")
-    if owner:
-        changes["owner"] = None if owner == "none" else int(owner) if owner.isdigit() else -1
     try:
+        ids = whole_numbers(form.getlist("lead_ids"), "lead_ids")
+        if owner:
+            changes["owner"] = None if owner == "none" else whole_number(owner, "owner")
         result = leads.bulk_update(
             workspace_id, ids, actor=console_actor(), status=form.get("status") or None, **changes
         )

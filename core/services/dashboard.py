@@ -21,7 +21,6 @@ from core.models import (
     Interaction,
     Lead,
     LeadStatus,
-    QuotaUsage,
     Role,
     SocialAccount,
     Target,
@@ -30,7 +29,7 @@ from core.models import (
 from core.platforms.sandbox import is_sandbox
 from core.services.access import require_role
 from core.services.actors import Actor
-from core.services.social_accounts import effective_quota
+from core.services.outreach import quota
 
 RANGES = (7, 14, 30)
 DEFAULT_DAYS = 14
@@ -50,17 +49,6 @@ SCORE_BUCKETS = 10  # 0-9, 10-19, ..., 90-100
 
 
 @dataclass
-class QuotaToday:
-    account: SocialAccount
-    used: int
-    limit: int
-
-    @property
-    def percent(self) -> int:
-        return min(100, round(100 * self.used / self.limit)) if self.limit else 100
-
-
-@dataclass
 class Dashboard:
     workspace: Workspace
     days: list[date]
@@ -73,7 +61,7 @@ class Dashboard:
     hot_targets: list[Target]
     hot_count: int
     drafts_waiting: int
-    quotas: list[QuotaToday]
+    quotas: list[quota.Gauge]
     accounts_connected: int
     accounts_total: int
     targets_total: int
@@ -161,23 +149,6 @@ def funnel_of(leads_by_status: dict[str, int]) -> list[tuple[str, int]]:
     return stages
 
 
-def _quotas(workspace: Workspace, accounts: list[SocialAccount], now: datetime) -> list[QuotaToday]:
-    today = now.astimezone(ZoneInfo(workspace.time_zone)).date()
-    live = [a for a in accounts if a.status != AccountStatus.DISCONNECTED.value]
-    used = (
-        dict(
-            db.session.execute(
-                sa.select(QuotaUsage.social_account_id, QuotaUsage.used).where(
-                    QuotaUsage.social_account_id.in_([a.id for a in live]), QuotaUsage.day == today
-                )
-            ).all()
-        )
-        if live
-        else {}
-    )
-    return [QuotaToday(a, used.get(a.id, 0), effective_quota(a)) for a in live]
-
-
 def build(workspace_id: int, *, actor: Actor, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows, for a member of the workspace (read only)."""
     workspace = require_role(workspace_id, actor, Role.MEMBER)
@@ -225,7 +196,7 @@ def build(workspace_id: int, *, actor: Actor, days: int = DEFAULT_DAYS, now: dat
         hot_targets=hot_targets,
         hot_count=hot_count,
         drafts_waiting=drafts,
-        quotas=_quotas(workspace, accounts, now),
+        quotas=quota.usage(workspace, [a for a in accounts if a.status != AccountStatus.DISCONNECTED.value], now),
         accounts_connected=sum(a.status == AccountStatus.CONNECTED.value for a in accounts),
         accounts_total=len(accounts),
         targets_total=targets_total,

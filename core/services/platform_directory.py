@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy import inspect as sa_inspect
 
 from core import models, workspace_settings
-from core.db import db, utcnow
+from core.db import db
 from core.errors import NotFound
-from core.models import JobRun, JobStatus, Membership, Role, User, Workspace
+from core.models import Delivery, JobRun, JobStatus, Membership, Role, SocialAccount, User, Workspace
 from core.pagination import Page, paginate
 from core.services.actors import Actor
+from core.services.outreach import quota
 from core.services.platform_admin import require_platform_admin
-
-# Features still being built add these models; the operator pages show them once they exist.
-SocialAccount = getattr(models, "SocialAccount", None)
-QuotaUsage = getattr(models, "QuotaUsage", None)
-Delivery = getattr(models, "Delivery", None)
 
 RECENT_FAILED_JOBS = 20
 
@@ -89,50 +82,28 @@ def member_counts(workspace_ids: list[int]) -> dict[int, int]:
     return {workspace_id: count for workspace_id, count in rows}
 
 
-def _ready(model: Any) -> bool:
-    # A model can land in the code before its migration has run on this database.
-    return model is not None and sa_inspect(db.engine).has_table(model.__tablename__)
-
-
-def _local_today(workspace: Workspace) -> date:
-    return utcnow().astimezone(ZoneInfo(workspace.time_zone)).date()
-
-
-def _social_accounts(workspace: Workspace, default_quota: int) -> list[dict[str, Any]]:
-    if not _ready(SocialAccount):
-        return []
+def _social_accounts(workspace: Workspace) -> list[dict[str, Any]]:
     rows = list(
         db.session.scalars(
             select(SocialAccount).where(SocialAccount.workspace_id == workspace.id).order_by(SocialAccount.id)
         )
     )
-    used: dict[int, int] = {}
-    if rows and _ready(QuotaUsage):
-        used = dict(
-            db.session.execute(
-                select(QuotaUsage.social_account_id, QuotaUsage.used).where(
-                    QuotaUsage.social_account_id.in_([r.id for r in rows]), QuotaUsage.day == _local_today(workspace)
-                )
-            ).all()
-        )
-    # Read defensively: only plain, non-secret attributes.
+    # Only plain, non-secret attributes.
     return [
         {
-            "id": row.id,
-            "platform": str(getattr(row, "platform", "") or ""),
-            "handle": str(getattr(row, "username", "") or ""),
-            "status": str(getattr(row, "status", "") or ""),
-            "last_collected_at": getattr(row, "last_collected_at", None),
-            "daily_dm_quota": getattr(row, "daily_dm_quota", None) or default_quota,
-            "dms_sent_today": used.get(row.id, 0),
+            "id": gauge.account.id,
+            "platform": gauge.account.platform,
+            "handle": gauge.account.username,
+            "status": gauge.account.status,
+            "last_collected_at": gauge.account.last_collected_at,
+            "daily_dm_quota": gauge.limit,
+            "dms_sent_today": gauge.used,
         }
-        for row in rows
+        for gauge in quota.usage(workspace, rows)
     ]
 
 
 def _failed_deliveries(workspace_id: int) -> list[dict[str, Any]]:
-    if not _ready(Delivery):
-        return []
     rows = db.session.scalars(
         select(Delivery)
         .where(Delivery.workspace_id == workspace_id, Delivery.status == "failed")
@@ -176,7 +147,7 @@ def workspace_detail(workspace_id: int, *, actor: Actor) -> WorkspaceDetail:
         .limit(1)
     )
     default_quota = workspace_settings.read(workspace.settings).default_daily_dm_quota
-    accounts = _social_accounts(workspace, default_quota)
+    accounts = _social_accounts(workspace)
     return WorkspaceDetail(
         workspace=workspace,
         members=members,

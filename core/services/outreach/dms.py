@@ -210,7 +210,7 @@ class BulkResult:
 
 def bulk_approve(workspace_id: int, dm_ids: list[int], *, actor: Actor) -> BulkResult:
     """Approve many drafts, never more per account than what is left of today's quota."""
-    require_active(require_role(workspace_id, actor))
+    workspace = require_active(require_role(workspace_id, actor))
     result = BulkResult([], {})
     room: dict[int, int] = {}
     for dm_id in dict.fromkeys(dm_ids):
@@ -219,8 +219,8 @@ def bulk_approve(workspace_id: int, dm_ids: list[int], *, actor: Actor) -> BulkR
             result.refused[dm_id] = "DM not found."
             continue
         if dm.social_account_id not in room:
-            account = db.session.get(SocialAccount, dm.social_account_id)
-            room[account.id] = quota.Gauge(account, quota.used_today(account), quota.effective_quota(account)).remaining
+            [gauge] = quota.usage(workspace, [db.session.get(SocialAccount, dm.social_account_id)])
+            room[gauge.account.id] = gauge.remaining
         if dm.status == DmStatus.DRAFT.value and room[dm.social_account_id] <= 0:
             result.refused[dm_id] = "today's quota is used up for this account"
             continue

@@ -14,10 +14,13 @@ from bot.telegram import client as telegram
 from bot.telegram import render
 from bot.telegram.client import TelegramFailure
 from core.db import db
+from core.errors import NotFound
 from core.models import ChatMessage, ChatProvider, SlackInstallation, Target, Workspace
+from core.services.actors import Actor
 from core.services.chat import cards, deliveries, installations, links
 
 log = logging.getLogger(__name__)
+POSTER = Actor.system("chat")  # posts what the workspace's linked chats asked to receive
 
 
 class DestinationGone(Exception):
@@ -47,9 +50,12 @@ def _slack(message: ChatMessage) -> SlackInstallation:
 def _content(message: ChatMessage) -> tuple[str, Any]:
     """(text, blocks or keyboard) for the message's chat, from the current state."""
     slack = message.provider == ChatProvider.SLACK.value
-    if message.kind == "hot":
-        card = cards.build(message.target_id or 0, note=message.note)
-        if card is not None:
+    if message.kind == "hot" and message.target_id:
+        try:
+            card = cards.build(message.target_id, actor=POSTER, workspace_id=message.workspace_id, note=message.note)
+        except NotFound:
+            pass  # the person was erased since: the plain alert text stands in for the card
+        else:
             return blocks.card(card) if slack else render.card(card)
     text = views.alert_text(message.kind, message.data or {}, _extra(message))
     return blocks.alert(text) if slack else (text, None)

@@ -6,14 +6,13 @@ import logging
 from typing import Any
 
 from bot import actions, commands
-from bot.delivery import refresh_target
 from bot.slack import web
 from bot.slack.web import SlackFailure
 from core.errors import VistaFlowError
 from core.models import ChatProvider, SlackInstallation
 from core.services import workspace_status
 from core.services.actors import Actor
-from core.services.chat import cards, deliveries, installations, links
+from core.services.chat import deliveries, installations, links
 
 log = logging.getLogger(__name__)
 SLACK = ChatProvider.SLACK.value
@@ -59,11 +58,13 @@ def _suspended(installation: SlackInstallation, payload: dict[str, Any]) -> bool
     return True
 
 
-def _target_and_extra(value: str) -> tuple[int, str | None]:
-    head, _, tail = (value or "").partition(":")
-    if not head.isdigit():
-        raise ValueError("bad action value")
-    return int(head), tail or None
+# Slack's action ids -> what the button does (bot.actions.ACTIONS).
+ACTIONS = {
+    "vf_approve": actions.APPROVE,
+    "vf_template": actions.TEMPLATE,
+    "vf_skip": actions.SKIP,
+    "vf_lead": actions.LEAD,
+}
 
 
 def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
@@ -77,30 +78,20 @@ def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
     if actor is None:
         ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
         return {"handled": False, "reason": "not linked"}
+    # The button's value is "<target id>" or "<target id>:<template id or lead status>".
+    head, _, extra = (payload.get("value") or "").partition(":")
     try:
-        target_id, extra = _target_and_extra(payload.get("value") or "")
-    except ValueError:
-        return {"handled": False, "reason": "bad value"}
-    card = cards.build(target_id)
-    if card is None or card.workspace_id != installation.workspace_id:
-        return {"handled": False, "reason": "unknown target"}
-    card_message = deliveries.card_at(SLACK, payload["channel_id"], payload.get("message_ts") or "")
-    action = payload["action_id"]
-    try:
-        if action == "vf_approve":
-            note = actions.approve(target_id, actor=actor, card_message=card_message)
-        elif action == "vf_template" and extra and extra.isdigit():
-            note = actions.approve(target_id, actor=actor, card_message=card_message, template_id=int(extra))
-        elif action == "vf_skip":
-            note = actions.skip(target_id, actor=actor)
-        elif action == "vf_lead" and extra:
-            note = actions.move_lead(target_id, extra, actor=actor)
-        else:
-            return {"handled": False, "reason": "unknown action"}
+        note = actions.dispatch(
+            ACTIONS.get(payload["action_id"], ""),
+            actions.button_number(head),
+            extra or None,
+            actor=actor,
+            workspace_id=installation.workspace_id,
+            card_message=deliveries.card_at(SLACK, payload["channel_id"], payload.get("message_ts") or ""),
+        )
     except VistaFlowError as exc:
         ephemeral(installation, payload["channel_id"], payload["user_id"], exc.message)
         return {"handled": False, "reason": exc.code}
-    refresh_target(target_id, note=note)
     return {"handled": True, "note": note}
 
 

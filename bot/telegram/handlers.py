@@ -6,13 +6,12 @@ import logging
 from typing import Any
 
 from bot import actions, commands
-from bot.delivery import refresh_target
 from bot.telegram import client, render
 from bot.telegram.client import TelegramFailure
-from core.errors import Invalid, VistaFlowError
+from core.errors import VistaFlowError
 from core.models import ChatProvider
 from core.services import workspace_status
-from core.services.chat import cards, deliveries, links
+from core.services.chat import deliveries, links
 
 log = logging.getLogger(__name__)
 TELEGRAM = ChatProvider.TELEGRAM.value
@@ -99,11 +98,9 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     return {"handled": True}
 
 
-def _parse(data: str) -> tuple[str, int, str | None]:
-    parts = (data or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise Invalid("Unknown button.")
-    return parts[0], int(parts[1]), (parts[2] if len(parts) > 2 else None)
+# Telegram's callback_data is "<code>:<target id>[:<template id or lead status>]" (64 bytes at most).
+ACTIONS = {"ap": actions.APPROVE, "tp": actions.TEMPLATE, "sk": actions.SKIP, "lv": actions.LEAD}
+KEYBOARDS = ("ls", "tl", "bk")  # only this message's keyboard changes: lead statuses, templates, or back
 
 
 def handle_callback(query: dict[str, Any]) -> dict[str, Any]:
@@ -127,36 +124,28 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     actor = links.actor_for(link.workspace_id, TELEGRAM, str((query.get("from") or {}).get("id")))
     if actor is None:
         return NOT_LINKED_USER, {"handled": False, "reason": "user not linked"}
+    kind, _, rest = (query.get("data") or "").partition(":")
+    head, _, extra = rest.partition(":")
     try:
-        kind, target_id, extra = _parse(query.get("data") or "")
-    except Invalid as exc:
-        return exc.message, {"handled": False}
-    card = cards.build(target_id)
-    if card is None or card.workspace_id != link.workspace_id:
-        return "This person is not in this workspace.", {"handled": False}
-    if kind in ("ls", "tl", "bk"):
-        # Only this message's keyboard changes: the lead statuses, the templates, or back.
-        text, markup = render.card(card, show_statuses=kind == "ls", show_templates=kind == "tl")
-        client.edit(chat_id, message.get("message_id"), text, markup)
-        return None, {"handled": True}
-    card_message = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
-    try:
-        if kind == "ap":
-            note = actions.approve(target_id, actor=actor, card_message=card_message)
-        elif kind == "tp" and extra and extra.isdigit():
-            note = actions.approve(target_id, actor=actor, card_message=card_message, template_id=int(extra))
-        elif kind == "sk":
-            note = actions.skip(target_id, actor=actor)
-        elif kind == "lv" and extra:
-            note = actions.move_lead(target_id, extra, actor=actor)
-        else:
-            return "Unknown button.", {"handled": False}
+        target_id = actions.button_number(head)
+        if kind in KEYBOARDS:
+            card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id)
+            text, markup = render.card(card, show_statuses=kind == "ls", show_templates=kind == "tl")
+            client.edit(chat_id, message.get("message_id"), text, markup)
+            return None, {"handled": True}
+        card_message = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
+        note = actions.dispatch(
+            ACTIONS.get(kind, ""),
+            target_id,
+            extra or None,
+            actor=actor,
+            workspace_id=link.workspace_id,
+            card_message=card_message,
+        )
+        if card_message is None:
+            # A message the bot did not record (e.g. older than this feature): still show the outcome.
+            card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id, note=note)
+            client.edit(chat_id, message.get("message_id"), *render.card(card))
     except VistaFlowError as exc:
         return exc.message, {"handled": False, "reason": exc.code}
-    refresh_target(target_id, note=note)
-    if card_message is None:
-        # A message the bot did not record (e.g. older than this feature): still show the outcome.
-        fresh = cards.build(target_id, note=note)
-        if fresh is not None:
-            client.edit(chat_id, message.get("message_id"), *render.card(fresh))
     return note or "Done", {"handled": True, "note": note}

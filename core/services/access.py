@@ -48,10 +48,22 @@ def require_active(workspace: Workspace) -> Workspace:
     return workspace
 
 
-def get_scoped(model: type[T], object_id: int, actor: Actor, role: Role = Role.MEMBER, *, what: str) -> T:
-    """Load a workspace-scoped row by id, or NotFound if it is missing or in another workspace."""
+def get_scoped(
+    model: type[T],
+    object_id: int,
+    actor: Actor,
+    role: Role = Role.MEMBER,
+    *,
+    what: str,
+    workspace_id: int | None = None,
+) -> T:
+    """Load a workspace-scoped row by id, or NotFound if it is missing or in another workspace.
+
+    With `workspace_id` (the workspace a page, form or chat is about), a row of any other workspace
+    is NotFound too, even one the actor may see: an id cannot reach across from there.
+    """
     obj = db.session.get(model, object_id)
-    if obj is None:
+    if obj is None or (workspace_id is not None and obj.workspace_id != workspace_id):  # type: ignore[attr-defined]
         raise NotFound(f"{what} not found.")
     try:
         require_role(obj.workspace_id, actor, role)  # type: ignore[attr-defined]

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from core.db import db
 from core.models import DirectMessage, DmStatus, DmTemplate, Lead, SocialAccount, Target, User, Workspace
 from core.services import targets
+from core.services.access import get_scoped
+from core.services.actors import Actor
 from core.services.outreach import lifecycle, templates
 from core.services.outreach.settings import default_template
 
@@ -85,11 +87,9 @@ def _last_actor(dm_id: int) -> int | None:
     return events[-1].actor_user_id if events else None
 
 
-def build(target_id: int, note: str | None = None) -> Card | None:
-    """The card of a target (no access check: the caller is the bot posting into a linked chat)."""
-    target = db.session.get(Target, target_id)
-    if target is None:
-        return None
+def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note: str | None = None) -> Card:
+    """The card of a target the actor may see (NotFound otherwise; `workspace_id` pins the chat's workspace)."""
+    target = get_scoped(Target, target_id, actor, what="Target", workspace_id=workspace_id)
     workspace = db.session.get(Workspace, target.workspace_id)
     account = db.session.get(SocialAccount, target.social_account_id)
     comment = templates.latest_comment(target)

@@ -146,10 +146,10 @@ def list_targets(workspace_id: int, query: TargetQuery):
     response=TargetDetailOut,
 )
 def get_target(target_id: int):
-    target = targets.get(target_id, actor=current_actor())
-    options = targets.dm_options(target)
-    return target_out(target) | {
-        "interactions": targets.interactions(target),
+    found = targets.detail(target_id, actor=current_actor())
+    options = found.options
+    return target_out(found.target) | {
+        "interactions": found.interactions,
         "dm_options": {
             "available": options.available,
             "private_replies": options.private_replies,

@@ -10,7 +10,7 @@ from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.db import db
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.models import DmStatus, DmTemplate, SequenceEnrollment, SocialAccount, Target
+from core.models import DmStatus, DmTemplate, SocialAccount, Target
 from core.services.outreach import dms, quota, sequences, settings, templates
 from core.validation import whole_number, whole_numbers
 
@@ -23,12 +23,6 @@ def _message(exc) -> str:
 
 def _targets(dm_rows) -> dict[int, Target]:
     return {t.id: t for t in (db.session.get(Target, d.target_id) for d in dm_rows) if t}
-
-
-def _own(workspace_id: int, obj) -> None:
-    # The URL's workspace must be the object's, so a form cannot reach across workspaces.
-    if obj.workspace_id != workspace_id:
-        raise NotFound("Not found.")
 
 
 @bp.get("/w/<int:workspace_id>/dm")
@@ -51,7 +45,7 @@ def dm_queue(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/dm/<int:dm_id>/approve")
 @login_required
 def dm_approve(workspace_id: int, dm_id: int):
-    _own(workspace_id, dms.get(dm_id, actor=console_actor()))
+    dms.get(dm_id, actor=console_actor(), workspace_id=workspace_id)  # the URL's workspace must be the DM's
     text = request.form.get("text")
     try:
         dms.approve(dm_id, actor=console_actor(), text=text if text is not None else None)
@@ -65,7 +59,7 @@ def dm_approve(workspace_id: int, dm_id: int):
 @bp.post("/w/<int:workspace_id>/dm/<int:dm_id>/skip")
 @login_required
 def dm_skip(workspace_id: int, dm_id: int):
-    _own(workspace_id, dms.get(dm_id, actor=console_actor()))
+    dms.get(dm_id, actor=console_actor(), workspace_id=workspace_id)
     try:
         dms.skip(dm_id, actor=console_actor())
     except PROBLEMS as exc:
@@ -128,8 +122,7 @@ def dm_templates(workspace_id: int):
         template_id = whole_number(form.get("template_id"), "template_id")  # a hidden field: garbage is no typo
         try:
             if template_id is not None:
-                template = templates.get(template_id, actor=console_actor())
-                _own(workspace_id, template)
+                template = templates.get(template_id, actor=console_actor(), workspace_id=workspace_id)
                 templates.update(
                     template.id, actor=console_actor(), name=form.get("name", ""), body=form.get("body", "")
                 )
@@ -178,7 +171,7 @@ def dm_templates(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/dm/templates/<int:template_id>/delete")
 @login_required
 def dm_template_delete(workspace_id: int, template_id: int):
-    _own(workspace_id, templates.get(template_id, actor=console_actor()))
+    templates.get(template_id, actor=console_actor(), workspace_id=workspace_id)
     try:
         templates.delete(template_id, actor=console_actor())
     except PROBLEMS as exc:
@@ -258,11 +251,8 @@ def dm_enrollment_action(workspace_id: int, enrollment_id: int, action: str):
     change = {"pause": sequences.pause, "resume": sequences.resume, "cancel": sequences.cancel}.get(action)
     if change is None:
         raise NotFound("Not found.")
-    found = db.session.get(SequenceEnrollment, enrollment_id)
-    if found is None or found.workspace_id != workspace_id:
-        raise NotFound("Enrolment not found.")
     try:
-        enrollment = change(enrollment_id, actor=console_actor())
+        enrollment = change(enrollment_id, actor=console_actor(), workspace_id=workspace_id)
     except PROBLEMS as exc:
         flash(_message(exc), "error")
     else:

@@ -87,8 +87,7 @@ def workspace_interactions(workspace_id: int):
 def collect_now(workspace_id: int, account_id: int):
     actor = console_actor()
     # The URL's workspace must be the account's, so a form cannot reach across workspaces.
-    if social_accounts.get(account_id, actor=actor).workspace_id != workspace_id:
-        raise NotFound("Social account not found.")
+    social_accounts.get(account_id, actor=actor, workspace_id=workspace_id)
     try:
         run = collection.request_collection(account_id, actor=actor)
     except (Conflict, Forbidden, Unavailable) as exc:

@@ -13,7 +13,7 @@ from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.db import db
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid
 from core.models import LeadStatus, Target
 from core.services import lead_export, lead_queries, lead_timeline, leads, workspaces
 from core.services.lead_pipeline import allowed_from
@@ -41,10 +41,7 @@ def _filter_args() -> dict[str, Any]:
 
 def _lead_in(workspace_id: int, lead_id: int):
     # The URL's workspace must be the lead's, so a form cannot reach across workspaces.
-    lead = leads.get(lead_id, actor=console_actor())
-    if lead.workspace_id != workspace_id:
-        raise NotFound("Lead not found.")
-    return lead
+    return leads.get(lead_id, actor=console_actor(), workspace_id=workspace_id)
 
 
 @bp.get("/w/<int:workspace_id>/leads")
@@ -120,7 +117,7 @@ def lead_detail(workspace_id: int, lead_id: int):
         lead=one_lead_out(lead),
         target=db.session.get(Target, lead.target_id),
         timeline=list(reversed(lead_timeline.timeline(lead_id, actor=actor))),
-        dms=lead_timeline.dm_history(lead.target_id),
+        dms=lead_timeline.dm_history(lead_id, actor=actor),
         members=_members(workspace_id),
     )
 

@@ -13,10 +13,10 @@ from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.db import utcnow
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid
 from core.scoring import formula
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
-from core.services import lead_intake, targets, workspaces
+from core.services import leads, targets, workspaces
 from core.workspace_settings import read as read_settings
 
 # A sample signal -> the interaction kind the preview builds for it.
@@ -78,14 +78,14 @@ def workspace_targets(workspace_id: int):
 @login_required
 def target_detail(workspace_id: int, target_id: int):
     workspace, role = load_workspace(workspace_id)
-    target = _target_in(workspace_id, target_id)
+    found = targets.detail(target_id, actor=console_actor(), workspace_id=workspace_id)
     return render_template(
         "targets/detail.html",
         workspace=workspace,
         role=role,
-        target=target,
-        interactions=targets.interactions(target),
-        options=targets.dm_options(target),
+        target=found.target,
+        interactions=found.interactions,
+        options=found.options,
         labels=LABELS,
         outreach_url=_endpoint_url("web.workspace_outreach", workspace_id=workspace_id),
     )
@@ -94,13 +94,12 @@ def target_detail(workspace_id: int, target_id: int):
 @bp.post("/w/<int:workspace_id>/targets/<int:target_id>/lead")
 @login_required
 def make_lead(workspace_id: int, target_id: int):
-    _target_in(workspace_id, target_id)
     try:
-        _lead_id, created = lead_intake.make_lead(target_id, actor=console_actor())
-    except Forbidden as exc:
-        flash(exc.message, "error")
+        leads.create(workspace_id, target_id, actor=console_actor())
+    except Conflict as exc:
+        flash(exc.message, "success")  # already a lead: what the person wanted is done
     else:
-        flash("Lead created." if created else "This person is already a lead.", "success")
+        flash("Lead created.", "success")
     back = request.form.get("next") or url_for("web.workspace_targets", workspace_id=workspace_id)
     if not back.startswith("/w/"):
         back = url_for("web.workspace_targets", workspace_id=workspace_id)
@@ -123,13 +122,6 @@ def rescore_targets(workspace_id: int):
                 "success",
             )
     return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
-
-
-def _target_in(workspace_id: int, target_id: int):
-    target = targets.get(target_id, actor=console_actor())
-    if target.workspace_id != workspace_id:  # the URL's workspace must be the target's
-        raise NotFound("Target not found.")
-    return target
 
 
 def _settings_from_form(form) -> dict[str, Any]:

@@ -253,13 +253,10 @@ def deliveries_page(
 
 def replay(delivery_id: int, *, actor: Actor, integration_id: int | None = None) -> Delivery:
     """Send a failed (or already delivered) delivery again from scratch, now (owner/admin)."""
-    found = db.session.get(Delivery, delivery_id)
-    if found is None or (integration_id is not None and found.integration_id != integration_id):
-        raise NotFound("Delivery not found.")
-    try:
-        integration = _manageable(found.integration_id, actor)
-    except NotFound:
-        raise NotFound("Delivery not found.") from None
+    found = get_scoped(Delivery, delivery_id, actor, Role.ADMIN, what="Delivery")
+    if integration_id is not None and found.integration_id != integration_id:
+        raise NotFound("Delivery not found.")  # the URL names the integration: the delivery must be one of its own
+    integration = _manageable(found.integration_id, actor)
     delivery = db.session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
     if delivery.status not in (DeliveryStatus.FAILED.value, DeliveryStatus.SUCCEEDED.value):
         raise Conflict("This delivery is still being attempted; only finished deliveries can be replayed.")

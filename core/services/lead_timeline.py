@@ -66,8 +66,12 @@ def _summary(event: LeadEvent) -> str:
     return f"{what.capitalize()} changed"
 
 
-def dm_history(target_id: int) -> list[DirectMessage]:
-    """The person's DMs, newest first."""
+def dm_history(lead_id: int, *, actor: Actor, workspace_id: int | None = None) -> list[DirectMessage]:
+    """The DMs to the lead's person, newest first (NotFound if the lead is not the actor's)."""
+    return _dm_rows(get(lead_id, actor=actor, workspace_id=workspace_id).target_id)
+
+
+def _dm_rows(target_id: int) -> list[DirectMessage]:
     return list(
         db.session.scalars(
             select(DirectMessage)
@@ -90,7 +94,7 @@ def _dms(target_id: int) -> list[TimelineEntry]:
             door=dm.approved_via,
             details={"dm_id": dm.id, "replied_at": dm.replied_at.isoformat() if dm.replied_at else None},
         )
-        for dm in dm_history(target_id)
+        for dm in _dm_rows(target_id)
     ]
 
 

@@ -62,10 +62,10 @@ def record_event(
     return event
 
 
-def _load(lead_id: int, actor: Actor, *, for_update: bool = False) -> Lead:
+def _load(lead_id: int, actor: Actor, *, for_update: bool = False, workspace_id: int | None = None) -> Lead:
     stmt = select(Lead).where(Lead.id == lead_id)
     lead = db.session.scalar(stmt.with_for_update(of=Lead) if for_update else stmt)
-    if lead is None:
+    if lead is None or (workspace_id is not None and lead.workspace_id != workspace_id):
         raise NotFound("Lead not found.")
     try:
         workspace = require_role(lead.workspace_id, actor)
@@ -76,9 +76,9 @@ def _load(lead_id: int, actor: Actor, *, for_update: bool = False) -> Lead:
     return lead
 
 
-def get(lead_id: int, *, actor: Actor) -> Lead:
-    """A lead of one of the actor's workspaces (NotFound otherwise)."""
-    return _load(lead_id, actor)
+def get(lead_id: int, *, actor: Actor, workspace_id: int | None = None) -> Lead:
+    """A lead of one of the actor's workspaces (of `workspace_id` when given; NotFound otherwise)."""
+    return _load(lead_id, actor, workspace_id=workspace_id)
 
 
 def tags_of(lead_ids: list[int]) -> dict[int, list[str]]:

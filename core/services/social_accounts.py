@@ -40,9 +40,9 @@ def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limi
     return paginate(stmt, [SocialAccount.id], cursor=cursor, limit=limit)
 
 
-def get(account_id: int, *, actor: Actor) -> SocialAccount:
+def get(account_id: int, *, actor: Actor, workspace_id: int | None = None) -> SocialAccount:
     """One account of a workspace the actor belongs to (NotFound otherwise)."""
-    return get_scoped(SocialAccount, account_id, actor, Role.MEMBER, what="Social account")
+    return get_scoped(SocialAccount, account_id, actor, Role.MEMBER, what="Social account", workspace_id=workspace_id)
 
 
 def _clean_quota(value: Any) -> int | None:

@@ -98,13 +98,26 @@ def page(
     return paginate(stmt, keys, cursor=cursor, limit=limit, descending=True)
 
 
-def get(target_id: int, *, actor: Actor) -> Target:
-    """One target of a workspace the actor belongs to (NotFound otherwise)."""
-    return get_scoped(Target, target_id, actor, Role.MEMBER, what="Target")
+def get(target_id: int, *, actor: Actor, workspace_id: int | None = None) -> Target:
+    """One target of a workspace the actor belongs to (of `workspace_id` when given; NotFound otherwise)."""
+    return get_scoped(Target, target_id, actor, Role.MEMBER, what="Target", workspace_id=workspace_id)
+
+
+@dataclass
+class TargetDetail:
+    target: Target
+    interactions: list[Interaction]
+    options: DmOptions
+
+
+def detail(target_id: int, *, actor: Actor, workspace_id: int | None = None) -> TargetDetail:
+    """One target with their latest interactions and the DM options open now (NotFound if not the actor's)."""
+    target = get(target_id, actor=actor, workspace_id=workspace_id)
+    return TargetDetail(target, interactions(target), dm_options(target))
 
 
 def interactions(target: Target, limit: int = DETAIL_INTERACTIONS) -> list[Interaction]:
-    """The person's latest interactions, newest first."""
+    """The person's latest interactions, newest first (`target` was loaded through `get`)."""
     stmt = (
         select(Interaction)
         .where(Interaction.target_id == target.id)

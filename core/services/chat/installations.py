@@ -10,7 +10,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.models import ALERT_KINDS, Role, SlackInstallation, TelegramChat
 from core.services import audit, oauth_states
-from core.services.access import require_active, require_role
+from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
 from core.services.oauth_states import ConnectIntent
 
@@ -148,9 +148,7 @@ def set_slack_alerts(workspace_id: int, values: dict[str, Any], *, actor: Actor)
 def set_telegram_alerts(workspace_id: int, chat_row_id: int, values: dict[str, Any], *, actor: Actor) -> TelegramChat:
     """Switch each alert of one linked Telegram chat on or off (owner/admin)."""
     require_active(require_role(workspace_id, actor, Role.ADMIN))
-    chat = db.session.get(TelegramChat, chat_row_id)
-    if chat is None or chat.workspace_id != workspace_id:
-        raise NotFound("Chat not found.")
+    chat = get_scoped(TelegramChat, chat_row_id, actor, Role.ADMIN, what="Chat", workspace_id=workspace_id)
     chat.alerts = clean_alerts(values)
     audit.record(
         actor,

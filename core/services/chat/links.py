@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from core.db import db, utcnow
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.models import ChatLinkCode, ChatProvider, ChatUserLink, Door, Membership, Role, TelegramChat, User
 from core.services import audit
-from core.services.access import require_active, require_role
+from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
 
 CODE_TTL = timedelta(minutes=15)
@@ -184,9 +184,7 @@ def link_member(workspace_id: int, provider: str, external_id: str, user_id: int
 def unlink(workspace_id: int, link_id: int, *, actor: Actor) -> None:
     """Remove a chat user link (owner/admin)."""
     require_role(workspace_id, actor, Role.ADMIN)
-    link = db.session.get(ChatUserLink, link_id)
-    if link is None or link.workspace_id != workspace_id:
-        raise NotFound("Link not found.")
+    link = get_scoped(ChatUserLink, link_id, actor, Role.ADMIN, what="Link", workspace_id=workspace_id)
     db.session.delete(link)
     audit.record(
         actor,
@@ -230,9 +228,7 @@ def telegram_chat(chat_id: int) -> TelegramChat | None:
 def unlink_telegram_chat(workspace_id: int, chat_row_id: int, *, actor: Actor) -> None:
     """Forget a Telegram chat (owner/admin); the bot stops posting there."""
     require_role(workspace_id, actor, Role.ADMIN)
-    chat = db.session.get(TelegramChat, chat_row_id)
-    if chat is None or chat.workspace_id != workspace_id:
-        raise NotFound("Chat not found.")
+    chat = get_scoped(TelegramChat, chat_row_id, actor, Role.ADMIN, what="Chat", workspace_id=workspace_id)
     db.session.delete(chat)
     audit.record(
         actor,

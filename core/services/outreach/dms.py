@@ -33,9 +33,10 @@ def compose(
         raise Invalid("Give either a template or a text.", fields={"templateId": "Give templateId or text, not both."})
     if text is not None:
         return templates.check_text(text)
-    template = db.session.get(DmTemplate, template_id)
-    if template is None or template.workspace_id != target.workspace_id:
-        raise Invalid("Unknown template.", fields={"templateId": "No such template in this workspace."})
+    try:
+        template = get_scoped(DmTemplate, template_id, actor, what="Template", workspace_id=target.workspace_id)
+    except NotFound:
+        raise Invalid("Unknown template.", fields={"templateId": "No such template in this workspace."}) from None
     return templates.render(template.body, templates.values_for(target, account, route.comment))
 
 
@@ -235,8 +236,9 @@ def bulk_approve(workspace_id: int, dm_ids: list[int], *, actor: Actor) -> BulkR
     return result
 
 
-def get(dm_id: int, *, actor: Actor) -> DirectMessage:
-    return lifecycle.load(dm_id, actor)
+def get(dm_id: int, *, actor: Actor, workspace_id: int | None = None) -> DirectMessage:
+    """One DM the actor may see (of `workspace_id` when given); NotFound otherwise."""
+    return lifecycle.load(dm_id, actor, workspace_id=workspace_id)
 
 
 def page_for(

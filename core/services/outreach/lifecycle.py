@@ -51,13 +51,13 @@ def start(dm: DirectMessage, actor: Actor, reason: str | None = None) -> DmEvent
     return event
 
 
-def load(dm_id: int, actor: Actor, *, for_update: bool = False) -> DirectMessage:
-    """A DM of one of the actor's workspaces, optionally row-locked; NotFound otherwise."""
+def load(dm_id: int, actor: Actor, *, for_update: bool = False, workspace_id: int | None = None) -> DirectMessage:
+    """A DM of the actor's workspaces (of `workspace_id` when given), optionally row-locked; NotFound otherwise."""
     stmt = select(DirectMessage).where(DirectMessage.id == dm_id)
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     dm = db.session.scalar(stmt)
-    if dm is None:
+    if dm is None or (workspace_id is not None and dm.workspace_id != workspace_id):
         raise NotFound("DM not found.")
     try:
         require_role(dm.workspace_id, actor)

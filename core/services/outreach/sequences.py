@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 from core.models import (
     DirectMessage,
     DmStatus,
@@ -47,7 +47,7 @@ class StepIn(BaseModel):
     delay_hours: int = Field(0, ge=0, le=24 * 30)
 
 
-def _clean_steps(workspace_id: int, steps: list) -> list[dict]:
+def _clean_steps(workspace_id: int, steps: list, actor: Actor) -> list[dict]:
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
         raise Invalid("A sequence has 1 to 10 steps.", fields={"steps": f"Give 1 to {MAX_STEPS} steps."})
     cleaned = []
@@ -59,9 +59,10 @@ def _clean_steps(workspace_id: int, steps: list) -> list[dict]:
             raise Invalid(
                 "A step is not valid.", fields={f"steps.{n}.{'.'.join(map(str, err['loc']))}": err["msg"]}
             ) from None
-        template = db.session.get(DmTemplate, step.template_id)
-        if template is None or template.workspace_id != workspace_id:
-            raise Invalid("Unknown template.", fields={f"steps.{n}.template_id": "No such template here."})
+        try:
+            get_scoped(DmTemplate, step.template_id, actor, what="Template", workspace_id=workspace_id)
+        except NotFound:
+            raise Invalid("Unknown template.", fields={f"steps.{n}.template_id": "No such template here."}) from None
         cleaned.append({"template_id": step.template_id, "delay_hours": 0 if n == 1 else step.delay_hours})
     return cleaned
 
@@ -69,7 +70,9 @@ def _clean_steps(workspace_id: int, steps: list) -> list[dict]:
 def create(workspace_id: int, *, actor: Actor, name: str, steps: list) -> Sequence:
     """Define a sequence of templated steps (any member)."""
     require_active(require_role(workspace_id, actor))
-    sequence = Sequence(workspace_id=workspace_id, name=clean_name(name), steps=_clean_steps(workspace_id, steps))
+    sequence = Sequence(
+        workspace_id=workspace_id, name=clean_name(name), steps=_clean_steps(workspace_id, steps, actor)
+    )
     db.session.add(sequence)
     db.session.flush()
     audit.record(
@@ -147,8 +150,10 @@ def enroll(sequence_id: int, target_id: int, *, actor: Actor) -> SequenceEnrollm
     return enrollment
 
 
-def _set_status(enrollment_id: int, actor: Actor, to: EnrollmentStatus, allowed: tuple[str, ...]) -> SequenceEnrollment:
-    enrollment = get_scoped(SequenceEnrollment, enrollment_id, actor, what="Enrolment")
+def _set_status(
+    enrollment_id: int, actor: Actor, to: EnrollmentStatus, allowed: tuple[str, ...], workspace_id: int | None
+) -> SequenceEnrollment:
+    enrollment = get_scoped(SequenceEnrollment, enrollment_id, actor, what="Enrolment", workspace_id=workspace_id)
     require_active(db.session.get(Workspace, enrollment.workspace_id))
     enrollment = db.session.scalar(
         select(SequenceEnrollment)
@@ -184,21 +189,20 @@ def _set_status(enrollment_id: int, actor: Actor, to: EnrollmentStatus, allowed:
     return enrollment
 
 
-def pause(enrollment_id: int, *, actor: Actor) -> SequenceEnrollment:
+def pause(enrollment_id: int, *, actor: Actor, workspace_id: int | None = None) -> SequenceEnrollment:
     """Hold an active enrolment: no further step is sent until resumed."""
-    return _set_status(enrollment_id, actor, EnrollmentStatus.PAUSED, (EnrollmentStatus.ACTIVE.value,))
+    return _set_status(enrollment_id, actor, EnrollmentStatus.PAUSED, (EnrollmentStatus.ACTIVE.value,), workspace_id)
 
 
-def resume(enrollment_id: int, *, actor: Actor) -> SequenceEnrollment:
+def resume(enrollment_id: int, *, actor: Actor, workspace_id: int | None = None) -> SequenceEnrollment:
     """Resume a paused enrolment; its due step is checked at the next pass."""
-    return _set_status(enrollment_id, actor, EnrollmentStatus.ACTIVE, (EnrollmentStatus.PAUSED.value,))
+    return _set_status(enrollment_id, actor, EnrollmentStatus.ACTIVE, (EnrollmentStatus.PAUSED.value,), workspace_id)
 
 
-def cancel(enrollment_id: int, *, actor: Actor) -> SequenceEnrollment:
+def cancel(enrollment_id: int, *, actor: Actor, workspace_id: int | None = None) -> SequenceEnrollment:
     """Stop an enrolment for good and cancel its unsent DMs."""
-    return _set_status(
-        enrollment_id, actor, EnrollmentStatus.CANCELLED, (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
-    )
+    live = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.PAUSED.value)
+    return _set_status(enrollment_id, actor, EnrollmentStatus.CANCELLED, live, workspace_id)
 
 
 # ---------------------------------------------------------------- advancing

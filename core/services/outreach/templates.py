@@ -110,8 +110,9 @@ def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limi
     return paginate(stmt, [DmTemplate.id], cursor=cursor, limit=limit)
 
 
-def get(template_id: int, *, actor: Actor) -> DmTemplate:
-    return get_scoped(DmTemplate, template_id, actor, what="Template")
+def get(template_id: int, *, actor: Actor, workspace_id: int | None = None) -> DmTemplate:
+    """One template the actor may see (of `workspace_id` when given); NotFound otherwise."""
+    return get_scoped(DmTemplate, template_id, actor, what="Template", workspace_id=workspace_id)
 
 
 def _save(template: DmTemplate, actor: Actor, action: str) -> DmTemplate:

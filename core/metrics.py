@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select, text
 
 from core.db import db, utcnow
 from core.models import DirectMessage, JobRun, QuotaUsage
@@ -75,9 +75,6 @@ class DatabaseCollector:
         yield family
 
     def _backlog(self) -> Iterator:
-        # The deliveries table arrives with the integrations feature; skip until it exists.
-        if not inspect(db.engine).has_table("deliveries"):
-            return
         count = db.session.execute(
             text("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'in_progress')")
         ).scalar_one()

@@ -1,7 +1,7 @@
 """Turning targets into leads in bulk: one INSERT ... ON CONFLICT (target_id) DO NOTHING per batch.
 
-Used by the rescore (targets that become hot, when the workspace enables auto_lead_from_hot) and
-by the console's "Make lead" button; a target never gets two leads, whatever races.
+Used by the rescore (targets that become hot, when the workspace enables auto_lead_from_hot) and by
+leads.create (a lead made by a person, from any door); a target never gets two leads, whatever races.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from core import events
 from core.db import UTCDateTime, db, utcnow
-from core.models import Lead, LeadEvent, LeadSource, LeadStatus, Role, Target, Workspace
-from core.services.access import get_scoped, require_active
+from core.models import LeadEvent, LeadSource, LeadStatus
 from core.services.actors import Actor
 
 INSERT_LEADS = """
@@ -84,14 +83,3 @@ def create_leads(workspace_id: int, target_ids: Sequence[int], *, actor: Actor, 
 def auto_leads_from_hot(workspace_id: int, target_ids: Sequence[int]) -> list[tuple[int, int]]:
     """Leads for targets that just became hot (the rescore calls this when the setting is on)."""
     return create_leads(workspace_id, target_ids, actor=Actor.system("scoring"), source=LeadSource.AUTO_HOT.value)
-
-
-def make_lead(target_id: int, *, actor: Actor) -> tuple[int, bool]:
-    """Make a lead of one target (manual); returns (lead_id, created). Commits."""
-    target = get_scoped(Target, target_id, actor, Role.MEMBER, what="Target")
-    require_active(db.session.get(Workspace, target.workspace_id))
-    created = create_leads(target.workspace_id, [target.id], actor=actor, source=LeadSource.MANUAL.value)
-    db.session.commit()
-    if created:
-        return created[0][0], True
-    return db.session.scalar(sa.select(Lead.id).where(Lead.target_id == target.id)), False

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from core.errors import Conflict, Invalid
-from core.models import LeadSource, LeadStatus
+from core.models import LeadStatus
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.REPLIED, LeadStatus.QUALIFIED)
 CLOSED_STATUSES = (LeadStatus.WON, LeadStatus.LOST)
@@ -38,15 +38,6 @@ def parse_status(value: str, field: str = "status") -> LeadStatus:
     except ValueError:
         raise Invalid(
             "Unknown lead status.", fields={field: "One of: " + ", ".join(s.value for s in LeadStatus) + "."}
-        ) from None
-
-
-def parse_source(value: str, field: str = "source") -> LeadSource:
-    try:
-        return LeadSource((value or "").strip().lower())
-    except ValueError:
-        raise Invalid(
-            "Unknown lead source.", fields={field: "One of: " + ", ".join(s.value for s in LeadSource) + "."}
         ) from None
 
 

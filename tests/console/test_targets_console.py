@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db, utcnow
-from core.models import Lead, Workspace
+from core.models import AuditEntry, Lead, Workspace
 from core.scoring.rescore import rescore_workspace
 from tests.conftest import Console
 from tests.factories import make_account, make_interaction, make_target
@@ -62,6 +62,17 @@ def test_make_lead_once(app, setup, console):
         leads = db.session.scalars(select(Lead).where(Lead.target_id == setup["calm"])).all()
         assert len(leads) == 1 and leads[0].source == "manual"
     assert "already a lead" in console.get(path).get_data(as_text=True)
+
+
+def test_make_lead_from_the_console_is_audited(app, setup, console):
+    path = f"/w/{setup['ws']['id']}/targets"
+    console.post_form(path, {}, action=f"{path}/{setup['hot']}/lead")
+    with app.app_context():
+        lead = db.session.scalar(select(Lead).where(Lead.target_id == setup["hot"]))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "lead.created", AuditEntry.subject_id == str(lead.id))
+        )
+        assert entry is not None and entry.actor_label == setup["owner"].email and entry.door == "console"
 
 
 def test_rescore_button(setup, console):

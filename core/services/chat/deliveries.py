@@ -142,21 +142,3 @@ def set_note(message_id: int, note: str | None) -> None:
         .values(note=note[:500] if note else None, updated_at=utcnow())
     )
     db.session.commit()
-
-
-def post_direct(
-    workspace_id: int,
-    provider: str,
-    chat_id: str,
-    kind: str,
-    key: str,
-    *,
-    target_id: int | None = None,
-    data: dict | None = None,
-) -> int | None:
-    """Record a message the bot posts on its own (a card asked for by /hot, a digest); None if already there."""
-    from core.services.chat.alerts import Destination, record
-
-    message_id = record(workspace_id, Destination(provider, chat_id), kind, key, target_id=target_id, data=data)
-    db.session.commit()
-    return message_id

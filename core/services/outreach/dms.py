@@ -40,22 +40,6 @@ def compose(
     return templates.render(template.body, templates.values_for(target, account, route.comment))
 
 
-def _new_dm(target: Target, account: SocialAccount, route: Route, text: str, actor: Actor, **fields) -> DirectMessage:
-    dm = DirectMessage(
-        workspace_id=target.workspace_id,
-        social_account_id=account.id,
-        target_id=target.id,
-        kind=route.kind,
-        comment_platform_id=route.comment_platform_id,
-        text=text,
-        created_by_user_id=actor.user_id,
-        **fields,
-    )
-    db.session.add(dm)
-    db.session.flush()
-    return dm
-
-
 def _mark_approved(dm: DirectMessage, actor: Actor) -> None:
     dm.approved_by_user_id = actor.user_id
     dm.approved_via = actor.door.value
@@ -76,8 +60,9 @@ def create_draft(
     require_active(workspace)
     route = eligibility.route_for(account, target, comment_platform_id=comment_id)
     body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
-    dm = _new_dm(target, account, route, body, actor, template_id=template_id, status=DmStatus.DRAFT.value)
-    lifecycle.start(dm, actor, "drafted")
+    dm = lifecycle.create(
+        target, account, route, body, status=DmStatus.DRAFT, actor=actor, reason="drafted", template_id=template_id
+    )
     db.session.commit()
     return dm
 
@@ -180,18 +165,18 @@ def send_now(
     route = eligibility.route_for(account, target, comment_platform_id=comment_id)
     body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
     quota.ensure_room(account)
-    dm = _new_dm(
+    dm = lifecycle.create(
         target,
         account,
         route,
         body,
-        actor,
+        status=DmStatus.APPROVED,
+        actor=actor,
+        reason="sent now",
         template_id=template_id,
         idempotency_key=key,
-        status=DmStatus.APPROVED.value,
     )
     _mark_approved(dm, actor)
-    lifecycle.start(dm, actor, "sent now")
     try:
         db.session.commit()
     except IntegrityError:

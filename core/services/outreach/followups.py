@@ -14,7 +14,6 @@ from core.errors import VistaFlowError
 from core.models import (
     DirectMessage,
     DmStatus,
-    DmTemplate,
     EnrollmentStatus,
     Interaction,
     Lead,
@@ -29,7 +28,7 @@ from core.services.actors import Actor
 from core.services.lead_pipeline import check_transition
 from core.services.outreach import eligibility, lifecycle, templates
 from core.services.outreach.eligibility import Ineligible
-from core.workspace_settings import read as read_settings
+from core.services.outreach.settings import default_template
 
 SYSTEM = Actor.system("outreach")
 # Inbound kinds that answer us in the inbox (and may carry a stop word addressed to us).
@@ -169,9 +168,8 @@ def add_hot_drafts(target_ids: list[int]) -> int:
     """Draft a DM with the workspace's default template for each target that became hot (no commit)."""
     made = 0
     for target in db.session.scalars(select(Target).where(Target.id.in_(target_ids)).order_by(Target.id)):
-        settings = read_settings(db.session.get(Workspace, target.workspace_id).settings)
-        template = db.session.get(DmTemplate, settings.default_template_id) if settings.default_template_id else None
-        if template is None or template.workspace_id != target.workspace_id:
+        template = default_template(db.session.get(Workspace, target.workspace_id))
+        if template is None:
             continue
         pending = db.session.scalar(
             select(DirectMessage.id)
@@ -186,31 +184,15 @@ def add_hot_drafts(target_ids: list[int]) -> int:
             text = templates.render(template.body, templates.values_for(target, account, route.comment))
         except (Ineligible, VistaFlowError):
             continue  # nothing may be sent to them now; the target stays hot for a person to see
-        dm = DirectMessage(
-            workspace_id=target.workspace_id,
-            social_account_id=account.id,
-            target_id=target.id,
+        lifecycle.create(
+            target,
+            account,
+            route,
+            text,
+            status=DmStatus.DRAFT,
+            actor=SYSTEM,
+            reason="drafted for a hot target",
             template_id=template.id,
-            kind=route.kind,
-            comment_platform_id=route.comment_platform_id,
-            text=text,
-            status=DmStatus.DRAFT.value,
         )
-        db.session.add(dm)
-        db.session.flush()
-        lifecycle.start(dm, SYSTEM, "drafted for a hot target")
         made += 1
     return made
-
-
-def confirm_delivery(account_id: int, platform_message_id: str) -> bool:
-    """The is_echo webhook of our own message: the DM is delivered (no commit)."""
-    dm = db.session.scalar(
-        select(DirectMessage).where(
-            DirectMessage.social_account_id == account_id, DirectMessage.platform_message_id == platform_message_id
-        )
-    )
-    if dm is None or dm.delivery_confirmed_at is not None:
-        return False
-    dm.delivery_confirmed_at = utcnow()
-    return True

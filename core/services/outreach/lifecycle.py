@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.errors import NotFound
-from core.models import DirectMessage, DmEvent, DmStatus
+from core.models import DirectMessage, DmEvent, DmStatus, SocialAccount, Target
 from core.services.access import require_role
 from core.services.actors import Actor
+from core.services.outreach.eligibility import Route
 
 SYSTEM = Actor.system("outreach")
 # States a person may still act on; the others are final or belong to a send in flight.
@@ -33,6 +36,34 @@ def move(dm: DirectMessage, to: DmStatus | str, actor: Actor, reason: str | None
     dm.updated_at = utcnow()
     db.session.add(event)
     return event
+
+
+def create(
+    target: Target,
+    account: SocialAccount,
+    route: Route,
+    text: str,
+    *,
+    status: DmStatus,
+    actor: Actor,
+    reason: str | None = None,
+    **fields: Any,
+) -> DirectMessage:
+    """Add a DM to `target` by `route` with its first state and event (flushed for its id; no commit)."""
+    dm = DirectMessage(
+        workspace_id=target.workspace_id,
+        social_account_id=account.id,
+        target_id=target.id,
+        kind=route.kind,
+        comment_platform_id=route.comment_platform_id,
+        text=text,
+        status=DmStatus(status).value,
+        **{"created_by_user_id": actor.user_id, **fields},
+    )
+    db.session.add(dm)
+    db.session.flush()
+    start(dm, actor, reason)
+    return dm
 
 
 def start(dm: DirectMessage, actor: Actor, reason: str | None = None) -> DmEvent:

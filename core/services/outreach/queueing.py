@@ -22,10 +22,6 @@ SEND_JOB = "worker.jobs.outreach.send_dm"
 ADVANCE_JOB = "worker.jobs.outreach.advance_enrollment"
 
 
-def can_delay() -> bool:
-    return get_redis() is not None
-
-
 def send_later(dm_id: int, workspace_id: int, delay_seconds: float = 0.0, requested_by: int | None = None) -> None:
     """Queue the send job of `dm_id`, after `delay_seconds` when given (call after the commit)."""
     if delay_seconds <= 0:

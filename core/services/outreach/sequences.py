@@ -311,15 +311,15 @@ def _send_step(
         _log(enrollment, step_no, "expired", reason=exc.message, now=now)
         _end(enrollment, EnrollmentStatus.EXPIRED, f"step {step_no}: {exc.message}")
         return None
-    dm = DirectMessage(
-        workspace_id=enrollment.workspace_id,
-        social_account_id=account.id,
-        target_id=target.id,
+    dm = lifecycle.create(
+        target,
+        account,
+        route,
+        text,
+        status=DmStatus.APPROVED,
+        actor=Actor.system("sequence"),
+        reason=f"sequence “{sequence.name}”, step {step_no}",
         template_id=template.id,
-        kind=route.kind,
-        comment_platform_id=route.comment_platform_id,
-        text=text,
-        status=DmStatus.APPROVED.value,
         sequence_enrollment_id=enrollment.id,
         sequence_step=step_no,
         created_by_user_id=enrollment.created_by_user_id,
@@ -327,9 +327,6 @@ def _send_step(
         approved_via="system",
         approved_at=now,
     )
-    db.session.add(dm)
-    db.session.flush()
-    lifecycle.start(dm, Actor.system("sequence"), f"sequence “{sequence.name}”, step {step_no}")
     _log(enrollment, step_no, "queued", dm_id=dm.id, now=now)
     enrollment.current_step = step_no
     enrollment.next_step_at = now + RECHECK

@@ -7,14 +7,13 @@ from datetime import date, datetime
 from flask import Blueprint, jsonify, request
 from pydantic import ConfigDict, Field
 
-from console.api.auth_context import current_actor, current_user
+from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import dump, operation
 from core.models import DirectMessage
-from core.services.outreach import dms, idempotency, lifecycle
+from core.services.outreach import dms, lifecycle
 
 bp = Blueprint("dm", __name__, url_prefix="/dm")
-SEND_SCOPE = "dm.send"
 
 
 class SendIn(In):
@@ -98,28 +97,19 @@ def _detail(dm: DirectMessage) -> dict:
     errors=(403, 404, 409),
 )
 def send(body: SendIn):
-    key = request.headers.get("Idempotency-Key")
-    payload = body.model_dump(by_alias=True)
-    if key is not None:
-        key = idempotency.check_key(key)
-        stored = idempotency.replay(current_user().id, SEND_SCOPE, key, payload)
-        if stored is not None:
-            response = jsonify(stored[1])
-            response.status_code = stored[0]
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
-    dm = dms.send_now(
+    sent = dms.send(
         body.target_id,
         actor=current_actor(),
         template_id=body.template_id,
         text=body.text,
         comment_id=body.comment_id,
-        idempotency_key=key,
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    out = dump(DmOut, dm)
-    if key is not None:
-        idempotency.remember(current_user().id, SEND_SCOPE, key, payload, 202, out)
-    return out, 202
+    response = jsonify(dump(DmOut, sent.dm))
+    response.status_code = 202
+    if sent.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @operation(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -140,13 +142,50 @@ def cancel(dm_id: int, *, actor: Actor, reason: str | None = None) -> DirectMess
     return dm
 
 
+MAX_KEY = 200
+STORED_KEY = 200  # DirectMessage.idempotency_key holds "<user id>:<key>"
+
+
+@dataclass
+class Sent:
+    dm: DirectMessage
+    replayed: bool  # the idempotency key named an earlier request: that DM, nothing new queued
+
+
+def _stored_key(actor: Actor, key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY:
+        raise Invalid("The Idempotency-Key is not valid.", fields={"Idempotency-Key": f"1 to {MAX_KEY} characters."})
+    stored = f"{actor.user_id or 0}:{key}"
+    # Keys are per user; a long one is kept as its digest so that the prefix always fits.
+    return stored if len(stored) <= STORED_KEY else f"{actor.user_id or 0}:sha256:{sha256(key.encode()).hexdigest()}"
+
+
 def _by_key(workspace_id: int, key: str) -> DirectMessage | None:
     return db.session.scalar(
         select(DirectMessage).where(DirectMessage.workspace_id == workspace_id, DirectMessage.idempotency_key == key)
     )
 
 
-def send_now(
+def _replay(
+    first: DirectMessage, target_id: int, template_id: int | None, text: str | None, comment_id: str | None
+) -> Sent:
+    """The earlier DM of a repeated key, if the request is the same; Invalid if the key named another one."""
+    same = (
+        first.target_id == target_id
+        and first.template_id == template_id
+        and (comment_id is None or first.comment_platform_id == comment_id)
+        and (text is None or first.text == text.strip())
+    )
+    if not same:
+        raise Invalid(
+            "This Idempotency-Key was used for a different request.",
+            fields={"Idempotency-Key": "Use a new key for a new request."},
+        )
+    return Sent(first, replayed=True)
+
+
+def send(
     target_id: int,
     *,
     actor: Actor,
@@ -154,14 +193,15 @@ def send_now(
     text: str | None = None,
     comment_id: str | None = None,
     idempotency_key: str | None = None,
-) -> DirectMessage:
-    """Check the rules, render, and queue a DM approved at once; a repeated idempotency key returns the first."""
+) -> Sent:
+    """Check the rules, render, and queue a DM approved at once; a repeated idempotency key returns the first DM
+    (Invalid when it named another request), even when the same request races itself."""
     target = get_scoped(Target, target_id, actor, what="Target")
     account, workspace = _parts(target)
     require_active(workspace)
-    key = f"{actor.user_id or 0}:{idempotency_key}" if idempotency_key else None
+    key = _stored_key(actor, idempotency_key) if idempotency_key is not None else None
     if key and (first := _by_key(workspace.id, key)) is not None:
-        return first
+        return _replay(first, target_id, template_id, text, comment_id)
     route = eligibility.route_for(account, target, comment_platform_id=comment_id)
     body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
     quota.ensure_room(account)
@@ -182,10 +222,15 @@ def send_now(
     except IntegrityError:
         db.session.rollback()
         if key and (first := _by_key(workspace.id, key)) is not None:
-            return first  # the same request raced itself
+            return _replay(first, target_id, template_id, text, comment_id)  # the same request raced itself
         raise Ineligible(COMMENT_TAKEN) from None
     queueing.send_later(dm.id, dm.workspace_id, requested_by=actor.user_id)
-    return dm
+    return Sent(dm, replayed=False)
+
+
+def send_now(target_id: int, *, actor: Actor, **request: Any) -> DirectMessage:
+    """`send` for callers that need only the DM (chat buttons, jobs, tests)."""
+    return send(target_id, actor=actor, **request).dm
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import db
-from core.models import DirectMessage, Door, User
+from core.models import DirectMessage, DmTemplate, Door, Sequence, SequenceEnrollment, User
 from core.services.actors import Actor
 from core.services.outreach import dms
 from tests.conftest import Console, csrf_from
@@ -86,3 +86,20 @@ def test_foreign_workspace_pages_and_forms_are_404(app, world, factory):
         response = other.client.post(f"/w/{ws}/{action}", data={"csrf_token": token, "dm_ids": [str(dm_id)]})
         assert response.status_code == 404, action
     assert _status(app, dm_id).status == "draft"
+
+
+def test_sequences_page_shows_an_enrolment_whose_sequence_is_past_the_first_200(app, world, console):
+    ws = world["ws"]
+    with app.app_context():
+        target_id = db.session.get(DirectMessage, world["drafts"][0]).target_id
+        template = DmTemplate(workspace_id=ws, name="Step", body="Hi {{username}}")
+        db.session.add(template)
+        db.session.flush()
+        steps = [{"template_id": template.id, "delay_hours": 0}]
+        made = [Sequence(workspace_id=ws, name=f"Seq {n:03}", steps=steps) for n in range(201)]
+        db.session.add_all(made)
+        db.session.flush()
+        db.session.add(SequenceEnrollment(workspace_id=ws, sequence_id=made[-1].id, target_id=target_id, step_log=[]))
+        db.session.commit()
+    page = console.get(f"/w/{ws}/dm/sequences")
+    assert page.status_code == 200 and "Seq 200" in page.get_data(as_text=True)

@@ -271,6 +271,12 @@ def get(dm_id: int, *, actor: Actor, workspace_id: int | None = None) -> DirectM
     return lifecycle.load(dm_id, actor, workspace_id=workspace_id)
 
 
+def people_of(dm_rows: list[DirectMessage]) -> dict[int, Target]:
+    """The targets of a page of DMs (already read through `page_for`), by id, in one query."""
+    ids = {dm.target_id for dm in dm_rows}
+    return {t.id: t for t in db.session.scalars(select(Target).where(Target.id.in_(ids)))} if ids else {}
+
+
 def page_for(
     workspace_id: int,
     *,

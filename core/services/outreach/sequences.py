@@ -7,6 +7,7 @@ reason once the step has waited WAIT_LIMIT past its due time. A periodic job adv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -99,6 +100,30 @@ def enrollments_for(workspace_id: int, *, actor: Actor, cursor: str | None = Non
     require_role(workspace_id, actor)
     stmt = select(SequenceEnrollment).where(SequenceEnrollment.workspace_id == workspace_id)
     return paginate(stmt, [SequenceEnrollment.id], cursor=cursor, limit=limit, descending=True)
+
+
+@dataclass
+class EnrollmentRow:
+    enrollment: SequenceEnrollment
+    sequence: Sequence
+    steps: list[dict]
+    target: Target
+
+
+def enrollment_rows(
+    workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None
+) -> tuple[Page, list[EnrollmentRow]]:
+    """A page of enrolments with each one's sequence, step statuses and person (one query per kind)."""
+    page = enrollments_for(workspace_id, actor=actor, cursor=cursor, limit=limit)
+    sequence_ids = {e.sequence_id for e in page.items}
+    target_ids = {e.target_id for e in page.items}
+    found = {s.id: s for s in db.session.scalars(select(Sequence).where(Sequence.id.in_(sequence_ids)))}
+    people = {t.id: t for t in db.session.scalars(select(Target).where(Target.id.in_(target_ids)))}
+    rows = [
+        EnrollmentRow(e, found[e.sequence_id], step_statuses(e, found[e.sequence_id]), people[e.target_id])
+        for e in page.items
+    ]
+    return page, rows
 
 
 def step_statuses(enrollment: SequenceEnrollment, sequence: Sequence) -> list[dict]:

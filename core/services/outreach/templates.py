@@ -110,6 +110,36 @@ def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limi
     return paginate(stmt, [DmTemplate.id], cursor=cursor, limit=limit)
 
 
+def names(workspace_id: int, *, actor: Actor) -> dict[int, str]:
+    """Every template's name by id, to label sequence steps."""
+    require_role(workspace_id, actor)
+    rows = db.session.execute(select(DmTemplate.id, DmTemplate.name).where(DmTemplate.workspace_id == workspace_id))
+    return dict(rows.tuples().all())
+
+
+# What a template preview shows before the workspace has any Instagram target.
+SAMPLE_VALUES = {
+    "username": "@someone",
+    "post_url": "https://www.instagram.com/p/example/",
+    "comment_excerpt": "love this, how much?",
+    "account_name": "@your_shop",
+}
+
+
+def sample_values(workspace_id: int, *, actor: Actor) -> dict[str, str]:
+    """Values to preview templates with: the workspace's highest-scored Instagram target's, or made-up ones."""
+    require_role(workspace_id, actor)
+    sample = db.session.scalar(
+        select(Target)
+        .where(Target.workspace_id == workspace_id, Target.platform == "instagram")
+        .order_by(Target.score.desc(), Target.id)
+        .limit(1)
+    )
+    if sample is None:
+        return dict(SAMPLE_VALUES)
+    return values_for(sample, db.session.get(SocialAccount, sample.social_account_id))
+
+
 def get(template_id: int, *, actor: Actor, workspace_id: int | None = None) -> DmTemplate:
     """One template the actor may see (of `workspace_id` when given); NotFound otherwise."""
     return get_scoped(DmTemplate, template_id, actor, what="Template", workspace_id=workspace_id)

@@ -8,16 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
 
 from console.api.auth_context import current_actor
 from console.api.lead_params import LeadFilterQuery, LeadListQuery
 from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
-from core.db import db
-from core.models import Lead, LeadStatus, SocialAccount, Target, User
-from core.services import lead_export, lead_queries, lead_timeline, leads
-from core.services.lead_pipeline import allowed_from
+from core.models import Lead, LeadStatus
+from core.services import lead_export, lead_queries, lead_read, leads
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -117,24 +114,16 @@ class BulkOut(Out):
     skipped: list[BulkSkipOut]
 
 
-def _owners(ids: set[int]) -> dict[int, User]:
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def _lead_out(
-    lead: Lead, target: Target, account_username: str, tags: list[str], owners: dict[int, User]
-) -> dict[str, Any]:
-    owner = owners.get(lead.owner_user_id) if lead.owner_user_id else None
+def _lead_out(view: lead_read.LeadView) -> dict[str, Any]:
+    lead, target, owner = view.lead, view.target, view.owner
     return {
         "id": lead.id,
         "workspace_id": lead.workspace_id,
         "status": lead.status,
         "source": lead.source,
-        "allowed_statuses": [s.value for s in allowed_from(LeadStatus(lead.status))],
+        "allowed_statuses": view.allowed_statuses,
         "owner": {"id": owner.id, "email": owner.email, "name": owner.name} if owner else None,
-        "tags": tags,
+        "tags": view.tags,
         "notes": lead.notes,
         "estimated_value": lead.estimated_value,
         "target": {
@@ -143,7 +132,7 @@ def _lead_out(
             "username": target.username,
             "platform_user_id": target.platform_user_id,
             "social_account_id": target.social_account_id,
-            "account_username": account_username,
+            "account_username": view.account_username,
             "score": target.score,
             "is_hot": target.is_hot,
             "last_seen_at": target.last_seen_at,
@@ -156,11 +145,8 @@ def _lead_out(
 
 
 def one_lead_out(lead: Lead) -> dict[str, Any]:
-    """The LeadOut shape of a single lead (loads its target, account, tags and owner)."""
-    target = db.session.get(Target, lead.target_id)
-    account = db.session.get(SocialAccount, target.social_account_id)
-    owners = _owners({lead.owner_user_id} if lead.owner_user_id else set())
-    return _lead_out(lead, target, account.username, leads.tags_of([lead.id])[lead.id], owners)
+    """The LeadOut shape of a lead a service just returned."""
+    return _lead_out(lead_read.view_of(lead))
 
 
 @operation(
@@ -181,9 +167,7 @@ def list_leads(workspace_id: int, query: LeadListQuery):
         cursor=query.cursor,
         limit=query.limit,
     )
-    tags = leads.tags_of([row.lead.id for row in page.items])
-    owners = _owners({row.lead.owner_user_id for row in page.items if row.lead.owner_user_id})
-    items = [_lead_out(r.lead, r.target, r.account_username, tags[r.lead.id], owners) for r in page.items]
+    items = [_lead_out(view) for view in lead_read.views_of(page.items)]
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -205,19 +189,16 @@ def create_lead(workspace_id: int, body: LeadCreateIn):
     bp, "GET", "/<int:lead_id>", summary="A lead with its target, score breakdown and timeline", response=LeadDetailOut
 )
 def get_lead(lead_id: int):
-    actor = current_actor()
-    lead = leads.get(lead_id, actor=actor)
-    out = one_lead_out(lead)
-    target = db.session.get(Target, lead.target_id)
-    out["score"] = {
+    found = lead_read.detail(lead_id, actor=current_actor())
+    target = found.view.target
+    score = {
         "score": target.score,
         "is_hot": target.is_hot,
         "breakdown": target.score_breakdown or {},
         "reasons": target.score_reasons or [],
         "scored_at": target.scored_at,
     }
-    out["timeline"] = lead_timeline.timeline(lead_id, actor=actor)
-    return out
+    return _lead_out(found.view) | {"score": score, "timeline": found.timeline}
 
 
 @operation(

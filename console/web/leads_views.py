@@ -8,14 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from console.api.lead_params import LeadFilterQuery, LeadListQuery, parse_args
-from console.api.leads import csv_response, one_lead_out
+from console.api.leads import csv_response
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.db import db
-from core.errors import Conflict, Forbidden, Invalid
-from core.models import LeadStatus, Target
-from core.services import lead_export, lead_queries, lead_timeline, leads, workspaces
+from core.errors import Invalid
+from core.models import LeadStatus
+from core.services import lead_export, lead_queries, lead_read, lead_timeline, leads, workspaces
 from core.services.lead_pipeline import allowed_from
 from core.validation import whole_number, whole_numbers
 
@@ -108,16 +107,17 @@ def workspace_leads_board(workspace_id: int):
 @login_required
 def lead_detail(workspace_id: int, lead_id: int):
     workspace, role = load_workspace(workspace_id)
-    lead = _lead_in(workspace_id, lead_id)
     actor = console_actor()
+    found = lead_read.detail(lead_id, actor=actor, workspace_id=workspace_id)
     return render_template(
         "leads/detail.html",
         workspace=workspace,
         role=role,
-        lead=one_lead_out(lead),
-        target=db.session.get(Target, lead.target_id),
-        timeline=list(reversed(lead_timeline.timeline(lead_id, actor=actor))),
-        dms=lead_timeline.dm_history(lead_id, actor=actor),
+        view=found.view,
+        lead=found.view.lead,
+        target=found.view.target,
+        timeline=list(reversed(found.timeline)),
+        dms=lead_timeline.dm_history(lead_id, actor=actor, workspace_id=workspace_id),
         members=_members(workspace_id),
     )
 
@@ -131,24 +131,13 @@ def _back(workspace_id: int, lead_id: int | None = None):
     return redirect(url_for("web.lead_detail", workspace_id=workspace_id, lead_id=lead_id), 303)
 
 
-def _flash_error(exc: Invalid | Conflict | Forbidden) -> None:
-    flash(
-        exc.message + (" " + " ".join(exc.fields.values()) if exc.fields and isinstance(exc, Invalid) else ""), "error"
-    )
-
-
 @bp.post("/w/<int:workspace_id>/leads/<int:lead_id>/status")
 @login_required
 def lead_status(workspace_id: int, lead_id: int):
     lead = _lead_in(workspace_id, lead_id)
-    try:
-        leads.change_status(
-            lead.id, request.form.get("status", ""), actor=console_actor(), note=request.form.get("note") or None
-        )
-    except (Invalid, Conflict, Forbidden) as exc:
-        _flash_error(exc)
-    else:
-        flash(f"Lead moved to {lead.status}.", "success")
+    form = request.form
+    lead = leads.change_status(lead.id, form.get("status", ""), actor=console_actor(), note=form.get("note") or None)
+    flash(f"Lead moved to {lead.status}.", "success")
     return _back(workspace_id, lead_id)
 
 
@@ -157,20 +146,15 @@ def lead_status(workspace_id: int, lead_id: int):
 def lead_edit(workspace_id: int, lead_id: int):
     lead = _lead_in(workspace_id, lead_id)
     form = request.form
-    owner = form.get("owner", "")
-    try:
-        leads.update(
-            lead.id,
-            actor=console_actor(),
-            owner=whole_number(owner, "owner"),
-            tags=[t for t in form.get("tags", "").split(",") if t.strip()],
-            notes=form.get("notes", ""),
-            value=form.get("value", ""),
-        )
-    except (Invalid, Forbidden) as exc:
-        _flash_error(exc)
-    else:
-        flash("Lead saved.", "success")
+    leads.update(
+        lead.id,
+        actor=console_actor(),
+        owner=whole_number(form.get("owner"), "owner"),
+        tags=[t for t in form.get("tags", "").split(",") if t.strip()],
+        notes=form.get("notes", ""),
+        value=form.get("value", ""),
+    )
+    flash("Lead saved.", "success")
     return _back(workspace_id, lead_id)
 
 
@@ -180,19 +164,13 @@ def leads_bulk(workspace_id: int):
     form = request.form
     changes: dict[str, Any] = {}
     owner = form.get("owner", "")
-    try:
-        ids = whole_numbers(form.getlist("lead_ids"), "lead_ids")
-        if owner:
-            changes["owner"] = None if owner == "none" else whole_number(owner, "owner")
-        result = leads.bulk_update(
-            workspace_id, ids, actor=console_actor(), status=form.get("status") or None, **changes
-        )
-    except (Invalid, Forbidden) as exc:
-        _flash_error(exc)
-    else:
-        flash(f"{len(result.updated)} lead(s) updated.", "success")
-        for skip in result.skipped[:5]:
-            flash(f"Lead {skip['lead_id']} skipped: {skip['reason']}", "error")
+    if owner:
+        changes["owner"] = None if owner == "none" else whole_number(owner, "owner")
+    ids = whole_numbers(form.getlist("lead_ids"), "lead_ids")
+    result = leads.bulk_update(workspace_id, ids, actor=console_actor(), status=form.get("status") or None, **changes)
+    flash(f"{len(result.updated)} lead(s) updated.", "success")
+    for skip in result.skipped[:5]:
+        flash(f"Lead {skip['lead_id']} skipped: {skip['reason']}", "error")
     return redirect(request.referrer or url_for("web.workspace_leads", workspace_id=workspace_id), 303)
 
 

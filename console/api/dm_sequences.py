@@ -11,8 +11,7 @@ from pydantic import Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core.db import db
-from core.models import Sequence, SequenceEnrollment
+from core.models import SequenceEnrollment
 from core.services.outreach import sequences
 
 bp = Blueprint("dm_sequences", __name__, url_prefix="/dm")
@@ -70,8 +69,9 @@ class EnrollmentOut(Out):
     created_at: datetime
 
 
-def _enrollment_out(enrollment: SequenceEnrollment) -> dict[str, Any]:
-    sequence = db.session.get(Sequence, enrollment.sequence_id)
+def _enrollment_out(enrollment: SequenceEnrollment, row: sequences.EnrollmentRow | None = None) -> dict[str, Any]:
+    row = row or sequences.rows_of([enrollment])[0]
+    sequence = row.sequence
     return {
         "id": enrollment.id,
         "workspace_id": enrollment.workspace_id,
@@ -82,7 +82,7 @@ def _enrollment_out(enrollment: SequenceEnrollment) -> dict[str, Any]:
         "status_reason": enrollment.status_reason,
         "current_step": enrollment.current_step,
         "next_step_at": enrollment.next_step_at,
-        "steps": sequences.step_statuses(enrollment, sequence),
+        "steps": row.steps,
         "created_at": enrollment.created_at,
     }
 
@@ -96,8 +96,8 @@ def _enrollment_out(enrollment: SequenceEnrollment) -> dict[str, Any]:
     response=PageOut[EnrollmentOut],
 )
 def list_enrollments(workspace_id: int, query: PageQuery):
-    page = sequences.enrollments_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [_enrollment_out(e) for e in page.items], "next_cursor": page.next_cursor}
+    page, rows = sequences.enrollment_rows(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
+    return {"items": [_enrollment_out(r.enrollment, r) for r in rows], "next_cursor": page.next_cursor}
 
 
 @operation(

@@ -11,8 +11,7 @@ from pydantic import Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core.db import db
-from core.models import Delivery, Integration, OutboxEvent
+from core.models import Delivery, Integration
 from core.services import integrations
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
@@ -99,12 +98,12 @@ def integration_out(integration: Integration) -> dict[str, Any]:
     }
 
 
-def delivery_out(delivery: Delivery) -> dict[str, Any]:
-    event = db.session.get(OutboxEvent, delivery.outbox_event_id)
+def delivery_out(delivery: Delivery, event_ids: dict[int, str] | None = None) -> dict[str, Any]:
+    event_ids = integrations.event_ids_of([delivery]) if event_ids is None else event_ids
     return {
         "id": delivery.id,
         "integration_id": delivery.integration_id,
-        "event_id": event.event_id if event else None,
+        "event_id": event_ids.get(delivery.id),
         "event_type": delivery.event_type,
         "ordering_key": delivery.ordering_key,
         "status": delivery.status,
@@ -216,7 +215,8 @@ def list_deliveries(integration_id: int, query: DeliveryQuery):
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": [delivery_out(d) for d in page.items], "next_cursor": page.next_cursor}
+    event_ids = integrations.event_ids_of(page.items)
+    return {"items": [delivery_out(d, event_ids) for d in page.items], "next_cursor": page.next_cursor}
 
 
 @operation(

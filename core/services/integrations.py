@@ -20,7 +20,7 @@ from core.events import EVENT_TYPES
 from core.integrations import delivery as deliveries
 from core.integrations import google_sheets, notion, webhook
 from core.integrations.base import DeliveryError, Outcome
-from core.models import Delivery, DeliveryStatus, Integration, IntegrationKind, Role, Workspace
+from core.models import Delivery, DeliveryStatus, Integration, IntegrationKind, OutboxEvent, Role, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
 from core.services.access import get_scoped, require_active, require_role
@@ -228,6 +228,16 @@ def send_test(integration_id: int, *, actor: Actor) -> dict[str, Any]:
 
 def _ok(outcome: Outcome) -> dict[str, Any]:
     return {"ok": True, "response_code": outcome.response_code, "detail": outcome.detail}
+
+
+def event_ids_of(deliveries: list[Delivery]) -> dict[int, str]:
+    """The outbox event id (what receivers dedupe on) of each of these deliveries, by delivery id, in one query."""
+    outbox_ids = {d.outbox_event_id for d in deliveries}
+    if not outbox_ids:
+        return {}
+    rows = db.session.execute(select(OutboxEvent.id, OutboxEvent.event_id).where(OutboxEvent.id.in_(outbox_ids)))
+    event_ids = dict(rows.tuples().all())
+    return {d.id: event_ids[d.outbox_event_id] for d in deliveries if d.outbox_event_id in event_ids}
 
 
 def deliveries_page(

@@ -110,20 +110,24 @@ class EnrollmentRow:
     target: Target
 
 
+def rows_of(enrollments: list[SequenceEnrollment]) -> list[EnrollmentRow]:
+    """Enrolments a service returned with each one's sequence, step statuses and person (one query per kind)."""
+    sequence_ids = {e.sequence_id for e in enrollments}
+    target_ids = {e.target_id for e in enrollments}
+    found = {s.id: s for s in db.session.scalars(select(Sequence).where(Sequence.id.in_(sequence_ids)))}
+    people = {t.id: t for t in db.session.scalars(select(Target).where(Target.id.in_(target_ids)))}
+    return [
+        EnrollmentRow(e, found[e.sequence_id], step_statuses(e, found[e.sequence_id]), people[e.target_id])
+        for e in enrollments
+    ]
+
+
 def enrollment_rows(
     workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None
 ) -> tuple[Page, list[EnrollmentRow]]:
-    """A page of enrolments with each one's sequence, step statuses and person (one query per kind)."""
+    """A page of enrolments (newest first) as `rows_of` shows them."""
     page = enrollments_for(workspace_id, actor=actor, cursor=cursor, limit=limit)
-    sequence_ids = {e.sequence_id for e in page.items}
-    target_ids = {e.target_id for e in page.items}
-    found = {s.id: s for s in db.session.scalars(select(Sequence).where(Sequence.id.in_(sequence_ids)))}
-    people = {t.id: t for t in db.session.scalars(select(Target).where(Target.id.in_(target_ids)))}
-    rows = [
-        EnrollmentRow(e, found[e.sequence_id], step_statuses(e, found[e.sequence_id]), people[e.target_id])
-        for e in page.items
-    ]
-    return page, rows
+    return page, rows_of(page.items)
 
 
 def step_statuses(enrollment: SequenceEnrollment, sequence: Sequence) -> list[dict]:

@@ -3,7 +3,6 @@ scoring settings with a server-side preview of a sample target."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -12,24 +11,11 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.db import utcnow
-from core.errors import Conflict, Forbidden, Invalid
-from core.scoring import formula
+from core.errors import Conflict, Invalid
+from core.scoring import sample
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
 from core.services import leads, targets, workspaces
 from core.workspace_settings import read as read_settings
-
-# A sample signal -> the interaction kind the preview builds for it.
-SAMPLE_KINDS = {
-    "message": "message",
-    "story": "story_reply",
-    "intent": "comment",
-    "comment": "comment",
-    "reply": "reply",
-    "mention": "mention",
-    "hidden": "comment",
-    "opt_out": "message",
-}
 
 
 def _endpoint_url(endpoint: str, **values: Any) -> str | None:
@@ -109,18 +95,13 @@ def make_lead(workspace_id: int, target_id: int):
 @bp.post("/w/<int:workspace_id>/targets/rescore")
 @login_required
 def rescore_targets(workspace_id: int):
-    try:
-        _run, counts = targets.request_rescore(workspace_id, actor=console_actor(), full=True)
-    except Forbidden as exc:
-        flash(exc.message, "error")
+    _run, counts = targets.request_rescore(workspace_id, actor=console_actor(), full=True)
+    if counts is None:
+        flash("Rescore started; refresh in a moment.", "success")
     else:
-        if counts is None:
-            flash("Rescore started; refresh in a moment.", "success")
-        else:
-            flash(
-                f"{counts.scored} targets scored: {counts.became_hot} became hot, {counts.left_hot} cooled down.",
-                "success",
-            )
+        flash(
+            f"{counts.scored} targets scored: {counts.became_hot} became hot, {counts.left_hot} cooled down.", "success"
+        )
     return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
 
 
@@ -142,28 +123,10 @@ def _settings_from_form(form) -> dict[str, Any]:
     return changes
 
 
-def _sample(form, settings: ScoringSettings) -> tuple[formula.Score, bool, list[dict[str, Any]]]:
-    """Score a made-up person: N interactions of each signal, D days ago, with the given settings."""
-    now = utcnow()
-    facts: list[formula.Fact] = []
-    rows = []
-    for s in EVENT_SIGNALS:
-        count = max(0, min(50, form.get(f"n_{s}", default=0, type=int) or 0))
-        age = max(0.0, min(365.0, form.get(f"age_{s}", default=0.0, type=float) or 0.0))
-        rows.append({"signal": s, "count": count, "age": age})
-        for n in range(count):
-            facts.append(
-                formula.Fact(
-                    kind=SAMPLE_KINDS[s],
-                    occurred_at=now - timedelta(days=age, minutes=n),
-                    has_intent=s == "intent",
-                    is_opt_out=s == "opt_out",
-                    is_hidden=s == "hidden",
-                    media_id=f"post-{n}" if s in formula.ENGAGEMENT_SIGNALS else None,
-                )
-            )
-    result = formula.compute(facts, settings, now)
-    return result, formula.is_hot_after(result.score, False, settings), rows
+def _sample(form, settings: ScoringSettings) -> sample.Sample:
+    """The preview of a made-up person from the form's n_<signal> and age_<signal> fields (garbage counts 0)."""
+    values = {s: (form.get(f"n_{s}", type=int), form.get(f"age_{s}", type=float)) for s in EVENT_SIGNALS}
+    return sample.score(sample.rows_from(values), settings)
 
 
 @bp.route("/w/<int:workspace_id>/scoring", methods=["GET", "POST"])
@@ -189,7 +152,7 @@ def scoring_settings(workspace_id: int):
             settings = read_settings(merge(workspace.settings, {"scoring": _settings_from_form(form)})).scoring
         except Invalid as exc:
             errors = exc.fields
-    sample, sample_hot, sample_rows = _sample(form or request.args, settings)
+    preview = _sample(form or request.args, settings)
     return render_template(
         "targets/scoring.html",
         workspace=workspace,
@@ -197,9 +160,9 @@ def scoring_settings(workspace_id: int):
         settings=settings,
         form=form,
         errors=errors,
-        sample=sample,
-        sample_hot=sample_hot,
-        sample_rows=sample_rows,
+        sample=preview.score,
+        sample_hot=preview.hot,
+        sample_rows=preview.rows,
         labels=LABELS,
         signals=SIGNALS,
         event_signals=EVENT_SIGNALS,

@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import views
 from bot.slack import blocks, web
 from bot.slack.web import SlackFailure
 from bot.telegram import client as telegram
 from bot.telegram import render
 from bot.telegram.client import TelegramFailure
-from core.db import db
 from core.errors import NotFound
-from core.models import ChatMessage, ChatProvider, SlackInstallation, Target, Workspace
+from core.models import ChatMessage, ChatProvider, SlackInstallation
 from core.services.actors import Actor
 from core.services.chat import cards, deliveries, installations, links
 
@@ -27,21 +24,8 @@ class DestinationGone(Exception):
     """The installation or chat was disabled or unlinked since the message was recorded."""
 
 
-def _extra(message: ChatMessage) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if message.target_id:
-        target = db.session.get(Target, message.target_id)
-        if target is not None:
-            extra.update(username=target.username or target.platform_user_id, platform=target.platform)
-    workspace = db.session.get(Workspace, message.workspace_id)
-    extra["workspace_name"] = workspace.name if workspace else ""
-    return extra
-
-
 def _slack(message: ChatMessage) -> SlackInstallation:
-    installation = db.session.scalar(
-        select(SlackInstallation).where(SlackInstallation.workspace_id == message.workspace_id)
-    )
+    installation = deliveries.slack_installation(message.workspace_id)
     if installation is None or not installation.is_active:
         raise DestinationGone("Slack is not installed any more")
     return installation
@@ -57,7 +41,7 @@ def _content(message: ChatMessage) -> tuple[str, Any]:
             pass  # the person was erased since: the plain alert text stands in for the card
         else:
             return blocks.card(card) if slack else render.card(card)
-    text = views.alert_text(message.kind, message.data or {}, _extra(message))
+    text = views.alert_text(message.kind, message.data or {}, deliveries.alert_context(message))
     return blocks.alert(text) if slack else (text, None)
 
 
@@ -101,9 +85,7 @@ def _chat_gone(message: ChatMessage, failure: Exception) -> bool:
     if isinstance(failure, DestinationGone):
         return True
     if isinstance(failure, SlackFailure) and failure.kind in ("token_gone", "channel_gone"):
-        installation = db.session.scalar(
-            select(SlackInstallation).where(SlackInstallation.workspace_id == message.workspace_id)
-        )
+        installation = deliveries.slack_installation(message.workspace_id)
         if installation is not None:
             if failure.kind == "token_gone":
                 installations.disable_team(installation.team_id, f"Slack said {failure.code}; reinstall the app")

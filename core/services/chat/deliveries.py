@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from core.db import db, utcnow
-from core.models import ChatMessage, ChatMessageStatus
+from core.models import ChatMessage, ChatMessageStatus, SlackInstallation, Target, Workspace
 
 # A claim older than this belongs to a worker that died; the message may be tried again.
 LEASE = timedelta(minutes=5)
@@ -142,3 +143,19 @@ def set_note(message_id: int, note: str | None) -> None:
         .values(note=note[:500] if note else None, updated_at=utcnow())
     )
     db.session.commit()
+
+
+def slack_installation(workspace_id: int) -> SlackInstallation | None:
+    """The workspace's Slack installation, active or not (to post with, or to disable when Slack says so)."""
+    return db.session.scalar(select(SlackInstallation).where(SlackInstallation.workspace_id == workspace_id))
+
+
+def alert_context(message: ChatMessage) -> dict[str, Any]:
+    """What a plain alert names besides its data: the person (username, platform) and the workspace's name."""
+    context: dict[str, Any] = {}
+    target = db.session.get(Target, message.target_id) if message.target_id else None
+    if target is not None:
+        context.update(username=target.username or target.platform_user_id, platform=target.platform)
+    workspace = db.session.get(Workspace, message.workspace_id)
+    context["workspace_name"] = workspace.name if workspace else ""
+    return context

@@ -8,7 +8,6 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Forbidden, Invalid, NotFound, Unavailable
 from core.services import social_accounts, social_connect
 
 
@@ -34,12 +33,7 @@ def workspace_accounts(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/accounts/connect/<platform>")
 @login_required
 def connect_account(workspace_id: int, platform: str):
-    try:
-        url = social_connect.start_connect(workspace_id, platform, actor=console_actor())
-    except (Forbidden, Unavailable, Invalid) as exc:
-        flash(exc.message, "error")
-        return _back(workspace_id)
-    return redirect(url, 303)
+    return redirect(social_connect.start_connect(workspace_id, platform, actor=console_actor()), 303)
 
 
 @bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/settings")
@@ -47,17 +41,13 @@ def connect_account(workspace_id: int, platform: str):
 def update_account(workspace_id: int, account_id: int):
     _check_workspace(workspace_id, account_id)
     raw_quota = request.form.get("daily_dm_quota", "").strip()
-    try:
-        account = social_accounts.update(
-            account_id,
-            actor=console_actor(),
-            daily_dm_quota=raw_quota or None,
-            paused=request.form.get("paused") == "on",
-        )
-    except (Invalid, Forbidden) as exc:
-        flash(" ".join(exc.fields.values()) if exc.fields else exc.message, "error")
-    else:
-        flash(f"@{account.username} saved.", "success")
+    account = social_accounts.update(
+        account_id,
+        actor=console_actor(),
+        daily_dm_quota=raw_quota or None,
+        paused=request.form.get("paused") == "on",
+    )
+    flash(f"@{account.username} saved.", "success")
     return _back(workspace_id)
 
 
@@ -65,16 +55,11 @@ def update_account(workspace_id: int, account_id: int):
 @login_required
 def disconnect_account(workspace_id: int, account_id: int):
     _check_workspace(workspace_id, account_id)
-    try:
-        account = social_accounts.disconnect(account_id, actor=console_actor())
-    except Forbidden as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"@{account.username} disconnected; its history stays.", "success")
+    account = social_accounts.disconnect(account_id, actor=console_actor())
+    flash(f"@{account.username} disconnected; its history stays.", "success")
     return _back(workspace_id)
 
 
 def _check_workspace(workspace_id: int, account_id: int) -> None:
     # The URL's workspace must be the account's, so a form cannot reach across workspaces.
-    if social_accounts.get(account_id, actor=console_actor()).workspace_id != workspace_id:
-        raise NotFound("Social account not found.")
+    social_accounts.get(account_id, actor=console_actor(), workspace_id=workspace_id)

@@ -8,7 +8,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Conflict, Forbidden, Invalid, Unavailable
+from core.errors import Invalid
 from core.models import ALERT_KINDS
 from core.services import workspaces
 from core.services.chat import installations, links
@@ -19,8 +19,8 @@ ALERT_LABELS = {
     "needs_reconnect": "Accounts to reconnect",
     "digest": "Daily digest (09:00)",
 }
-# NotFound is not flashed: it answers the 404 page, so a foreign workspace or chat is never confirmed.
-REFUSED = (Conflict, Forbidden, Invalid, Unavailable)
+# A refusal (Conflict, Forbidden, Invalid, Unavailable) is flashed by console.errors; NotFound answers the
+# 404 page there, so a foreign workspace or chat is never confirmed.
 
 
 def _back(workspace_id: int):
@@ -81,12 +81,8 @@ def chat_settings(workspace_id: int):
 @login_required
 def chat_slack_channel(workspace_id: int):
     channel_id, _, name = request.form.get("channel", "").partition("|")
-    try:
-        installations.set_channel(workspace_id, channel_id, name, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Alerts channel saved.", "success")
+    installations.set_channel(workspace_id, channel_id, name, actor=console_actor())
+    flash("Alerts channel saved.", "success")
     return _back(workspace_id)
 
 
@@ -94,35 +90,23 @@ def chat_slack_channel(workspace_id: int):
 @login_required
 def chat_slack_alerts(workspace_id: int):
     values = {kind: request.form.get(kind) == "on" for kind in ALERT_KINDS}
-    try:
-        installations.set_slack_alerts(workspace_id, values, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Slack alerts saved.", "success")
+    installations.set_slack_alerts(workspace_id, values, actor=console_actor())
+    flash("Slack alerts saved.", "success")
     return _back(workspace_id)
 
 
 @bp.post("/w/<int:workspace_id>/chat/slack/remove")
 @login_required
 def chat_slack_remove(workspace_id: int):
-    try:
-        installations.uninstall(workspace_id, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Slack removed from this workspace.", "success")
+    installations.uninstall(workspace_id, actor=console_actor())
+    flash("Slack removed from this workspace.", "success")
     return _back(workspace_id)
 
 
 @bp.post("/w/<int:workspace_id>/chat/telegram/code")
 @login_required
 def chat_telegram_code(workspace_id: int):
-    try:
-        issued = links.issue_code(workspace_id, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-        return _back(workspace_id)
+    issued = links.issue_code(workspace_id, actor=console_actor())
     # Shown once, in this answer only (never flashed into the session cookie).
     return _page(workspace_id, link_code=issued)
 
@@ -131,24 +115,16 @@ def chat_telegram_code(workspace_id: int):
 @login_required
 def chat_telegram_alerts(workspace_id: int, chat_row_id: int):
     values = {kind: request.form.get(kind) == "on" for kind in ALERT_KINDS}
-    try:
-        installations.set_telegram_alerts(workspace_id, chat_row_id, values, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Telegram alerts saved.", "success")
+    installations.set_telegram_alerts(workspace_id, chat_row_id, values, actor=console_actor())
+    flash("Telegram alerts saved.", "success")
     return _back(workspace_id)
 
 
 @bp.post("/w/<int:workspace_id>/chat/telegram/<int:chat_row_id>/remove")
 @login_required
 def chat_telegram_remove(workspace_id: int, chat_row_id: int):
-    try:
-        links.unlink_telegram_chat(workspace_id, chat_row_id, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Telegram chat unlinked.", "success")
+    links.unlink_telegram_chat(workspace_id, chat_row_id, actor=console_actor())
+    flash("Telegram chat unlinked.", "success")
     return _back(workspace_id)
 
 
@@ -165,20 +141,13 @@ def chat_link_user(workspace_id: int):
         )
     except Invalid as exc:
         return _page(workspace_id, status=422, errors=exc.fields or {"external_id": exc.message})
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Chat user linked.", "success")
+    flash("Chat user linked.", "success")
     return _back(workspace_id)
 
 
 @bp.post("/w/<int:workspace_id>/chat/users/<int:link_id>/remove")
 @login_required
 def chat_unlink_user(workspace_id: int, link_id: int):
-    try:
-        links.unlink(workspace_id, link_id, actor=console_actor())
-    except REFUSED as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Chat user unlinked.", "success")
+    links.unlink(workspace_id, link_id, actor=console_actor())
+    flash("Chat user unlinked.", "success")
     return _back(workspace_id)

@@ -8,7 +8,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Invalid
 from core.events import EVENT_TYPES
 from core.services import integrations
 
@@ -33,10 +33,7 @@ def _config_from(form, kind: str) -> dict:
 
 def _scoped(workspace_id: int, integration_id: int):
     # The URL's workspace must be the integration's, so a form cannot reach across workspaces.
-    integration = integrations.get(integration_id, actor=console_actor())
-    if integration.workspace_id != workspace_id:
-        raise NotFound("Integration not found.")
-    return integration
+    return integrations.get(integration_id, actor=console_actor(), workspace_id=workspace_id)
 
 
 @bp.route("/w/<int:workspace_id>/integrations", methods=["GET", "POST"])
@@ -126,18 +123,14 @@ def _back(workspace_id: int, integration_id: int):
 @login_required
 def integration_settings(workspace_id: int, integration_id: int):
     _scoped(workspace_id, integration_id)
-    try:
-        integrations.update(
-            integration_id,
-            actor=console_actor(),
-            name=request.form.get("name", ""),
-            events=request.form.getlist("events"),
-            enabled=request.form.get("enabled") == "on",
-        )
-    except (Invalid, Forbidden) as exc:
-        flash(" ".join(exc.fields.values()) if exc.fields else exc.message, "error")
-    else:
-        flash("Integration saved.", "success")
+    integrations.update(
+        integration_id,
+        actor=console_actor(),
+        name=request.form.get("name", ""),
+        events=request.form.getlist("events"),
+        enabled=request.form.get("enabled") == "on",
+    )
+    flash("Integration saved.", "success")
     return _back(workspace_id, integration_id)
 
 
@@ -145,16 +138,12 @@ def integration_settings(workspace_id: int, integration_id: int):
 @login_required
 def integration_test(workspace_id: int, integration_id: int):
     _scoped(workspace_id, integration_id)
-    try:
-        result = integrations.send_test(integration_id, actor=console_actor())
-    except Forbidden as exc:
-        flash(exc.message, "error")
-    else:
-        code = f" ({result['response_code']})" if result["response_code"] else ""
-        flash(
-            ("Test succeeded" if result["ok"] else "Test failed") + f"{code}: {result['detail']}",
-            "success" if result["ok"] else "error",
-        )
+    result = integrations.send_test(integration_id, actor=console_actor())
+    code = f" ({result['response_code']})" if result["response_code"] else ""
+    flash(
+        ("Test succeeded" if result["ok"] else "Test failed") + f"{code}: {result['detail']}",
+        "success" if result["ok"] else "error",
+    )
     return _back(workspace_id, integration_id)
 
 
@@ -162,11 +151,7 @@ def integration_test(workspace_id: int, integration_id: int):
 @login_required
 def integration_delete(workspace_id: int, integration_id: int):
     _scoped(workspace_id, integration_id)
-    try:
-        integrations.delete(integration_id, actor=console_actor())
-    except Forbidden as exc:
-        flash(exc.message, "error")
-        return _back(workspace_id, integration_id)
+    integrations.delete(integration_id, actor=console_actor())
     flash("Integration removed.", "success")
     return redirect(url_for("web.workspace_integrations", workspace_id=workspace_id), 303)
 
@@ -175,10 +160,6 @@ def integration_delete(workspace_id: int, integration_id: int):
 @login_required
 def integration_replay(workspace_id: int, integration_id: int, delivery_id: int):
     _scoped(workspace_id, integration_id)
-    try:
-        delivery = integrations.replay(delivery_id, actor=console_actor(), integration_id=integration_id)
-    except (Conflict, Forbidden) as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"Delivery {delivery.id} replayed: {delivery.status}.", "success")
+    delivery = integrations.replay(delivery_id, actor=console_actor(), integration_id=integration_id)
+    flash(f"Delivery {delivery.id} replayed: {delivery.status}.", "success")
     return _back(workspace_id, integration_id)

@@ -11,7 +11,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from core.errors import Invalid, NotFound
 from core.pagination import Page
 from core.services import collection, interactions, social_accounts
 from core.validation import whole_number
@@ -88,20 +88,16 @@ def collect_now(workspace_id: int, account_id: int):
     actor = console_actor()
     # The URL's workspace must be the account's, so a form cannot reach across workspaces.
     social_accounts.get(account_id, actor=actor, workspace_id=workspace_id)
-    try:
-        run = collection.request_collection(account_id, actor=actor)
-    except (Conflict, Forbidden, Unavailable) as exc:
-        flash(exc.message, "error")
+    run = collection.request_collection(account_id, actor=actor)
+    if run.status == "finished" and run.result:
+        result = run.result
+        flash(
+            f"Collected: {result.get('new_interactions', 0)} new, {result.get('api_calls', 0)} API calls"
+            + (f", {len(result['errors'])} error(s)." if result.get("errors") else "."),
+            "success",
+        )
+    elif run.status == "failed":
+        flash("The collection failed; see the account's last result.", "error")
     else:
-        if run.status == "finished" and run.result:
-            result = run.result
-            flash(
-                f"Collected: {result.get('new_interactions', 0)} new, {result.get('api_calls', 0)} API calls"
-                + (f", {len(result['errors'])} error(s)." if result.get("errors") else "."),
-                "success",
-            )
-        elif run.status == "failed":
-            flash("The collection failed; see the account's last result.", "error")
-        else:
-            flash("Collection started; this page refreshes until it is done.", "success")
+        flash("Collection started; this page refreshes until it is done.", "success")
     return redirect(url_for("web.workspace_interactions", workspace_id=workspace_id), 303)

@@ -10,7 +10,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from core.errors import Invalid, NotFound
 from core.models import JobStatus
 from core.services import job_runs
 
@@ -77,13 +77,7 @@ def retry_job(workspace_id: int, job_id: str):
     # The URL's workspace must be the job's, so a form cannot reach across workspaces.
     if job_runs.get(job_id, actor=actor).workspace_id != workspace_id:
         raise NotFound("Job not found.")
-    try:
-        run = job_runs.retry(job_id, actor=actor)
-    except (Conflict, Forbidden, Unavailable) as exc:
-        flash(exc.message, "error")
-    else:
-        outcome = {"failed": "failed again", "finished": "finished"}.get(run.status, "was queued")
-        flash(
-            f"{kind_label(run.kind)} retried: the new job {outcome}.", "success" if run.status != "failed" else "warn"
-        )
+    run = job_runs.retry(job_id, actor=actor)
+    outcome = {"failed": "failed again", "finished": "finished"}.get(run.status, "was queued")
+    flash(f"{kind_label(run.kind)} retried: the new job {outcome}.", "success" if run.status != "failed" else "warn")
     return redirect(url_for("web.workspace_jobs", workspace_id=workspace_id), 303)

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from console.web import bp
 from console.web.session import console_actor
-from core.errors import Conflict, NotFound
+from core.errors import NotFound
 from core.models import JobStatus
 from core.services import platform_admin, platform_directory
 
@@ -89,13 +89,10 @@ def operator_user(user_id: int):
 @operator_required
 def operator_user_status(user_id: int, action: str):
     actor = console_actor()
-    try:
-        if action == "suspend":
-            user = platform_admin.suspend_user(user_id, actor=actor, reason=request.form.get("reason", ""))
-            flash(f"{user.email} suspended: their logins, sessions and tokens are refused.", "success")
-        else:
-            user = platform_admin.reactivate_user(user_id, actor=actor)
-            flash(f"{user.email} reactivated.", "success")
-    except Conflict as exc:
-        flash(exc.message, "error")
+    if action == "suspend":
+        user = platform_admin.suspend_user(user_id, actor=actor, reason=request.form.get("reason", ""))
+        flash(f"{user.email} suspended: their logins, sessions and tokens are refused.", "success")
+    else:
+        user = platform_admin.reactivate_user(user_id, actor=actor)
+        flash(f"{user.email} reactivated.", "success")
     return redirect(url_for("web.operator_user", user_id=user_id), 303)

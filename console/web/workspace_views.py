@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from console.web import bp
 from console.web.session import console_actor
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Invalid
 from core.models import Role
 from core.services import workspaces
 from core.validation import time_zones
@@ -104,12 +104,8 @@ def workspace_members(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/members/<int:user_id>/role")
 @login_required
 def change_member_role(workspace_id: int, user_id: int):
-    try:
-        workspaces.change_role(workspace_id, user_id, request.form.get("role", ""), actor=console_actor())
-    except (Invalid, Conflict, Forbidden) as exc:
-        flash(exc.message if not exc.fields else " ".join(exc.fields.values()), "error")
-    else:
-        flash("Role updated.", "success")
+    workspaces.change_role(workspace_id, user_id, request.form.get("role", ""), actor=console_actor())
+    flash("Role updated.", "success")
     return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
 
 
@@ -117,11 +113,7 @@ def change_member_role(workspace_id: int, user_id: int):
 @login_required
 def remove_member(workspace_id: int, user_id: int):
     leaving = user_id == current_user.user.id
-    try:
-        workspaces.remove_member(workspace_id, user_id, actor=console_actor())
-    except (Conflict, Forbidden) as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
+    workspaces.remove_member(workspace_id, user_id, actor=console_actor())
     flash("You left the workspace." if leaving else "Member removed.", "success")
     if leaving:
         session.pop("workspace_id", None)

@@ -87,9 +87,9 @@ def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limi
     return paginate(stmt, [Integration.id], cursor=cursor, limit=limit)
 
 
-def get(integration_id: int, *, actor: Actor) -> Integration:
+def get(integration_id: int, *, actor: Actor, workspace_id: int | None = None) -> Integration:
     """One integration of a workspace the actor belongs to (NotFound otherwise)."""
-    return get_scoped(Integration, integration_id, actor, Role.MEMBER, what="Integration")
+    return get_scoped(Integration, integration_id, actor, Role.MEMBER, what="Integration", workspace_id=workspace_id)
 
 
 def _manageable(integration_id: int, actor: Actor) -> Integration:

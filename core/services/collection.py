@@ -28,6 +28,7 @@ from core.models import (
     Workspace,
 )
 from core.platforms.base import PermissionMissing, PlatformError, RateLimited, TokenExpired
+from core.scoring.rescore import rescore_workspace
 from core.services import collection_walk as walk
 from core.services import ingest, workspace_status
 from core.services.access import get_scoped, require_active, require_role
@@ -79,6 +80,16 @@ def collect_account(account_id: int, *, client: Any = None, now: datetime | None
         if not held:
             return CollectionResult(account_id, skipped="another collection of this account is running")
         return _collect(account_id, client, now or utcnow())
+
+
+def collect_and_rescore(account_id: int) -> dict[str, Any]:
+    """Collect one account, then rescore at once the targets its new interactions flagged; returns the counts."""
+    result = collect_account(account_id)
+    counts = result.as_dict()
+    account = db.session.get(SocialAccount, account_id) if result.target_ids else None
+    if account is not None:
+        counts["rescore"] = rescore_workspace(account.workspace_id, full=False).as_dict()
+    return counts
 
 
 def _state_of(account_id: int) -> AccountCollectionState:

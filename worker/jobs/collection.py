@@ -8,14 +8,10 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq_scheduler import Scheduler
-from sqlalchemy import select
 
 from core import jobs
-from core.db import db
 from core.errors import VistaFlowError
-from core.models import SocialAccount
 from core.redis_conn import get_redis
-from core.scoring.rescore import rescore_workspace
 from core.services import collection
 
 log = logging.getLogger(__name__)
@@ -25,15 +21,8 @@ SPREAD_SECONDS = 600
 
 
 def collect_account(account_id: int) -> dict[str, Any]:
-    """Collect one account's new comments, replies and mentions; returns the run's counts."""
-    result = collection.collect_account(account_id)
-    counts = result.as_dict()
-    if result.target_ids:
-        # New interactions flagged their targets (needs_rescore): rescore just those, right away.
-        workspace_id = db.session.scalar(select(SocialAccount.workspace_id).where(SocialAccount.id == account_id))
-        if workspace_id is not None:
-            counts["rescore"] = rescore_workspace(workspace_id, full=False).as_dict()
-    return counts
+    """Collect one account's new comments, replies and mentions, then rescore who they flagged; returns counts."""
+    return collection.collect_and_rescore(account_id)
 
 
 def jitter(account_id: int) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -21,6 +23,8 @@ from core.errors import Invalid
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+BIGINT = 2**63
+INVALID_CURSOR = {"cursor": "Use the next_cursor of a previous page."}
 
 
 @dataclass
@@ -46,17 +50,51 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def _expected(key: Any) -> tuple[type, bool]:
+    """The python type a cursor value must have for `key` (a column or a type), and whether None fits."""
+    if isinstance(key, type):
+        return key, False
+    column_type = key.type
+    # A TypeDecorator (UTCDateTime) names no python type of its own: its implementation does.
+    column_type = getattr(column_type, "impl_instance", column_type)
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        python_type = object
+    return python_type, bool(getattr(key.expression, "nullable", False))
+
+
+def _fits(value: Any, key: Any) -> bool:
+    # A forged value must fail here, not in the database (a 500): right type, and storable.
+    expected, nullable = _expected(key)
+    if value is None:
+        return nullable
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if isinstance(value, bool) or expected is bool:
+        return isinstance(value, bool) and expected is bool
+    if expected is int:
+        return isinstance(value, int) and -BIGINT <= value < BIGINT
+    if expected is float:
+        return isinstance(value, int | float) and math.isfinite(value)
+    if expected is str:
+        return isinstance(value, str) and "\x00" not in value
+    return expected is object or isinstance(value, expected)
+
+
+def decode_cursor(cursor: str, size: int, *, keys: Sequence[Any] | None = None) -> list[Any]:
+    """The values of `cursor`; with `keys` (columns or types), each value must fit its key (else Invalid)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != size:
             raise ValueError
-        return [_decode_value(v) for v in values]
+        values = [_decode_value(v) for v in values]
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise Invalid(
-            "The cursor is not valid.", fields={"cursor": "Use the next_cursor of a previous page."}
-        ) from None
+        raise Invalid("The cursor is not valid.", fields=INVALID_CURSOR) from None
+    if keys is not None and not all(_fits(v, k) for v, k in zip(values, keys, strict=True)):
+        raise Invalid("The cursor is not valid.", fields=INVALID_CURSOR)
+    return values
 
 
 def paginate(
@@ -74,7 +112,7 @@ def paginate(
         raise Invalid("The limit is out of range.", fields={"limit": f"Between 1 and {MAX_LIMIT}."})
     key_tuple = tuple_(*keys)
     if cursor:
-        values = decode_cursor(cursor, len(keys))
+        values = decode_cursor(cursor, len(keys), keys=keys)
         stmt = stmt.where(key_tuple < tuple_(*values) if descending else key_tuple > tuple_(*values))
     stmt = stmt.order_by(*[(k.desc() if descending else k.asc()) for k in keys]).limit(limit + 1)
     rows = list(db.session.scalars(stmt) if scalars else db.session.execute(stmt))

@@ -133,7 +133,7 @@ def page(
         raise Invalid("The limit is out of range.", fields={"limit": f"Between 1 and {MAX_LIMIT}."})
     stmt = filtered(workspace_id, filters)
     if cursor:
-        by, direction, value, last_id = decode_cursor(cursor, 4)
+        by, direction, value, last_id = decode_cursor(cursor, 4, keys=[str, str, sort.key, Lead.id])
         if by != sort.by or direction != ("desc" if sort.descending else "asc"):
             raise Invalid("The cursor belongs to another sort.", fields={"cursor": "Start again without a cursor."})
         # A row comparison, not `key < v OR (key = v AND id < i)`: PostgreSQL makes it an index condition

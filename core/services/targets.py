@@ -4,7 +4,7 @@ DM options open for a person right now (or why there are none)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,9 +12,6 @@ from sqlalchemy import select
 from core.db import db, utcnow
 from core.errors import Invalid
 from core.models import (
-    DM_CLAIMS_COMMENT,
-    AccountStatus,
-    DirectMessage,
     Interaction,
     Platform,
     Role,
@@ -23,12 +20,10 @@ from core.models import (
 )
 from core.pagination import Page, decode_cursor, paginate
 from core.scoring.rescore import RescoreResult
-from core.services import contact_policy
 from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
+from core.services.outreach import eligibility
 
-PRIVATE_REPLY_WINDOW = timedelta(days=7)
-MESSAGE_WINDOW = timedelta(hours=24)
 SORTS = ("score", "last_activity")
 DETAIL_INTERACTIONS = 50
 
@@ -129,38 +124,20 @@ def interactions(target: Target, limit: int = DETAIL_INTERACTIONS) -> list[Inter
 
 def dm_options(target: Target, now: datetime | None = None) -> DmOptions:
     """Which DMs Instagram allows to this person now, each with its deadline, or why none."""
+    # The very rules approving and sending re-check (outreach.eligibility): what is offered can be sent.
     now = now or utcnow()
     account = db.session.get(SocialAccount, target.social_account_id)
-    if target.platform != Platform.INSTAGRAM.value:
-        return DmOptions(unavailable_reason="TikTok offers no way to DM a commenter; no DM is offered.")
-    if target.opted_out_at is not None or contact_policy.is_blocked(
-        target.workspace_id, target.platform, target.platform_user_id
-    ):
-        return DmOptions(unavailable_reason="This person opted out of messages (do-not-contact).")
-    if account is None or account.status == AccountStatus.NEEDS_RECONNECT.value:
-        return DmOptions(unavailable_reason=f"@{account.username if account else '?'} needs to be reconnected.")
-    if account.status != AccountStatus.CONNECTED.value:
-        return DmOptions(unavailable_reason=f"@{account.username} is disconnected.")
+    try:
+        eligibility.check_sender(account)
+        eligibility.check_person(target)
+    except eligibility.Ineligible as exc:
+        return DmOptions(unavailable_reason=exc.message)
     options = DmOptions()
-    if target.last_inbound_message_at and now - target.last_inbound_message_at < MESSAGE_WINDOW:
-        options.message_until = target.last_inbound_message_at + MESSAGE_WINDOW
-    claimed = select(DirectMessage.id).where(
-        DirectMessage.social_account_id == target.social_account_id,
-        DirectMessage.comment_platform_id == Interaction.platform_id,
-        DirectMessage.status.in_(DM_CLAIMS_COMMENT),
-    )
-    comments = db.session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.target_id == target.id,
-            Interaction.kind.in_(("comment", "reply")),
-            Interaction.occurred_at > now - PRIVATE_REPLY_WINDOW,
-            ~claimed.exists(),
-        )
-        .order_by(Interaction.occurred_at.desc())
-    )
+    if eligibility.message_window_open(target, now):
+        options.message_until = target.last_inbound_message_at + eligibility.MESSAGE_WINDOW
     options.private_replies = [
-        PrivateReply(c.id, c.platform_id, c.text, c.occurred_at, c.occurred_at + PRIVATE_REPLY_WINDOW) for c in comments
+        PrivateReply(c.id, c.platform_id, c.text, c.occurred_at, c.occurred_at + eligibility.PRIVATE_REPLY_WINDOW)
+        for c in eligibility.open_comments(target, now)
     ]
     if not options.available:
         options.unavailable_reason = (

@@ -133,7 +133,7 @@ def test_detail_says_why_no_dm(app, team):
         db.session.get(Target, team["warm"]).opted_out_at = utcnow()
         db.session.commit()
     warm = team["owner"].get(f"/targets/{team['warm']}").get_json()["dm_options"]
-    assert warm["available"] is False and "opted out" in warm["unavailable_reason"]
+    assert warm["available"] is False and "opt-out" in warm["unavailable_reason"]
     with app.app_context():
         db.session.get(SocialAccount, team["insta"]).status = "needs_reconnect"
         db.session.commit()
@@ -169,3 +169,13 @@ def test_scoring_settings_patch_merges_and_validation_names_the_field(team):
     ]:
         bad = team["owner"].patch(path, json={"settings": {"scoring": change}})
         assert bad.status_code == 422 and field in bad.get_json()["error"]["fields"], (change, bad.get_json())
+
+
+def test_dm_options_follow_the_sending_rules_a_paused_account_offers_no_dm(app, team):
+    with app.app_context():
+        db.session.get(SocialAccount, team["insta"]).paused = True
+        db.session.commit()
+    hot = team["owner"].get(f"/targets/{team['hot']}").get_json()["dm_options"]
+    # Approving would be refused (eligibility.check_sender), so nothing is offered, and the reason says why.
+    assert hot["available"] is False and "paused" in hot["unavailable_reason"]
+    assert hot["private_replies"] == [] and hot["message_until"] is None

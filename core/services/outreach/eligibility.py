@@ -104,6 +104,27 @@ def check_comment(comment: Interaction, *, now: datetime, except_dm: int | None 
         raise Ineligible("This comment already has its one private reply (sent or queued).")
 
 
+def open_comments(target: Target, now: datetime) -> list[Interaction]:
+    """The person's comments that may still get their one private reply (check_comment passes), newest first."""
+    recent = db.session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.target_id == target.id,
+            Interaction.kind.in_(COMMENT_KINDS),
+            Interaction.occurred_at >= now - PRIVATE_REPLY_WINDOW,
+        )
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    )
+    still_open = []
+    for comment in recent:
+        try:
+            check_comment(comment, now=now)
+        except Ineligible:
+            continue
+        still_open.append(comment)
+    return still_open
+
+
 def route_for(
     account: SocialAccount, target: Target, *, comment_platform_id: str | None = None, now: datetime | None = None
 ) -> Route:

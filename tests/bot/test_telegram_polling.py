@@ -51,3 +51,41 @@ def test_polling_mode_answers_updates_from_get_updates(
     assert "Linked to “Shop” as Tara" in linked["text"]
     with app.app_context():
         assert db.session.scalar(select(TelegramChat.workspace_id).where(TelegramChat.chat_id == CHAT)) == ws
+
+
+def test_polling_refuses_to_start_where_the_webhook_is_configured(database_url, telegram_emulator):
+    env = subprocess_env(database_url, None, **telegram_emulator.config(), TELEGRAM_WEBHOOK_SECRET="prod-secret")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in done.stdout + done.stderr
+    # The production webhook is left in place.
+    assert not telegram_emulator.params("deleteWebhook")
+    assert not telegram_emulator.params("getUpdates")
+
+
+def test_poller_waits_out_a_queue_outage_and_takes_the_update_again(app, database_url, telegram_emulator):
+    from bot.telegram.__main__ import Poller
+    from vistaflow import create_app
+
+    config = telegram_emulator.config() | {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True}
+    down = create_app(config | {"REDIS_URL": "redis://127.0.0.1:1/0"})
+    sleeps: list[float] = []
+    poller = Poller(down, sleep=sleeps.append)
+    telegram_emulator.pending_updates.append(tg_message(CHAT, 91, "/help"))
+    try:
+        # The queue is down: the update is not confirmed (offset unchanged) and the loop backs off, alive.
+        assert poller.poll_once() == 0 and poller.poll_once() == 0
+        assert sleeps == [1.0, 2.0] and poller.offset == 0
+        assert not _sent(telegram_emulator, "VistaFlow commands")
+
+        # The queue is back (here: no Redis, jobs run in-process): Telegram hands the same update again.
+        down.config["REDIS_URL"] = None
+        down.extensions.pop("vistaflow_redis", None)
+        assert poller.poll_once() == 1
+        assert len(_sent(telegram_emulator, "VistaFlow commands")) == 1
+        assert poller.poll_once() == 0 and poller.failures == 0 and sleeps == [1.0, 2.0]
+    finally:
+        with down.app_context():
+            db.engine.dispose()

@@ -100,6 +100,8 @@ class TelegramEmulator(EmulatorServer):
         if method in ("answerCallbackQuery", "deleteWebhook", "setWebhook"):
             return Reply(200, {"ok": True, "result": True})
         if method == "getUpdates":
-            updates, self.pending_updates = self.pending_updates, []
-            return Reply(200, {"ok": True, "result": updates})
+            # Like Telegram: an offset confirms every update before it; the others come again until confirmed.
+            offset = int(params.get("offset") or 0)
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+            return Reply(200, {"ok": True, "result": list(self.pending_updates)})
         return Reply(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})

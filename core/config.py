@@ -79,7 +79,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "JWT_SECRET": jwt_secret,
         "JWT_ACCESS_TTL": _int(env, "JWT_ACCESS_TTL", DEFAULT_JWT_ACCESS_TTL),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Bound parameters (people's text, tokens) stay out of error messages, logs and job errors.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "http://localhost:3001").rstrip("/"),
         "VISTAFLOW_ENCRYPTION_KEYS": env.get("VISTAFLOW_ENCRYPTION_KEYS") or None,

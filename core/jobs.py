@@ -16,8 +16,8 @@ from typing import Any
 from flask import g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy.exc import StatementError
 
+from core import error_text
 from core.db import db, utcnow
 from core.errors import Unavailable
 from core.models import JobRun, JobStatus
@@ -168,8 +168,5 @@ def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:
 
 
 def _error_text(exc: Exception) -> str:
-    # A database error's text carries the SQL and its bound parameters (a person's text, a token):
-    # the run keeps only the driver's message, which the console and API show.
-    if isinstance(exc, StatementError) and exc.orig is not None:
-        return f"{type(exc).__name__}: {str(exc.orig).strip()}"[:4000]
-    return f"{type(exc).__name__}: {exc}"[:4000]
+    # Shown to every member (/jobs, the console): no SQL, bound parameters, quoted values or tokens.
+    return error_text.for_people(exc)

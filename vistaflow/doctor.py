@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from alembic.runtime.migration import MigrationContext
@@ -59,6 +60,22 @@ def check_redis() -> Check:
         return Check("redis", False, str(exc), "Check REDIS_URL and that Redis is running.")
 
 
+def check_web_processes() -> Check:
+    # Without Redis, login throttling, the collection lock and API pacing live in process memory:
+    # they hold only inside one web process (gunicorn.conf.py runs one by default then).
+    workers = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if get_redis() is not None or not workers:
+        return Check("web processes", True, f"WEB_CONCURRENCY={workers or 'default'}")
+    if workers.isdecimal() and int(workers) <= 1:
+        return Check("web processes", True, f"WEB_CONCURRENCY={workers} (single process, no Redis needed)")
+    return Check(
+        "web processes",
+        False,
+        f"WEB_CONCURRENCY={workers} without Redis: locks and login throttling are per process",
+        "Set REDIS_URL, or WEB_CONCURRENCY=1 (threads via WEB_THREADS are fine).",
+    )
+
+
 def check_secrets() -> Check:
     cfg = current_app.config
     weak = [name for name in ("SECRET_KEY",) if cfg[name].startswith("dev-only")]
@@ -80,4 +97,11 @@ def check_encryption() -> Check:
 
 
 def run_checks() -> list[Check]:
-    return [check_database(), check_migrations(), check_redis(), check_secrets(), check_encryption()]
+    return [
+        check_database(),
+        check_migrations(),
+        check_redis(),
+        check_web_processes(),
+        check_secrets(),
+        check_encryption(),
+    ]

@@ -88,7 +88,7 @@ def integration_out(integration: Integration) -> dict[str, Any]:
         "workspace_id": integration.workspace_id,
         "kind": integration.kind,
         "name": integration.name,
-        "config": dict(integration.config or {}),
+        "config": integrations.shown_config(integration, current_actor()),
         "secret_set": integration.secret_encrypted is not None,
         "events": list(integration.events or []),
         "enabled": integration.enabled,

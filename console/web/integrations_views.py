@@ -77,6 +77,7 @@ def workspace_integrations(workspace_id: int):
         open_kind=kind if errors else None,
         created=created,
         signing_secret=secret,
+        shown_config=lambda i: integrations.shown_config(i, console_actor()),
     ), (422 if errors else 200)
 
 
@@ -112,6 +113,7 @@ def integration_detail(workspace_id: int, integration_id: int):
         allowed_events=integrations.KIND_EVENTS[integration.kind],
         labels=integrations.KIND_LABELS,
         can_manage=_can_manage(role),
+        shown_config=integrations.shown_config(integration, console_actor()),
     )
 
 

@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from flask import current_app
@@ -57,6 +58,22 @@ def clean_config(config: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("A webhook needs a URL.", fields={"config.url": "Give the https:// URL to POST events to."})
     ssrf.check_url(url, field="config.url", **_guard_options())
     return {"url": url.strip()}
+
+
+def url_origin(url: str) -> str:
+    """scheme://host[:port] of a webhook URL: where it goes, without the path or query that may be its secret."""
+    parts = urlsplit(url or "")
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def masked_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A webhook's settings for people who may not use the URL: its origin, with the rest elided."""
+    url = config.get("url") or ""
+    origin = url_origin(url)
+    return {**config, "url": origin + ("/…" if url.rstrip("/") != origin else "")}
 
 
 def encode(payload: dict[str, Any]) -> bytes:

@@ -23,7 +23,7 @@ from core.integrations.base import DeliveryError, Outcome
 from core.models import Delivery, DeliveryStatus, Integration, IntegrationKind, OutboxEvent, Role, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
-from core.services.access import get_scoped, require_active, require_role
+from core.services.access import get_scoped, membership_of, require_active, require_role
 from core.services.actors import Actor
 from core.validation import clean_name
 
@@ -80,6 +80,24 @@ def _clean_config(kind: str, config: Any, *, current: Integration | None) -> tup
     return cleaned, token, state
 
 
+def _for_audit(kind: str, cleaned: dict[str, Any]) -> dict[str, Any]:
+    # A webhook URL may itself be the credential (Slack/Zapier put a secret in the path): audit the origin.
+    if kind == IntegrationKind.WEBHOOK.value:
+        return {"url_origin": webhook.url_origin(cleaned.get("url", ""))}
+    return cleaned
+
+
+def shown_config(integration: Integration, actor: Actor) -> dict[str, Any]:
+    """The settings as this actor may see them: a webhook's full URL for owners/admins, its origin for members."""
+    config = dict(integration.config or {})
+    if integration.kind != IntegrationKind.WEBHOOK.value or actor.is_system:
+        return config
+    membership = membership_of(integration.workspace_id, actor)
+    if membership is not None and Role(membership.role).at_least(Role.ADMIN):
+        return config
+    return webhook.masked_config(config)
+
+
 def page_for(workspace_id: int, *, actor: Actor, cursor: str | None = None, limit: int | None = None) -> Page:
     """A page of the workspace's integrations, oldest first."""
     require_role(workspace_id, actor, Role.MEMBER)
@@ -130,7 +148,7 @@ def create(
         workspace_id=workspace_id,
         subject_type="integration",
         subject_id=integration.id,
-        details={"kind": kind, "name": name, "events": events, **cleaned},
+        details={"kind": kind, "name": name, "events": events, **_for_audit(kind, cleaned)},
     )
     db.session.commit()
     return integration, (secret if kind == IntegrationKind.WEBHOOK.value else None)
@@ -162,7 +180,7 @@ def update(
             changed["secret"] = "replaced"
         if state is not None:
             integration.state = {**(integration.state or {}), **state}
-        changed["config"] = cleaned
+        changed["config"] = _for_audit(integration.kind, cleaned)
     if enabled is not UNSET and enabled is not None and bool(enabled) != integration.enabled:
         integration.enabled = bool(enabled)
         integration.disabled_reason = None if integration.enabled else f"Disabled by {actor.label}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from slack_bolt.adapter.flask import SlackRequestHandler
 
@@ -13,11 +13,9 @@ from bot.slack.app import bolt_for
 from bot.slack.web import SlackFailure
 from console.errors import error_json
 from console.web.session import console_actor
-from core.db import db
-from core.errors import VistaFlowError
-from core.models import Door, User
-from core.services.actors import Actor
+from core.errors import Unavailable, VistaFlowError
 from core.services.chat import installations
+from core.services.social_connect import ConnectFailed
 
 bp = Blueprint("slack", __name__)
 
@@ -58,16 +56,27 @@ def install():
 
 @bp.get("/slack/oauth_redirect")
 def oauth_redirect():
+    """A browser arrives here from Slack: answer with a redirect or an HTML page, never JSON or a 500."""
     try:
-        intent = installations.check_state(request.args.get("state", ""))
-    except VistaFlowError as exc:
-        return error_json(exc.code, exc.message, 400)
-    back = url_for("web.chat_settings", workspace_id=intent.workspace_id)
-    if request.args.get("error") or not request.args.get("code"):
-        flash("Slack was not added: the installation was cancelled.", "error")
-        return redirect(back, 303)
-    user = db.session.get(User, intent.user_id)
-    actor = Actor.for_user(user, Door.CONSOLE)
+        installation = installations.complete_install(
+            request.args.get("state"),
+            code=request.args.get("code"),
+            error=request.args.get("error"),
+            exchange=_exchange,
+        )
+    except ConnectFailed as exc:
+        flash(exc.message, "error")
+        if exc.workspace_id is None:
+            return redirect(url_for("web.home"), 303)
+        return redirect(url_for("web.chat_settings", workspace_id=exc.workspace_id), 303)
+    except VistaFlowError as exc:  # a bad, expired or replayed state
+        return make_response(render_template("accounts/connect_error.html", message=exc.message), exc.status)
+    if current_user.is_authenticated:
+        flash("Slack is connected: now choose the channel for alerts.", "success")
+    return redirect(url_for("web.chat_settings", workspace_id=installation.workspace_id), 303)
+
+
+def _exchange(code: str) -> dict:
     config = current_app.config
     try:
         answer = web.call(
@@ -75,25 +84,9 @@ def oauth_redirect():
             "oauth_v2_access",
             client_id=config["SLACK_CLIENT_ID"],
             client_secret=config["SLACK_CLIENT_SECRET"],
-            code=request.args["code"],
+            code=code,
             redirect_uri=redirect_uri(),
         )
     except SlackFailure as failure:
-        flash(f"Slack refused the installation ({failure.code}); try again.", "error")
-        return redirect(back, 303)
-    try:
-        installations.save(
-            intent,
-            team_id=answer["team"]["id"],
-            team_name=answer["team"].get("name") or "",
-            bot_user_id=answer.get("bot_user_id"),
-            bot_token=answer["access_token"],
-            scopes=answer.get("scope") or "",
-            actor=actor,
-        )
-    except VistaFlowError as exc:
-        flash(exc.message, "error")
-        return redirect(back, 303)
-    if current_user.is_authenticated:
-        flash("Slack is connected: now choose the channel for alerts.", "success")
-    return redirect(back, 303)
+        raise Unavailable(f"Slack refused the installation ({failure.code}); try again.") from None
+    return dict(answer.data) if isinstance(answer.data, dict) else {}

@@ -97,7 +97,8 @@ def _denied_message(platform: Platform, error: str, reason: str | None, descript
     return f"{name} refused the connection ({description or error}). Try connecting again."
 
 
-def _actor_for(intent: oauth_states.ConnectIntent) -> Actor:
+def actor_for(intent: oauth_states.ConnectIntent) -> Actor:
+    """The person who started an OAuth flow, still able to sign in and still owner/admin of its workspace."""
     user = db.session.get(User, intent.user_id)
     if user is None or user.is_suspended:
         raise ConnectFailed("The person who started this connection can no longer sign in.", workspace_id=None)
@@ -134,7 +135,7 @@ def complete_connect(
     """
     chosen = parse_platform(platform)
     intent = oauth_states.consume(chosen.value, state or "")
-    actor = _actor_for(intent)
+    actor = actor_for(intent)
     if error:
         raise ConnectFailed(
             _denied_message(chosen, error, error_reason, error_description), workspace_id=intent.workspace_id

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from core.db import db
-from core.models import SlackInstallation
+import pytest
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from core.models import SlackInstallation, User
 from tests.bot.helpers import install_slack
 from tests.conftest import Console
 
@@ -35,7 +38,7 @@ def test_state_is_single_use_and_checked(app, client, console, factory, slack_em
     location = client.get(f"/slack/install?workspace_id={workspace['id']}").headers["Location"]
     state = parse_qs(urlsplit(location).query)["state"][0]
     forged = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(slack_emulator.team())}&state=x")
-    assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "invalid_state"
+    assert forged.status_code == 400 and "not valid" in forged.get_data(as_text=True)  # a page for the browser
     code = slack_emulator.authorize(slack_emulator.team())
     assert client.get(f"/slack/oauth_redirect?code={code}&state={state}").status_code == 303
     replay = client.get(f"/slack/oauth_redirect?code={code}&state={state}")
@@ -72,3 +75,63 @@ def test_one_slack_team_cannot_serve_two_workspaces(app, client, console, factor
     assert "already linked to another VistaFlow workspace" in done.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(SlackInstallation).count() == 1
+
+
+def _started(client, console, owner, workspace_id: int) -> str:
+    console.login(owner.email)
+    location = client.get(f"/slack/install?workspace_id={workspace_id}").headers["Location"]
+    return parse_qs(urlsplit(location).query)["state"][0]
+
+
+@pytest.mark.parametrize("gone", ["suspended", "deleted"])
+def test_an_installer_suspended_or_deleted_meanwhile_gets_a_readable_refusal(
+    app, client, console, factory, slack_emulator, gone
+):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    state = _started(client, console, owner, workspace["id"])
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == owner.email))
+        if gone == "suspended":
+            user.suspended_at = utcnow()
+        else:
+            db.session.delete(user)
+        db.session.commit()
+    answer = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(slack_emulator.team())}&state={state}")
+    if gone == "suspended":
+        assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+        page = client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
+        assert "can no longer sign in" in page
+    else:  # the person's pending states went with them
+        assert answer.status_code == 400 and "start the connection again" in answer.get_data(as_text=True)
+        assert answer.mimetype == "text/html"
+    assert slack_emulator.params("oauth.v2.access") == []  # the code is not even exchanged
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 0
+
+
+def test_an_installer_who_lost_the_admin_role_is_refused(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    admin = factory.member(owner, workspace["id"], role="admin")
+    state = _started(client, console, admin, workspace["id"])
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == admin.email))
+    assert owner.patch(f"/workspaces/{workspace['id']}/members/{user_id}", json={"role": "member"}).status_code == 200
+    answer = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(slack_emulator.team())}&state={state}")
+    assert answer.status_code == 303
+    assert "admin role" in client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 0
+
+
+def test_an_answer_without_a_team_is_a_readable_refusal(app, client, console, factory, slack_emulator):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    state = _started(client, console, owner, workspace["id"])
+    org_wide = slack_emulator.team(team_id="", name="Grid")
+    answer = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(org_wide)}&state={state}")
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    assert "one Slack workspace" in client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 0

@@ -179,7 +179,8 @@ class SlackEmulator(EmulatorServer):
                 "bot_user_id": "UBOT0001",
                 "app_id": "A0001",
                 "scope": "chat:write,commands,users:read,users:read.email",
-                "team": {"id": team.id, "name": team.name},
+                # An organisation-wide (Enterprise Grid) install answers without a team: a Team with id "".
+                "team": {"id": team.id, "name": team.name} if team.id else None,
                 "enterprise": None,
             },
         )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound, VistaFlowError
 from core.models import ALERT_KINDS, Role, SlackInstallation, TelegramChat
 from core.services import audit, oauth_states
 from core.services.access import get_scoped, require_active, require_role
 from core.services.actors import Actor
 from core.services.oauth_states import ConnectIntent
+from core.services.social_connect import ConnectFailed, actor_for
 
 STATE_PLATFORM = "slack"
 
@@ -30,6 +32,51 @@ def start_install(workspace_id: int, *, actor: Actor) -> str:
 def check_state(state: str) -> ConnectIntent:
     """Consume the state of an OAuth redirect (StateInvalid if bad, expired or replayed)."""
     return oauth_states.consume(STATE_PLATFORM, state)
+
+
+def complete_install(
+    state: str | None,
+    *,
+    code: str | None,
+    error: str | None,
+    exchange: Callable[[str], Mapping[str, Any]],
+) -> SlackInstallation:
+    """Finish Slack's OAuth redirect: consume the state, check the installer, exchange the code, save.
+
+    `exchange(code)` is the door's oauth.v2.access call (a core error when Slack refuses). Raises
+    StateInvalid for a bad state and ConnectFailed (readable, with where to go back) for the rest.
+    """
+    intent = check_state(state or "")
+    actor = actor_for(intent)
+    back = intent.workspace_id
+    if error or not code:
+        raise ConnectFailed("Slack was not added: the installation was cancelled.", workspace_id=back)
+    try:
+        answer = exchange(code)
+    except VistaFlowError as exc:
+        raise ConnectFailed(exc.message, workspace_id=back) from None
+    team = answer.get("team")
+    token = answer.get("access_token")
+    if not isinstance(team, Mapping) or not isinstance(team.get("id"), str) or not team["id"]:
+        raise ConnectFailed(
+            "Slack answered without a Slack workspace (an organisation-wide install is not supported): "
+            "add the app to one Slack workspace.",
+            workspace_id=back,
+        )
+    if not isinstance(token, str) or not token:
+        raise ConnectFailed("Slack answered without a bot token; add the app again.", workspace_id=back)
+    try:
+        return save(
+            intent,
+            team_id=team["id"],
+            team_name=str(team.get("name") or ""),
+            bot_user_id=answer.get("bot_user_id") if isinstance(answer.get("bot_user_id"), str) else None,
+            bot_token=token,
+            scopes=answer.get("scope") if isinstance(answer.get("scope"), str) else "",
+            actor=actor,
+        )
+    except (Conflict, Forbidden, NotFound, Invalid) as exc:
+        raise ConnectFailed(exc.message, workspace_id=back) from None
 
 
 def save(

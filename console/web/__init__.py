@@ -19,17 +19,23 @@ bp = Blueprint("web", __name__, template_folder="../templates", static_folder=".
 
 
 def init_app(app: Flask) -> None:
-    from console.web import auth_views, workspace_views  # noqa: F401  (routes register on import)
-    from console.web import accounts_views  # noqa: F401
-    from console.web import targets_views  # noqa: F401
-    from console.web import interactions_views  # noqa: F401
-    from console.web import privacy_views  # noqa: F401
-    from console.web import leads_views  # noqa: F401
-    from console.web import dm_views  # noqa: F401
-    from console.web import integrations_views  # noqa: F401
-    from console.web import chat_views  # noqa: F401
-    from console.web import operator_views, profile_views  # noqa: F401
-    from console.web import dashboard_views, jobs_views, page_links  # noqa: F401
+    from console.web import (  # noqa: F401  (routes register on import)  # noqa: F401  # noqa: F401
+        accounts_views,
+        auth_views,
+        chat_views,
+        dashboard_views,
+        dm_views,
+        integrations_views,
+        interactions_views,
+        jobs_views,
+        leads_views,
+        operator_views,
+        page_links,
+        privacy_views,
+        profile_views,
+        targets_views,
+        workspace_views,
+    )
     from console.web.formatting import init_app as init_formatting
     from console.web.session import console_actor, login_manager
     from core.services import workspaces

@@ -105,6 +105,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "GOOGLE_SHEETS_API_URL": (env.get("GOOGLE_SHEETS_API_URL") or "https://sheets.googleapis.com").rstrip("/"),
         "NOTION_API_URL": (env.get("NOTION_API_URL") or "https://api.notion.com").rstrip("/"),
         "AUDIT_RETENTION_DAYS": _int(env, "AUDIT_RETENTION_DAYS", 365),
+        "JOB_RUN_RETENTION_DAYS": _int(env, "JOB_RUN_RETENTION_DAYS", 14),
         "LOGIN_MAX_FAILURES_PER_EMAIL": _int(env, "LOGIN_MAX_FAILURES_PER_EMAIL", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
         "LOGIN_FAILURE_WINDOW": _int(env, "LOGIN_FAILURE_WINDOW", 900),

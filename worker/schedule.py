@@ -26,6 +26,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
     {
+        "id": "job-run-retention",
+        "func": "worker.jobs.maintenance.purge_job_runs",
+        "cron": "47 3 * * *",
+        "queue": "bulk",
+        "description": "Blank done job runs' arguments after a day; delete them after JOB_RUN_RETENTION_DAYS.",
+    },
+    {
         "id": "purge-raw-payloads",
         "func": "worker.jobs.privacy.purge_raw_payloads",
         "cron": "29 3 * * *",

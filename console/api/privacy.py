@@ -21,6 +21,7 @@ class ErasureOut(Out):
     chat_messages: int
     stored_answers: int
     deliveries: int
+    job_runs: int
     newly_blocked: bool
 
 

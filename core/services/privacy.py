@@ -32,7 +32,7 @@ from core.models import (
     Target,
     Workspace,
 )
-from core.services import audit, contact_policy
+from core.services import audit, contact_policy, job_retention
 from core.services.access import get_scoped
 from core.services.actors import Actor
 from core.workspace_settings import read as read_settings
@@ -56,6 +56,7 @@ class Erasure:
     chat_messages: int = 0
     stored_answers: int = 0
     deliveries: int = 0
+    job_runs: int = 0
     newly_blocked: bool = False
 
 
@@ -63,8 +64,9 @@ def erase_person(target_id: int, *, actor: Actor) -> Erasure:
     """Anonymise everything we hold about the person behind a target (owner/admin), audit it, keep them blocked.
 
     One transaction: interactions' text/author/raw, the target's name and platform id, the lead's notes and
-    tags, DMs' text, stored Idempotency-Key answers, outbox event and chat message payloads, and the error
-    text kept on integration deliveries of those events. The person stays on do-not-contact by hash.
+    tags, DMs' text, stored Idempotency-Key answers, outbox event and chat message payloads, the error
+    text kept on integration deliveries of those events, and the arguments of done job runs quoting them.
+    The person stays on do-not-contact by hash.
     Allowed in a suspended workspace too: an erasure request is a legal duty, not new work.
     """
     target = get_scoped(Target, target_id, actor, Role.ADMIN, what="Target")
@@ -94,6 +96,8 @@ def erase_person(target_id: int, *, actor: Actor) -> Erasure:
         _erase_target(person, digest, erasure)
     if digest != platform_user_id:
         _scrub_integrations(workspace_id, sorted(names))
+    # Webhook deliveries and chat updates that quoted them, kept as done job runs' arguments.
+    erasure.job_runs = job_retention.blank_args_naming(workspace_id, sorted(names - {ERASED}))
     audit.record(
         actor,
         "target.personal_data_erased",

@@ -11,11 +11,14 @@ import logging
 import traceback
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from core import error_text
 from core.db import db, utcnow
@@ -36,6 +39,8 @@ QUEUES = (QUEUE_INTERACTIVE, QUEUE_DEFAULT, QUEUE_BULK)
 # RQ's entry point for every job: pushes a fresh app context, then calls `execute`.
 RQ_ENTRY = "worker.entry.run_job"
 JOB_TIMEOUT = {QUEUE_INTERACTIVE: 120, QUEUE_DEFAULT: 600, QUEUE_BULK: 3600}
+# session.info flag: rows were flushed in the open transaction (not yet committed).
+_FLUSHED_UNCOMMITTED = "vistaflow_jobs_flushed"
 
 
 def resolve(func_path: str) -> Callable[..., Any]:
@@ -70,23 +75,49 @@ def enqueue(
         execute(run.id, raise_errors=False)
         db.session.refresh(run)
         return run
+    _push(run, lambda q, **options: q.enqueue(RQ_ENTRY, run.id, **options), redis)
+    return run
 
+
+def enqueue_in(
+    func_path: str,
+    *args: Any,
+    delay: timedelta,
+    kind: str,
+    queue: str = QUEUE_DEFAULT,
+    workspace_id: int | None = None,
+    requested_by: int | None = None,
+) -> JobRun | None:
+    """Record a job and have RQ start it after `delay`; None without Redis (nothing recorded).
+
+    A single process cannot wait, so the caller decides what no Redis means (run now, or leave
+    the work to a periodic sweep). On a Redis error the run is marked failed and Unavailable raised.
+    """
+    redis = get_redis()
+    if redis is None:
+        return None
+    run = record(func_path, *args, kind=kind, queue=queue, workspace_id=workspace_id, requested_by=requested_by)
+    # RQ's own scheduler (the workers run with_scheduler) moves the job to its queue when due.
+    _push(run, lambda q, **options: q.enqueue_in(delay, RQ_ENTRY, run.id, **options), redis)
+    return run
+
+
+def _push(run: JobRun, put: Callable[..., Any], redis: Any) -> None:
     try:
-        Queue(queue, connection=redis).enqueue(
-            RQ_ENTRY,
-            run.id,
+        put(
+            Queue(run.queue, connection=redis),
             job_id=run.id,
-            job_timeout=JOB_TIMEOUT[queue],
+            job_timeout=JOB_TIMEOUT[run.queue],
             result_ttl=86400,
             failure_ttl=7 * 86400,
         )
     except RedisError as exc:
+        # Never leave it `queued`: a queued run reads as work in progress (and blocks a re-queue).
         run.status = JobStatus.FAILED.value
         run.error = "The job queue (Redis) is unavailable; nothing was started."
         run.ended_at = utcnow()
         db.session.commit()
         raise Unavailable("The job queue is unavailable right now; try again in a minute.") from exc
-    return run
 
 
 def record(
@@ -98,9 +129,10 @@ def record(
     requested_by: int | None = None,
     retry_of: str | None = None,
 ) -> JobRun:
-    """Commit a `queued` JobRun row for a job about to be started."""
+    """Commit a `queued` JobRun row for a job about to be started (the caller must have committed)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
+    _ensure_committed()
     if workspace_id is not None:
         # A suspended workspace keeps its data but has no work started for it.
         workspace_status.ensure_can_schedule(workspace_id)
@@ -119,6 +151,27 @@ def record(
     db.session.add(run)
     db.session.commit()
     return run
+
+
+def _ensure_committed() -> None:
+    # Recording commits; it must not commit the caller's changes too. That would hide an
+    # enqueue-before-commit bug (the job could run before its data exists) and, when Redis is
+    # down, keep half of a use case whose job was never started.
+    session = db.session()
+    modified = [obj for obj in session.dirty if session.is_modified(obj)]
+    if session.new or session.deleted or modified or session.info.get(_FLUSHED_UNCOMMITTED):
+        raise RuntimeError("jobs.record: commit (or roll back) the session before enqueueing a job")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED_UNCOMMITTED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # commit, rollback or close of the outermost transaction
+        session.info.pop(_FLUSHED_UNCOMMITTED, None)
 
 
 def execute(run_id: str, *, raise_errors: bool = True) -> dict[str, Any] | None:

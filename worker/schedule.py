@@ -83,6 +83,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Mark DMs left sending by a dead worker as unknown (never resent).",
     },
     {
+        "id": "dm-requeue-stranded",
+        "func": "worker.jobs.outreach.requeue_stranded_sends",
+        "cron": "*/10 * * * *",
+        "queue": "interactive",
+        "description": "Queue approved DMs whose send job could not be queued (job queue down at approval).",
+    },
+    {
         "id": "rescore-targets",
         "func": "worker.jobs.scoring.rescore_all_workspaces",
         "cron": "7 * * * *",

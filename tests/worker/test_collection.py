@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from rq_scheduler import Scheduler
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
@@ -382,6 +381,8 @@ def test_fan_out_runs_every_active_account_and_one_bad_account_stops_nothing(
 
 
 def test_fan_out_with_redis_spreads_the_accounts_with_jitter(redis_app, redis_client, workspace_id):
+    from rq import Queue
+
     from worker.jobs.collection import SPREAD_SECONDS, enqueue_due_collections
 
     with redis_app.app_context():
@@ -390,13 +391,41 @@ def test_fan_out_with_redis_spreads_the_accounts_with_jitter(redis_app, redis_cl
         assert outcome["started"] == 3
         runs = db.session.scalars(select(JobRun).where(JobRun.kind == collection.JOB_KIND)).all()
         assert sorted(r.args[0] for r in runs) == sorted(ids) and {r.status for r in runs} == {"queued"}
-    scheduled = Scheduler(connection=redis_client).get_jobs(with_times=True)
-    ours = {job.id: when for job, when in scheduled if job.id in {r.id for r in runs}}
+    # RQ's own scheduler (run by the workers) holds them until due: the same one as delayed DM sends.
+    registry = Queue("bulk", connection=redis_client).scheduled_job_registry
+    ours = {
+        job_id: registry.get_scheduled_time(job_id)
+        for job_id in registry.get_job_ids()
+        if job_id in {r.id for r in runs}
+    }
     assert len(ours) == 3
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC)
     offsets = sorted((when - now).total_seconds() for when in ours.values())
     assert all(-5 <= o <= SPREAD_SECONDS for o in offsets)
     assert len({round(o) for o in offsets}) == 3  # not all at once
+
+
+def test_fan_out_with_redis_down_leaves_no_run_looking_in_progress(database_url, app_config, workspace_id):
+    from vistaflow import create_app
+    from worker.jobs.collection import enqueue_due_collections
+
+    config = app_config | {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    app = create_app(config)
+    with app.app_context():
+        try:
+            make_account(workspace_id)
+            outcome = enqueue_due_collections()
+            assert outcome == {"accounts": 1, "started": 0, "failed": 1}
+            runs = db.session.scalars(select(JobRun).where(JobRun.kind == collection.JOB_KIND)).all()
+            # Not `queued` forever: the Interactions page would think a collection is running.
+            assert [r.status for r in runs] == ["failed"]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_collect_job_records_counts(app_ctx, instagram_emulator, ig):

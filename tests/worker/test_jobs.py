@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
@@ -128,3 +129,60 @@ def test_job_status_api_is_scoped_to_the_requester(app, factory):
     retried = owner.post(f"/jobs/{failed_id}/retry")
     assert retried.status_code == 202 and retried.get_json()["status"] == "failed"
     assert retried.get_json()["id"] != failed_id
+
+
+def test_enqueue_in_schedules_on_rq_and_without_redis_records_nothing(app, redis_app, redis_client):
+    from core import jobs
+
+    with app.app_context():
+        assert jobs.enqueue_in(PURGE, delay=timedelta(minutes=5), kind="audit-log-retention") is None
+        assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0
+    with redis_app.app_context():
+        run = jobs.enqueue_in(PURGE, delay=timedelta(minutes=5), kind="audit-log-retention", queue=jobs.QUEUE_BULK)
+        assert run.status == "queued"
+    registry = Queue("bulk", connection=redis_client).scheduled_job_registry
+    assert registry.get_job_ids() == [run.id]
+    assert 240 < (registry.get_scheduled_time(run.id) - utcnow()).total_seconds() <= 300
+
+
+def test_enqueue_in_when_redis_is_down_marks_the_run_failed(database_url, app_config):
+    from core import jobs
+    from core.errors import Unavailable
+    from vistaflow import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    with app.app_context():
+        try:
+            with pytest.raises(Unavailable):
+                jobs.enqueue_in(PURGE, delay=timedelta(seconds=30), kind="audit-log-retention")
+            # Never left `queued`: that reads as work in progress (a collection "running" forever).
+            run = db.session.scalar(select(JobRun).order_by(JobRun.created_at.desc()))
+            assert run.status == "failed" and run.ended_at is not None
+        finally:
+            db.session.execute(JobRun.__table__.delete())
+            db.session.commit()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("change", ["added", "modified", "flushed"])
+def test_recording_a_job_refuses_the_callers_uncommitted_changes(app_ctx, change):
+    from core import jobs
+
+    _old_and_new_audit_entries()
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recent"))
+    if change == "added":
+        db.session.add(AuditEntry(actor_label="system", door="system", action="uncommitted", details={}))
+    else:
+        entry.action = "changed"
+        if change == "flushed":
+            db.session.flush()
+    with pytest.raises(RuntimeError, match="commit"):
+        jobs.enqueue(PURGE, kind="audit-log-retention")
+    # Neither the caller's change nor a run was committed behind the caller's back.
+    db.session.rollback()
+    assert "recent" in _audit_actions() and "changed" not in _audit_actions()
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0
+    # Setting a value to what it already is is no change: recording goes ahead.
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recent"))
+    entry.action = "recent"
+    assert jobs.enqueue(PURGE, kind="audit-log-retention").status == "finished"

@@ -6,12 +6,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
-from rq_scheduler import Scheduler
-
 from core import jobs
 from core.errors import VistaFlowError
-from core.redis_conn import get_redis
 from core.services import collection
 
 log = logging.getLogger(__name__)
@@ -33,39 +29,17 @@ def jitter(account_id: int) -> int:
 def enqueue_due_collections() -> dict[str, int]:
     """Start a collection for every active account of every active workspace, spread with jitter."""
     due = collection.due_accounts()
-    redis = get_redis()
-    scheduler = Scheduler(queue_name=jobs.QUEUE_BULK, connection=redis) if redis is not None else None
     started = failed = 0
     for workspace_id, account_id in due:
+        job = dict(kind=collection.JOB_KIND, queue=jobs.QUEUE_BULK, workspace_id=workspace_id)
+        delay = timedelta(seconds=jitter(account_id))
         try:
-            if scheduler is None:
+            # RQ's scheduler moves it to the bulk queue when due; None means no Redis, so nothing can wait.
+            if jobs.enqueue_in(collection.JOB_FUNC, account_id, delay=delay, **job) is None:
                 # Single process: run them one after the other now; one failure is recorded on its own job.
-                jobs.enqueue(
-                    collection.JOB_FUNC,
-                    account_id,
-                    kind=collection.JOB_KIND,
-                    queue=jobs.QUEUE_BULK,
-                    workspace_id=workspace_id,
-                )
-            else:
-                run = jobs.record(
-                    collection.JOB_FUNC,
-                    account_id,
-                    kind=collection.JOB_KIND,
-                    queue=jobs.QUEUE_BULK,
-                    workspace_id=workspace_id,
-                )
-                # rq-scheduler (the process that fired this job) moves it to the queue when due.
-                scheduler.enqueue_in(
-                    timedelta(seconds=jitter(account_id)),
-                    jobs.RQ_ENTRY,
-                    run.id,
-                    job_id=run.id,
-                    timeout=jobs.JOB_TIMEOUT[jobs.QUEUE_BULK],
-                    job_result_ttl=86400,
-                )
+                jobs.enqueue(collection.JOB_FUNC, account_id, **job)
             started += 1
-        except (VistaFlowError, RedisError) as exc:
+        except VistaFlowError as exc:
             failed += 1
             log.warning("could not start the collection of account %s: %s", account_id, exc)
     return {"accounts": len(due), "started": started, "failed": failed}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.services.outreach import quota, sending, sequences
+from core.services.outreach import queueing, quota, sending, sequences
 
 
 def send_dm(dm_id: int) -> dict:
@@ -28,3 +28,8 @@ def reset_quotas() -> dict:
 def recover_stuck_sends() -> dict:
     """Periodic: DMs left `sending` by a dead worker become `unknown` for a person to check (never resent)."""
     return sending.recover_stuck()
+
+
+def requeue_stranded_sends() -> dict:
+    """Periodic: queue the send of approved DMs whose send job was never queued (the queue was down)."""
+    return queueing.requeue_stranded()

@@ -72,4 +72,8 @@ def init_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        quiet = logging.getLogger(name)
+        quiet.setLevel(logging.WARNING)
+        # On the logger too, so whatever it still logs is scrubbed for every handler (pytest's, Sentry's).
+        if not any(isinstance(f, ScrubSecretsFilter) for f in quiet.filters):
+            quiet.addFilter(ScrubSecretsFilter())

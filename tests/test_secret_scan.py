@@ -69,6 +69,10 @@ def test_no_secret_in_any_answer_page_or_log_and_keys_rotate(
     app, client, console, instagram_emulator, notion_emulator, caplog, capfd, database_url
 ):
     caplog.set_level(logging.DEBUG)
+    # httpx only warns in production; here every request line is logged, so its URLs are scanned too
+    # (and the session's migration, through Alembic's fileConfig, disabled the logger: enable it again).
+    logging.getLogger("httpx").disabled = False
+    caplog.set_level(logging.INFO, logger="httpx")
     seen = Recorder()
     email = "secret-owner@example.com"
     registered = seen.keep(

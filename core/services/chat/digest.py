@@ -66,7 +66,9 @@ def record_due(now: datetime | None = None, *, force: bool = False) -> list[int]
             continue
         data = numbers(workspace_id, now - timedelta(hours=24))
         for destination in targets:
-            message_id = record(workspace_id, destination, "digest", f"digest:{local.date().isoformat()}", data=data)
+            # The workspace is part of the key: two workspaces may post to chats with the same id.
+            key = f"digest:{workspace_id}:{local.date().isoformat()}"
+            message_id = record(workspace_id, destination, "digest", key, data=data)
             if message_id is not None:
                 made.append(message_id)
     db.session.commit()

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -87,7 +88,7 @@ def run(call: Callable[[Bot], Awaitable[T]]) -> T:
             await request.shutdown()
 
     try:
-        return asyncio.run(main())
+        return _run_to_completion(main())
     except (TelegramError, OSError) as exc:
         failure = classify(exc)
         log.warning("telegram call failed: %s", failure.code)
@@ -127,3 +128,14 @@ def answer_callback(callback_query_id: str, text: str | None = None) -> None:
     # Too late or already answered is no error: the tap was handled anyway.
     with contextlib.suppress(TelegramFailure):
         run(lambda bot: bot.answer_callback_query(callback_query_id, text=(text or None) and text[:200]))
+
+
+def _run_to_completion(coroutine: Any) -> Any:
+    """Run a coroutine from synchronous code, even where this thread already runs an event loop
+    (an async host, a test driver): then it gets a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -58,3 +58,14 @@ def test_our_handler_masks_a_bot_token_path_and_token_query_in_any_line(app):
     written = stream.getvalue()
     assert "https://api.telegram.org/bot***/getMe" in written and "SECRET-telegram" not in written
     assert "access_token=***" in written and "sEcReT" not in written
+
+
+def test_telegram_calls_work_where_the_thread_already_runs_an_event_loop(app, telegram_emulator):
+    import asyncio
+
+    async def from_async_code():
+        with app.app_context():
+            telegram.send(4242, "from inside a running loop")
+
+    asyncio.run(from_async_code())
+    assert telegram_emulator.params("sendMessage"), "the call must really have been made"

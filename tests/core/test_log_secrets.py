@@ -62,10 +62,14 @@ def test_our_handler_masks_a_bot_token_path_and_token_query_in_any_line(app):
 
 def test_telegram_calls_work_where_the_thread_already_runs_an_event_loop(app, telegram_emulator):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def from_async_code():
         with app.app_context():
             telegram.send(4242, "from inside a running loop")
 
-    asyncio.run(from_async_code())
+    # A thread of its own whose event loop is running when the send is made (this test's thread may
+    # already run one: Playwright's sync API keeps a loop in the main thread).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, from_async_code()).result(timeout=30)
     assert telegram_emulator.params("sendMessage"), "the call must really have been made"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -120,3 +120,22 @@ class PlatformHttp:
 
     def _backoff(self, attempt: int) -> None:
         self.sleep(self.backoff * (2**attempt))
+
+
+class ClientLifecycle:
+    """What every platform client shares around its `PlatformHttp`: call count, close, `with` support."""
+
+    http: PlatformHttp
+
+    @property
+    def api_calls(self) -> int:
+        return self.http.api_calls
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -40,7 +40,7 @@ from core.platforms.base import (
     SendResult,
     TokenGrant,
 )
-from core.platforms.http import PlatformHttp
+from core.platforms.http import ClientLifecycle, PlatformHttp
 from core.platforms.instagram_wire import (
     comment_from,
     conversation_from,
@@ -66,7 +66,7 @@ TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
 CONVERSATION_FIELDS = "id,updated_time,participants,messages{id,created_time,from,to,message}"
 
 
-class InstagramClient:
+class InstagramClient(ClientLifecycle):
     """Reads and messages for one Instagram professional account."""
 
     platform = "instagram"
@@ -102,19 +102,6 @@ class InstagramClient:
 
     def __repr__(self) -> str:
         return f"InstagramClient(ig_user_id={self.ig_user_id!r})"
-
-    @property
-    def api_calls(self) -> int:
-        return self.http.api_calls
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> InstagramClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -------------------------------------------------------------- reads
 

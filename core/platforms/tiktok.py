@@ -45,7 +45,7 @@ from core.platforms.base import (
     TokenExpired,
     TokenGrant,
 )
-from core.platforms.http import PlatformHttp
+from core.platforms.http import ClientLifecycle, PlatformHttp
 from core.platforms.usage import UsageTracker
 
 SCOPES = ("user.info.basic", "user.info.username", "video.list", "comment.list")
@@ -101,7 +101,7 @@ def _str(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-class TikTokClient:
+class TikTokClient(ClientLifecycle):
     """Reads for one TikTok business account (no DMs: the platform has none)."""
 
     platform = "tiktok"
@@ -136,19 +136,6 @@ class TikTokClient:
 
     def __repr__(self) -> str:
         return f"TikTokClient(open_id={self.open_id!r})"
-
-    @property
-    def api_calls(self) -> int:
-        return self.http.api_calls
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> TikTokClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def profile(self) -> Profile:
         data = self._get("business/get/", fields=json.dumps(PROFILE_FIELDS))

@@ -109,8 +109,9 @@ def prepare(sa_url: str, plain_url: str, interactions: int, targets: int) -> tup
 
     from core.db import db
     from core.models import Door
-    from core.services import api_tokens, auth, workspaces
-    from core.services.actors import Actor
+    from core.services.identity import api_tokens, auth
+    from core.services.identity.actors import Actor
+    from core.services.workspaces import lifecycle as workspaces
     from vistaflow import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sa_url, "REDIS_URL": None})

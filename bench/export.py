@@ -52,8 +52,9 @@ def prepare(sa_url: str, size: int) -> tuple[int, str, int]:
 
     from core.db import db
     from core.models import Door, User, Workspace
-    from core.services import api_tokens, auth, workspaces
-    from core.services.actors import Actor
+    from core.services.identity import api_tokens, auth
+    from core.services.identity.actors import Actor
+    from core.services.workspaces import lifecycle as workspaces
     from vistaflow import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sa_url, "REDIS_URL": None})
@@ -120,8 +121,8 @@ def copy_baseline(pg_url: str, sa_url: str, workspace_id: int) -> tuple[float, i
     """Seconds and bytes for COPY of the export's own SELECT (same columns, formatting and order)."""
     from sqlalchemy.dialects import postgresql
 
-    from core.services.lead_export import export_statement
-    from core.services.lead_queries import LeadFilters, LeadSort
+    from core.services.leads.export import export_statement
+    from core.services.leads.queries import LeadFilters, LeadSort
 
     stmt = export_statement(workspace_id, LeadFilters(), LeadSort("updated", True), postgres=True)
     sql = str(stmt.compile(dialect=postgresql.psycopg.dialect(), compile_kwargs={"literal_binds": True}))

@@ -149,7 +149,7 @@ def run(size: int, admin_url: str, rounds: int = 3) -> dict[str, float]:
 
         from core.db import db
         from core.models import SocialAccount, Workspace
-        from core.services import collection
+        from core.services.collection import cycle as collection
         from vistaflow import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})

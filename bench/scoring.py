@@ -69,7 +69,7 @@ def run(size: str) -> dict:
 
     from core.db import db, utcnow
     from core.models import SocialAccount, Workspace
-    from core.scoring.rescore import rescore_workspace
+    from core.services.targets.rescore import rescore_workspace
     from vistaflow import create_app
 
     n_interactions, n_targets = SIZES[size]

@@ -11,7 +11,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from bot.slack.routes import bp as slack_bp
     from bot.telegram.webhook import bp as telegram_bp
-    from console import csrf
+    from vistaflow.web import csrf
 
     for bp in (slack_bp, telegram_bp):
         csrf.exempt(bp)  # signed by Slack / carrying Telegram's secret header, not browser forms

@@ -6,17 +6,15 @@ import re
 import uuid
 
 from flask import Flask, g, request
-from flask_wtf.csrf import CSRFProtect
 
 from core import outbox_signal
-
-csrf = CSRFProtect()
+from vistaflow.web import csrf
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def init_app(app: Flask) -> None:
-    from console import errors, ops
+    from console import errors, headers, i18n, ops
     from console.api import BLUEPRINTS as API_BLUEPRINTS
     from console.api import docs
     from console.converters import init_app as init_converters
@@ -28,26 +26,14 @@ def init_app(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
     @app.after_request
-    def security_headers(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-            )
-        return response
-
-    @app.after_request
     def kick_outbox(response):
         # Events committed by this request go out now: queued with Redis, else run after the response.
         outbox_signal.kick_if_pending(defer=response.call_on_close)
         return response
 
+    headers.init_app(app)
     init_converters(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     for bp in API_BLUEPRINTS:
         csrf.exempt(bp)  # Bearer tokens, not cookies: no CSRF exposure

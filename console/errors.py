@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from console.i18n import render
 from core.db import db
 from core.errors import Invalid, TooManyRequests, VistaFlowError
+from vistaflow.web import error_json
 
 log = logging.getLogger(__name__)
 
@@ -27,26 +30,17 @@ def wants_json() -> bool:
     return best != "text/html"
 
 
-def error_json(code: str, message: str, status: int, fields: dict[str, str] | None = None, headers=None):
-    body: dict = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    response = jsonify(body)
-    response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
-
-
 def flash_text(exc: VistaFlowError) -> str:
     """The error in words for a flash; bad input also says what each field needs (the redirect loses the form)."""
-    details = " ".join(exc.fields.values()) if isinstance(exc, Invalid) and exc.fields else ""
-    return f"{exc.message} {details}".strip()
+    details = " ".join(render(list(exc.fields.values()))) if isinstance(exc, Invalid) and exc.fields else ""
+    return f"{render(exc.message)} {details}".strip()
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(VistaFlowError)
     def handle_domain_error(exc: VistaFlowError):
+        # A refused use case leaves nothing behind: a later query would otherwise autoflush its half-made change.
+        db.session.rollback()
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
         if wants_json():
             return error_json(exc.code, exc.message, exc.status, exc.fields, headers)
@@ -78,7 +72,7 @@ def init_app(app: Flask) -> None:
             request.path,
             type(exc.orig).__name__,
         )
-        message = "A value could not be stored: a number out of range or a NUL character."
+        message = gettext("A value could not be stored: a number out of range or a NUL character.")
         if wants_json():
             return error_json("validation_error", message, 422)
         return render_template("error.html", status=422, message=message), 422
@@ -86,7 +80,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side; it has been logged."
+        message = gettext("Something went wrong on our side; it has been logged.")
         if wants_json():
             return error_json("internal_error", message, 500)
         return render_template("error.html", status=500, message=message), 500

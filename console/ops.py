@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.errors import NotFound
+from core.i18n import _
 from core.metrics import LATENCY, REQUESTS, build_registry
 
 bp = Blueprint("ops", __name__)
@@ -27,14 +28,15 @@ def readyz():
 
     checks = [check_database(), check_migrations(), check_redis()]
     ready = all(c.ok for c in checks)
-    body = {
-        "status": "ready" if ready else "not_ready",
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
-    }
+    body: dict = {"status": "ready" if ready else "not_ready"}
+    if _operator_caller():
+        # The details name the database URL, the Redis host and the migration head: operators only.
+        body["checks"] = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
     return jsonify(body), (200 if ready else 503)
 
 
-def _metrics_allowed() -> bool:
+def _operator_caller() -> bool:
+    """The metrics token when one is set, else a caller on this machine (a local agent or the operator)."""
     token = current_app.config.get("METRICS_TOKEN")
     if token:
         header = request.headers.get("Authorization", "")
@@ -45,10 +47,11 @@ def _metrics_allowed() -> bool:
 
 @bp.get("/metrics")
 def metrics():
-    if not _metrics_allowed():
-        raise NotFound("Not found.")
+    if not _operator_caller():
+        raise NotFound(_("Not found."))
     registry = current_app.extensions.setdefault("vistaflow_metrics", build_registry(current_app._get_current_object()))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST already names its charset, Flask would add a second one.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,13 @@ class Invalid(VistaFlowError):
     status = 422
 
 
+class Malformed(VistaFlowError):
+    """A request that cannot even be read safely (e.g. JSON nested too deeply to parse)."""
+
+    code = "malformed_request"
+    status = 400
+
+
 class NotFound(VistaFlowError):
     """Missing, or not visible to the actor (the two are indistinguishable on purpose)."""
 

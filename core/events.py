@@ -1,7 +1,8 @@
 """Domain events, written to the outbox in the caller's transaction (so a crash never loses one).
 
 Integrations and bots consume them: a dispatcher job turns each pending event into deliveries.
-Events: lead.created, lead.status_changed, target.hot, dm.sent, dm.replied, account.needs_reconnect.
+Events: lead.created, lead.status_changed, target.hot, dm.sent, dm.replied, account.needs_reconnect,
+person.erased.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from core.db import db, utcnow
 from core.models import OutboxEvent
 from core.services import audit
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
 
 EVENT_ACTOR = Actor.system("events")
 EVENT_TYPES = (
@@ -22,7 +23,11 @@ EVENT_TYPES = (
     "dm.sent",
     "dm.replied",
     "account.needs_reconnect",
+    "person.erased",
 )
+# Sent to every integration of the workspace, subscribed or not, enabled or not (held until re-enabled):
+# each may hold what VistaFlow wrote about the person.
+ERASURE_EVENT = "person.erased"
 
 
 def emit(

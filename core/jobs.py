@@ -11,7 +11,7 @@ import logging
 import traceback
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import g, has_request_context
@@ -20,12 +20,13 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core import error_text
+from core import error_text, job_names
 from core.db import db, utcnow
 from core.errors import Unavailable
+from core.i18n import _
 from core.models import JobRun, JobStatus
 from core.redis_conn import get_redis
-from core.services import workspace_status
+from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,15 @@ QUEUE_BULK = "bulk"
 QUEUES = (QUEUE_INTERACTIVE, QUEUE_DEFAULT, QUEUE_BULK)
 
 # RQ's entry point for every job: pushes a fresh app context, then calls `execute`.
-RQ_ENTRY = "worker.entry.run_job"
+RQ_ENTRY = job_names.RQ_ENTRY
 JOB_TIMEOUT = {QUEUE_INTERACTIVE: 120, QUEUE_DEFAULT: 600, QUEUE_BULK: 3600}
 # session.info flag: rows were flushed in the open transaction (not yet committed).
 _FLUSHED_UNCOMMITTED = "vistaflow_jobs_flushed"
 
 
 def resolve(func_path: str) -> Callable[..., Any]:
-    module_name, _, attr = func_path.rpartition(".")
+    """The job function a recorded path names (a path recorded before a rename finds the new place)."""
+    module_name, _dot, attr = job_names.RENAMED.get(func_path, func_path).rpartition(".")
     return getattr(importlib.import_module(module_name), attr)
 
 
@@ -87,19 +89,33 @@ def enqueue_in(
     queue: str = QUEUE_DEFAULT,
     workspace_id: int | None = None,
     requested_by: int | None = None,
-) -> JobRun | None:
-    """Record a job and have RQ start it after `delay`; None without Redis (nothing recorded).
+) -> JobRun:
+    """Record a job that starts after `delay`: on RQ's scheduler with Redis, else on the in-process clock.
 
-    A single process cannot wait, so the caller decides what no Redis means (run now, or leave
-    the work to a periodic sweep). On a Redis error the run is marked failed and Unavailable raised.
+    Without Redis the run is committed `queued` with its `due_at`; the web process's clock (vistaflow/clock.py)
+    claims and runs it once when due, even after a restart. On a Redis error the run is marked failed and
+    Unavailable raised.
     """
     redis = get_redis()
     if redis is None:
-        return None
+        return record(
+            func_path,
+            *args,
+            kind=kind,
+            queue=queue,
+            workspace_id=workspace_id,
+            requested_by=requested_by,
+            due_at=utcnow() + delay,
+        )
     run = record(func_path, *args, kind=kind, queue=queue, workspace_id=workspace_id, requested_by=requested_by)
     # RQ's own scheduler (the workers run with_scheduler) moves the job to its queue when due.
     _push(run, lambda q, **options: q.enqueue_in(delay, RQ_ENTRY, run.id, **options), redis)
     return run
+
+
+def runs_in_process() -> bool:
+    """True for the single-process install (no Redis): jobs run here, delayed ones on the in-process clock."""
+    return get_redis() is None
 
 
 def _push(run: JobRun, put: Callable[..., Any], redis: Any) -> None:
@@ -117,7 +133,7 @@ def _push(run: JobRun, put: Callable[..., Any], redis: Any) -> None:
         run.error = "The job queue (Redis) is unavailable; nothing was started."
         run.ended_at = utcnow()
         db.session.commit()
-        raise Unavailable("The job queue is unavailable right now; try again in a minute.") from exc
+        raise Unavailable(_("The job queue is unavailable right now; try again in a minute.")) from exc
 
 
 def record(
@@ -128,6 +144,7 @@ def record(
     workspace_id: int | None = None,
     requested_by: int | None = None,
     retry_of: str | None = None,
+    due_at: datetime | None = None,
 ) -> JobRun:
     """Commit a `queued` JobRun row for a job about to be started (the caller must have committed)."""
     if queue not in QUEUES:
@@ -147,6 +164,7 @@ def record(
         requested_by_user_id=requested_by,
         request_id=g.get("request_id") if has_request_context() else None,
         retry_of=retry_of,
+        due_at=due_at,
     )
     db.session.add(run)
     db.session.commit()

@@ -1,12 +1,17 @@
-"""Prometheus metrics: per-process request counters, and business figures read from the database
-at scrape time (so they agree across every web and worker process)."""
+"""Prometheus metrics: request counters of the whole web process group, and business figures read from
+the database at scrape time (so they agree across every web and worker process).
+
+Under gunicorn (PROMETHEUS_MULTIPROC_DIR, set by gunicorn.conf.py) every worker writes its counters to
+files in that directory and a scrape, whichever worker answers it, sums them all: without it two
+workers would answer 1, 2, 1, 2 for the same three requests.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select, text
 
@@ -91,9 +96,12 @@ def _seconds(start, end):
 
 
 def build_registry(app) -> CollectorRegistry:
-    """A registry with this process's request metrics plus the database figures."""
+    """A registry with the request metrics (of every worker in multiprocess mode) plus the database figures."""
     registry = CollectorRegistry(auto_describe=False)
-    for collector in (REQUESTS, LATENCY):
-        registry.register(collector)
+    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry, path=app.config["PROMETHEUS_MULTIPROC_DIR"])
+    else:
+        for collector in (REQUESTS, LATENCY):
+            registry.register(collector)
     registry.register(DatabaseCollector(app))
     return registry

@@ -21,14 +21,15 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import job_names
 from core.db import db
 from core.models import DmEvent, OutboxEvent
 from core.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
-DISPATCH_JOB = "worker.jobs.integrations.dispatch_outbox"
-CHAT_DISPATCH_JOB = "worker.jobs.chat.dispatch_alerts"
+DISPATCH_JOB = job_names.DISPATCH_OUTBOX
+CHAT_DISPATCH_JOB = job_names.DISPATCH_CHAT_ALERTS
 _FLUSHED = "vistaflow_outbox_flushed"
 _COMMITTED = "vistaflow_outbox_committed"
 

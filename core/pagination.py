@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from core.db import db
 from core.errors import Invalid
+from core.i18n import _
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -29,8 +30,14 @@ INVALID_CURSOR = {"cursor": "Use the next_cursor of a previous page."}
 
 @dataclass
 class Page(Generic[T]):
+    """One keyset page; every door answers it as is (the API's PageOut reads `items` and `next_cursor`)."""
+
     items: list[T]
     next_cursor: str | None
+
+    def map(self, item: Callable[[T], Any]) -> Page:
+        """The same page with each row turned into what the door shows of it."""
+        return Page([item(row) for row in self.items], self.next_cursor)
 
 
 def _encode_value(value: Any) -> Any:
@@ -91,9 +98,9 @@ def decode_cursor(cursor: str, size: int, *, keys: Sequence[Any] | None = None) 
             raise ValueError
         values = [_decode_value(v) for v in values]
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise Invalid("The cursor is not valid.", fields=INVALID_CURSOR) from None
+        raise Invalid(_("The cursor is not valid."), fields=INVALID_CURSOR) from None
     if keys is not None and not all(_fits(v, k) for v, k in zip(values, keys, strict=True)):
-        raise Invalid("The cursor is not valid.", fields=INVALID_CURSOR)
+        raise Invalid(_("The cursor is not valid."), fields=INVALID_CURSOR)
     return values
 
 
@@ -109,7 +116,9 @@ def paginate(
     """Run `stmt` ordered by `keys` (the last must be unique, e.g. the id) from `cursor`."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid("The limit is out of range.", fields={"limit": f"Between 1 and {MAX_LIMIT}."})
+        raise Invalid(
+            _("The limit is out of range."), fields={"limit": _("Between 1 and %(max_limit)s.", max_limit=MAX_LIMIT)}
+        )
     key_tuple = tuple_(*keys)
     if cursor:
         values = decode_cursor(cursor, len(keys), keys=keys)

@@ -10,4 +10,5 @@ if [ -f scripts/install-browser.sh ]; then
   bash scripts/install-browser.sh
 fi
 .venv/bin/ruff check .
+bash scripts/i18n.sh compile  # the tests read the compiled catalogues (tests/core/test_catalogue.py checks them)
 .venv/bin/python -m pytest "$@"

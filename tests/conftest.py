@@ -115,7 +115,13 @@ def app(database_url, app_config):
     from core.db import db
     from vistaflow import create_app
 
-    config = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "REDIS_URL": None} | app_config
+    # A closed loopback port for Instagram unless a test points it at an emulator: nothing leaves the machine.
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "REDIS_URL": None,
+        "INSTAGRAM_API_URL": "http://127.0.0.1:9",
+    } | app_config
     app = create_app(config)
     yield app
     with app.app_context():

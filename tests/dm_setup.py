@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from core.db import db, utcnow
 from core.models import DirectMessage, Workspace
-from core.workspace_settings import read as read_settings
+from core.services.workspaces.settings import read as read_settings
 from tests.factories import make_account, make_interaction, make_target
 
 

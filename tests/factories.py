@@ -43,8 +43,9 @@ def make_account(
     return account
 
 
-def make_target(account: SocialAccount, *, username: str | None = None, platform_user_id: str | None = None,
-                **fields) -> Target:
+def make_target(
+    account: SocialAccount, *, username: str | None = None, platform_user_id: str | None = None, **fields
+) -> Target:
     n = next(_seq)
     now = utcnow()
     target = Target(

@@ -21,8 +21,8 @@ from schemathesis.engine import Status, events
 
 from core.db import db
 from core.models import DmTemplate, Integration
-from core.services import leads
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from tests.factories import make_account, make_interaction, make_target
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
@@ -47,6 +47,8 @@ def app_config():
         "GOOGLE_TOKEN_URL",
         "GOOGLE_SHEETS_API_URL",
         "NOTION_API_URL",
+        "HUBSPOT_API_URL",
+        "PIPEDRIVE_API_URL",
         "SLACK_API_URL",
         "TELEGRAM_API_URL",
     )

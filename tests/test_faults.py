@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from core.db import db, utcnow
 from core.models import AccountCollectionState, Interaction, JobRun
 from core.platforms.instagram import InstagramClient
-from core.services import collection
+from core.services.collection import cycle as collection
 from tests.conftest import ROOT, Factory, WorkerProcess, subprocess_env, wait_for
 from tests.emulators.server import Reply
 from tests.factories import make_account

@@ -24,6 +24,7 @@ from core.db import db, utcnow
 from core.models import (
     ChatMessage,
     ChatUserLink,
+    Conversation,
     Delivery,
     DirectMessage,
     DmTemplate,
@@ -34,8 +35,8 @@ from core.models import (
     TelegramChat,
     Workspace,
 )
-from core.services import leads
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from tests.conftest import CSRF_RE, DEFAULT_PASSWORD
 from tests.factories import make_account, make_interaction, make_target
 
@@ -60,7 +61,7 @@ PUBLIC = {
     "webhooks.meta_challenge_get": "Meta subscription check, authenticated by META_WEBHOOK_VERIFY_TOKEN",
     "webhooks.meta_delivery_post": "Meta webhook, authenticated by X-Hub-Signature-256",
     "slack.events": "Slack events and actions, authenticated by the SLACK_SIGNING_SECRET signature",
-    "slack.oauth_redirect": "Slack OAuth callback, authenticated by the single-use signed state",
+    "slack_install.oauth_redirect": "Slack OAuth callback, authenticated by the single-use signed state",
     "telegram.webhook": "Telegram updates, authenticated by X-Telegram-Bot-Api-Secret-Token",
 }
 
@@ -93,10 +94,11 @@ CARRIED = {
     "social_accounts.instagram_auth_url_get": lambda w: ({"workspaceId": w.b["workspace_id"]}, None),
     "social_accounts.tiktok_auth_url_get": lambda w: ({"workspaceId": w.b["workspace_id"]}, None),
     "dm.send_post": lambda w: (None, {"targetId": w.b["target_id"], "text": "hello"}),
-    "slack.install": lambda w: ({"workspace_id": w.b["workspace_id"]}, None),
+    "dm.create_draft_post": lambda w: (None, {"targetId": w.b["target_id"], "text": "hello"}),
+    "slack_install.install": lambda w: ({"workspace_id": w.b["workspace_id"]}, None),
 }
 # Routes outside the console blueprint that still use the console's cookie session (and CSRF).
-COOKIE_ROUTES = {"slack.install"}
+COOKIE_ROUTES = {"slack_install.install"}
 
 # Operator-only routes: 404 for everyone who is not a platform operator (issue 12).
 ADMIN_PREFIXES = ("/admin/", "/console/admin")
@@ -118,6 +120,8 @@ PARAM_KINDS = {
     "token_id": "token_id",
     "chat_row_id": "telegram_chat_id",
     "link_id": "chat_link_id",
+    "conversation_id": "conversation_id",
+    "interaction_id": "interaction_id",
 }
 # URL parameters that are not objects: a fixed valid value.
 LITERALS = {"platform": "instagram", "action": "suspend"}
@@ -175,7 +179,7 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     with app.app_context():
         account = make_account(ws, username=f"{name.lower()}_shop")
         target = make_target(account, username=f"{name.lower()}_person")
-        make_interaction(target, text=f"how much? ({name})", raw={"from": name})
+        interaction = make_interaction(target, text=f"how much? ({name})", raw={"from": name})
         lead = leads.create(ws, target.id, actor=SYSTEM)
         template = DmTemplate(workspace_id=ws, name=f"{name} template", body="Hi {{username}}")
         db.session.add(template)
@@ -238,7 +242,15 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             user_id=member.user["id"],
             linked_via="console",
         )
-        db.session.add_all([telegram, link])
+        conversation = Conversation(
+            workspace_id=ws,
+            social_account_id=account.id,
+            target_id=target.id,
+            state="open",
+            last_item_at=utcnow(),
+            last_inbound_at=utcnow(),
+        )
+        db.session.add_all([telegram, link, conversation])
         db.session.add(
             ChatMessage(
                 workspace_id=ws,
@@ -270,6 +282,8 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "token_id": token.get_json()["id"],
             "telegram_chat_id": telegram.id,
             "chat_link_id": link.id,
+            "conversation_id": conversation.id,
+            "interaction_id": interaction.id,
         }
     people = {"owner": owner, "member": member}
     return objects, people
@@ -602,6 +616,7 @@ def test_the_world_has_every_kind_of_object(app, world):
         "do_not_contact",
         "telegram_chats",
         "chat_user_links",
+        "conversations",
     }
     with app.app_context():
         tables = inspect(db.engine).get_table_names()

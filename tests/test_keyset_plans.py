@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.models import Door, User
-from core.services import interactions, lead_queries, targets
-from core.services.actors import Actor
+from core.services.collection import interactions
+from core.services.identity.actors import Actor
+from core.services.leads import queries as lead_queries
+from core.services.targets import read as targets
 
 ROWS = 6000
 DEPTH_PAGES = 15  # pages of 200: 3,000 rows deep

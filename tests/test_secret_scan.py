@@ -17,7 +17,7 @@ from core import crypto
 from core.db import db
 from core.models import User
 from tests.conftest import DEFAULT_PASSWORD
-from tests.console.test_social_connect import connect
+from tests.console.accounts.test_social_connect import connect
 
 OLD_KEYS = "k1:" + "A" * 43 + "="  # the key the test suite runs with
 NEW_KEY = "k9:" + base64.b64encode(b"r" * 32).decode()

@@ -39,8 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=migrations_dir, render_as_batch=True, compare_type=True)
 
     from console import init_app as init_console
-    from vistaflow import cli
+    from vistaflow import cli, request_limits
 
+    request_limits.init_app(app)  # before the doors' hooks: nothing parses a body before it is checked
     init_console(app)
     from bot import init_app as init_bot
 

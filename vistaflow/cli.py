@@ -8,8 +8,9 @@ from flask.cli import AppGroup
 
 from core.errors import VistaFlowError
 from core.models import Door
-from core.services import auth, platform_admin
-from core.services.actors import Actor
+from core.services.identity import auth
+from core.services.identity.actors import Actor
+from core.services.operators import admin as platform_admin
 
 cli = AppGroup("vistaflow", help="VistaFlow operator commands.")
 

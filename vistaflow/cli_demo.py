@@ -14,7 +14,7 @@ from vistaflow.cli import _fail, cli
 @cli.command("demo")
 def demo() -> None:
     """Create the demo workspace (sandbox Instagram account, weeks of activity); print the login."""
-    from core.services import demo as demo_service
+    from core.demo import seed as demo_service
 
     started = time.monotonic()
     try:
@@ -34,3 +34,16 @@ def demo() -> None:
     click.echo(f"  Open:     {current_app.config['PUBLIC_URL']}/w/{result.workspace_id}")
     click.echo(f"  Email:    {result.email}")
     click.echo(f"  Password: {result.password}  (unless you changed it)")
+
+
+@cli.command("prepare")
+@click.pass_context
+def prepare(ctx: click.Context) -> None:
+    """Migrate the database when it is behind, then create or find the demo (what scripts/start.sh runs)."""
+    from flask_migrate import upgrade
+
+    from vistaflow.doctor import check_migrations
+
+    if not check_migrations().ok:
+        upgrade()
+    ctx.invoke(demo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from core.services.key_rotation import rotate_secrets
+from core.services.operators.key_rotation import rotate_secrets
 from vistaflow.cli import cli
 
 

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
-from core.db import db
+from core.db import db, utcnow
 from core.redis_conn import get_redis
 
 
@@ -77,13 +77,67 @@ def check_web_processes() -> Check:
 
 
 def check_secrets() -> Check:
+    from core.config import MIN_SECRET_KEY_BYTES
+
     cfg = current_app.config
-    weak = [name for name in ("SECRET_KEY",) if cfg[name].startswith("dev-only")]
-    if weak and cfg["VISTAFLOW_ENV"] == "production":
-        return Check("secrets", False, f"development defaults in use: {', '.join(weak)}", "Set them.")
-    if weak:
-        return Check("secrets", True, "development defaults (fine locally; set SECRET_KEY in production)")
+    source = cfg.get("SECRET_KEY_SOURCE", "environment")
+    if len(cfg["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
+        return Check(
+            "secrets",
+            cfg["VISTAFLOW_ENV"] != "production",
+            f"SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes",
+            'Set a longer one: python -c "import secrets; print(secrets.token_urlsafe(48))"',
+        )
+    if source != "environment":
+        return Check(
+            "secrets", True, f"SECRET_KEY generated for this install in {source} (keep the file; set it in production)"
+        )
     return Check("secrets", True, "set")
+
+
+def check_clock() -> Check:
+    # Without Redis the web process runs periodic and delayed jobs itself, under a lease in the database.
+    from core.services.jobs import clock
+
+    try:
+        lease, backlog, entry = clock.lease(), clock.delayed_backlog(), clock.next_entry()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        return Check("clock", False, str(exc).splitlines()[0], "Run `flask db upgrade`.")
+    waiting = f"{backlog.waiting} delayed job(s) waiting" + (
+        f", next due {backlog.next_due_at:%Y-%m-%d %H:%M:%S} UTC" if backlog.next_due_at else ""
+    )
+    if get_redis() is not None:
+        if backlog.waiting:
+            return Check(
+                "clock",
+                False,
+                f"REDIS_URL is set but {waiting} on the single-process clock (queued before Redis was configured)",
+                "Run `flask vistaflow clock` once until they are done, or retry them from the Jobs page.",
+            )
+        return Check(
+            "clock", True, "Redis installs: `python -m worker.scheduler` runs periodic jobs, workers delayed ones"
+        )
+    now = utcnow()
+    upcoming = f"; next periodic: {entry.id} at {entry.next_run_at:%H:%M} UTC" if entry else ""
+    if lease is not None and lease.expires_at > now:
+        return Check(
+            "clock",
+            True,
+            f"running in {lease.holder} (lease renewed {int((now - lease.renewed_at).total_seconds())}s ago, "
+            f"one runner at a time); {waiting}{upcoming}",
+        )
+    detail = f"no web process is running the clock (it runs inside gunicorn when REDIS_URL is unset); {waiting}"
+    if backlog.overdue:
+        return Check(
+            "clock",
+            False,
+            f"{detail}, {backlog.overdue} overdue",
+            "Start the web process (`gunicorn --config gunicorn.conf.py wsgi:app` or scripts/start.sh), "
+            "or run `flask vistaflow clock`; each due job then runs once.",
+        )
+    return Check("clock", True, detail + upcoming)
 
 
 def check_encryption() -> Check:
@@ -103,5 +157,6 @@ def run_checks() -> list[Check]:
         check_redis(),
         check_web_processes(),
         check_secrets(),
+        check_clock(),
         check_encryption(),
     ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from core import job_names
+
 
 class PeriodicJob(TypedDict):
     id: str
@@ -20,35 +22,35 @@ class PeriodicJob(TypedDict):
 PERIODIC_JOBS: list[PeriodicJob] = [
     {
         "id": "audit-log-retention",
-        "func": "worker.jobs.maintenance.purge_audit_log",
+        "func": job_names.PURGE_AUDIT_LOG,
         "cron": "17 3 * * *",
         "queue": "bulk",
         "description": "Delete audit entries older than AUDIT_RETENTION_DAYS.",
     },
     {
         "id": "job-run-retention",
-        "func": "worker.jobs.maintenance.purge_job_runs",
+        "func": job_names.PURGE_JOB_RUNS,
         "cron": "47 3 * * *",
         "queue": "bulk",
         "description": "Blank done job runs' arguments after a day; delete them after JOB_RUN_RETENTION_DAYS.",
     },
     {
         "id": "purge-raw-payloads",
-        "func": "worker.jobs.privacy.purge_raw_payloads",
+        "func": job_names.PURGE_RAW_PAYLOADS,
         "cron": "29 3 * * *",
         "queue": "bulk",
         "description": "Null raw platform payloads older than each workspace's raw_payload_retention_days.",
     },
     {
         "id": "integrations-sweep",
-        "func": "worker.jobs.integrations.sweep_deliveries",
+        "func": job_names.SWEEP_DELIVERIES,
         "cron": "* * * * *",
         "queue": "default",
         "description": "Dispatch outbox events a crash left behind, free stale attempts, queue due retries.",
     },
     {
         "id": "refresh-tokens",
-        "func": "worker.jobs.tokens.refresh_tokens",
+        "func": job_names.REFRESH_TOKENS,
         # TikTok access tokens last about a day: every 4 h refreshes them before they lapse.
         "cron": "41 */4 * * *",
         "queue": "default",
@@ -56,63 +58,63 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     },
     {
         "id": "collect-interactions",
-        "func": "worker.jobs.collection.enqueue_due_collections",
+        "func": job_names.ENQUEUE_DUE_COLLECTIONS,
         "cron": "*/15 * * * *",
         "queue": "default",
         "description": "Start collecting every active account (spread over the cycle with jitter).",
     },
     {
         "id": "dm-advance-sequences",
-        "func": "worker.jobs.outreach.advance_sequences",
+        "func": job_names.ADVANCE_SEQUENCES,
         "cron": "*/5 * * * *",
         "queue": "interactive",
         "description": "Advance due DM sequence enrolments (send, wait for a window, or expire).",
     },
     {
         "id": "dm-reset-quotas",
-        "func": "worker.jobs.outreach.reset_quotas",
+        "func": job_names.RESET_QUOTAS,
         "cron": "2 * * * *",
         "queue": "default",
         "description": "Hourly: drop DM quota counters whose day is over in each workspace's time zone.",
     },
     {
         "id": "dm-recover-stuck-sends",
-        "func": "worker.jobs.outreach.recover_stuck_sends",
+        "func": job_names.RECOVER_STUCK_SENDS,
         "cron": "*/10 * * * *",
         "queue": "interactive",
         "description": "Mark DMs left sending by a dead worker as unknown (never resent).",
     },
     {
         "id": "dm-requeue-stranded",
-        "func": "worker.jobs.outreach.requeue_stranded_sends",
+        "func": job_names.REQUEUE_STRANDED_SENDS,
         "cron": "*/10 * * * *",
         "queue": "interactive",
         "description": "Queue approved DMs whose send job could not be queued (job queue down at approval).",
     },
     {
         "id": "rescore-targets",
-        "func": "worker.jobs.scoring.rescore_all_workspaces",
+        "func": job_names.RESCORE_ALL_WORKSPACES,
         "cron": "7 * * * *",
         "queue": "bulk",
         "description": "Full rescore of every active workspace, so decay lowers scores nobody touched.",
     },
     {
         "id": "chat-dispatch-alerts",
-        "func": "worker.jobs.chat.dispatch_alerts",
+        "func": job_names.DISPATCH_CHAT_ALERTS,
         "cron": "* * * * *",
         "queue": "interactive",
         "description": "Slack/Telegram: post alerts for new outbox events, refresh cards, retry pending posts.",
     },
     {
         "id": "chat-daily-digest",
-        "func": "worker.jobs.chat.post_digests",
+        "func": job_names.POST_DIGESTS,
         "cron": "0 * * * *",
         "queue": "default",
         "description": "Slack/Telegram: post the daily digest where it is 09:00 in the workspace's time zone.",
     },
     {
         "id": "chat-purge-keys",
-        "func": "worker.jobs.chat.purge_chat_keys",
+        "func": job_names.PURGE_CHAT_KEYS,
         "cron": "23 4 * * *",
         "queue": "bulk",
         "description": "Forget processed Slack/Telegram update and action ids older than 3 days.",

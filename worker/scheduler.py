@@ -12,13 +12,14 @@ import sys
 from redis import Redis
 from rq_scheduler import Scheduler
 
+from core import job_names
 from core.redis_conn import get_redis
 from vistaflow import create_app
 from worker.schedule import PERIODIC_JOBS, PeriodicJob
 
 log = logging.getLogger("scheduler")
 
-ENTRY = "worker.entry.run_periodic"
+ENTRY = job_names.PERIODIC_ENTRY
 META_KEY = "vistaflow_periodic"
 RESULT_TTL = 2 * 86400  # longer than the longest interval (daily)
 
@@ -67,7 +68,10 @@ def main() -> int:
     with app.app_context():
         redis = get_redis()
     if redis is None:
-        log.error("REDIS_URL is not set: the scheduler needs Redis (without it, use the console's buttons).")
+        log.error(
+            "REDIS_URL is not set: the scheduler needs Redis. Without it the web process runs the clock itself "
+            "(or run `flask vistaflow clock`)."
+        )
         return 2
     scheduler = build_scheduler(redis)
     log.info("schedule synced: %s", sync_schedule(scheduler))

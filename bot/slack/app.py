@@ -14,11 +14,11 @@ from flask import Flask
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.slack import web
-from core import jobs
+from core import job_names, jobs
 from core.errors import VistaFlowError
-from core.services import workspace_status
+from core.platforms import slack as web
 from core.services.chat import dedupe, installations
+from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 EXTENSION = "vistaflow_slack_bolt"
@@ -65,7 +65,7 @@ def on_action(ack, body: dict[str, Any]) -> None:
         "action_id": action.get("action_id"),
         "value": action.get("value") or (action.get("selected_option") or {}).get("value"),
     }
-    _enqueue("worker.jobs.chat.slack_action", payload, "slack.action", team_id)
+    _enqueue(job_names.SLACK_ACTION, payload, "slack.action", team_id)
 
 
 def on_command(ack, body: dict[str, Any]) -> None:
@@ -81,7 +81,7 @@ def on_command(ack, body: dict[str, Any]) -> None:
         "command": body.get("command"),
         "text": (body.get("text") or "")[:500],
     }
-    _enqueue("worker.jobs.chat.slack_command", payload, "slack.command", team_id)
+    _enqueue(job_names.SLACK_COMMAND, payload, "slack.command", team_id)
 
 
 def on_uninstalled(ack, body: dict[str, Any]) -> None:

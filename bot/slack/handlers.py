@@ -6,17 +6,18 @@ import logging
 from typing import Any
 
 from bot import actions, commands
-from bot.slack import web
-from bot.slack.web import SlackFailure
 from core.errors import VistaFlowError
+from core.i18n import Text, _, render
 from core.models import ChatProvider, SlackInstallation
-from core.services import workspace_status
-from core.services.actors import Actor
-from core.services.chat import deliveries, installations, links
+from core.platforms import slack as web
+from core.platforms.slack import SlackFailure
+from core.services.chat import deliveries, installations, language, links
+from core.services.identity.actors import Actor
+from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 SLACK = ChatProvider.SLACK.value
-NOT_LINKED = (
+NOT_LINKED = _(
     "Your Slack account is not linked to a member of this VistaFlow workspace. Use the same "
     "(verified) email in Slack and VistaFlow, or ask an admin to link you in Settings > Chat."
 )
@@ -39,7 +40,11 @@ def actor_for(installation: SlackInstallation, slack_user_id: str) -> Actor | No
 
 
 def ephemeral(installation: SlackInstallation, channel: str, user: str, text: str) -> None:
-    """Only `user` sees it; in a channel the bot is not in, it goes to the user's DM with the app."""
+    """Only `user` sees it (in their language, else the channel's); in a channel the bot is not in, it goes
+    to the user's DM with the app."""
+    workspace_id = installation.workspace_id
+    locale = language.for_person(SLACK, user, workspace_id) or language.for_chat(SLACK, channel, workspace_id)
+    text = render(text, locale)
     client = web.for_installation(installation)
     try:
         web.call(client, "chat_postEphemeral", channel=channel, user=user, text=text)
@@ -48,6 +53,12 @@ def ephemeral(installation: SlackInstallation, channel: str, user: str, text: st
             web.call(client, "chat_postMessage", channel=user, text=text)
         except SlackFailure as failure:
             log.warning("could not answer a Slack user: %s", failure)
+
+
+def _lines(lines: list[str]) -> Text:
+    # One message of several core lines, each rendered in the reader's language when it is posted.
+    names = {f"line{i}": line for i, line in enumerate(lines)}
+    return Text("\n".join(f"%({name})s" for name in names), **names)
 
 
 def _suspended(installation: SlackInstallation, payload: dict[str, Any]) -> bool:
@@ -79,7 +90,7 @@ def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
         ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
         return {"handled": False, "reason": "not linked"}
     # The button's value is "<target id>" or "<target id>:<template id or lead status>".
-    head, _, extra = (payload.get("value") or "").partition(":")
+    head, _colon, extra = (payload.get("value") or "").partition(":")
     try:
         note = actions.dispatch(
             ACTIONS.get(payload["action_id"], ""),
@@ -112,5 +123,5 @@ def handle_command(payload: dict[str, Any]) -> dict[str, Any]:
             ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
             return {"handled": False, "reason": "not linked"}
         lines = commands.run(installation.workspace_id, actor, words, prefix)
-    ephemeral(installation, payload["channel_id"], payload["user_id"], "\n".join(lines))
+    ephemeral(installation, payload["channel_id"], payload["user_id"], _lines(lines))
     return {"handled": True}

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Flask
 
-from bot.telegram import client
 from bot.telegram.webhook import receive
 from core.db import db
+from core.platforms import telegram as client
 
 log = logging.getLogger("bot.telegram")
 

@@ -6,25 +6,37 @@ import logging
 from typing import Any
 
 from bot import actions, commands
-from bot.telegram import client, render
-from bot.telegram.client import TelegramFailure
+from core import i18n
 from core.errors import VistaFlowError
+from core.i18n import _
 from core.models import ChatProvider
-from core.services import workspace_status
-from core.services.chat import deliveries, links
+from core.platforms import telegram as client
+from core.platforms.telegram import TelegramFailure
+from core.services.chat import deliveries, language, links
+from core.services.chat import telegram_render as render
+from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 TELEGRAM = ChatProvider.TELEGRAM.value
-NOT_LINKED_CHAT = "This chat is not linked to a VistaFlow workspace. Get a link in VistaFlow > Settings > Chat."
-NOT_LINKED_USER = (
+NOT_LINKED_CHAT = _("This chat is not linked to a VistaFlow workspace. Get a link in VistaFlow > Settings > Chat.")
+NOT_LINKED_USER = _(
     "You are not linked to a member of this workspace. Open your own link from "
     "VistaFlow > Settings > Chat (it sends /start <code> here)."
 )
 
 
-def _reply(chat_id: int, text: str) -> None:
+def _locale(chat_id: int, sender: Any) -> str | None:
+    """The chat's language once it is linked; before that, the language the person's Telegram app uses."""
+    link = links.telegram_chat(chat_id)
+    if link is not None:
+        return language.for_chat(TELEGRAM, chat_id, link.workspace_id)
+    code = sender.get("language_code") if isinstance(sender, dict) else None
+    return i18n.normalise(code if isinstance(code, str) else None)
+
+
+def _reply(chat_id: int, text: str, locale: str | None = None) -> None:
     try:
-        client.send(chat_id, _escape(text))
+        client.send(chat_id, _escape(i18n.render(text, locale)))
     except TelegramFailure as failure:
         if failure.kind == "chat_gone":
             links.disable_telegram_chat(chat_id, "the bot was removed from the chat")
@@ -34,38 +46,60 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _chat_id(container: Any) -> int | None:
+    """The chat id of a message or chat-member update; None when Telegram (or a forger) sent none."""
+    chat = container.get("chat") if isinstance(container, dict) else None
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not -(2**63) <= chat_id < 2**63:
+        return None  # Telegram's chat ids fit in 64 bits (our BIGINT column); anything else names no chat
+    return chat_id
+
+
+def _sender(container: dict[str, Any]) -> int | None:
+    """The Telegram user id of who sent a message or tapped a button (None when absent or malformed)."""
+    sender = container.get("from")
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+
+
 def handle_update(update: dict[str, Any]) -> dict[str, Any]:
     """Route one update: a callback query, a command, or the bot being removed from a chat."""
-    if "callback_query" in update:
+    if isinstance(update.get("callback_query"), dict):
         return handle_callback(update["callback_query"])
     if "message" in update:
+        if _chat_id(update["message"]) is None:
+            return {"handled": False, "reason": "no chat"}  # nobody to answer (channel posts, forged updates)
         return handle_message(update["message"])
     member = update.get("my_chat_member")
-    if member and (member.get("new_chat_member") or {}).get("status") in ("left", "kicked"):
-        links.disable_telegram_chat(member["chat"]["id"], "the bot was removed from the chat")
+    if not isinstance(member, dict):
+        return {"handled": False}
+    new_member = member.get("new_chat_member")
+    status = new_member.get("status") if isinstance(new_member, dict) else None
+    if status in ("left", "kicked") and _chat_id(member) is not None:
+        links.disable_telegram_chat(_chat_id(member), "the bot was removed from the chat")
         return {"handled": True, "disabled": True}
     return {"handled": False}
 
 
 def handle_message(message: dict[str, Any]) -> dict[str, Any]:
-    text = (message.get("text") or "").strip()
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    text = text.strip()
     if not text.startswith("/"):
         return {"handled": False}
     chat = message["chat"]
-    sender = (message.get("from") or {}).get("id")
+    sender = _sender(message)
     words = text.split()
     command = words[0].split("@")[0].lower()
     link = links.telegram_chat(chat["id"])
+    locale = _locale(chat["id"], message.get("from"))
     relinking = command == "/start" and len(words) > 1  # the code's own workspace is checked when redeemed
     if link is not None and not relinking and not workspace_status.is_active(link.workspace_id):
-        _reply(chat["id"], workspace_status.SUSPENDED)
+        _reply(chat["id"], workspace_status.SUSPENDED, locale)
         return {"handled": False, "reason": "suspended"}
     if command == "/start":
         if len(words) < 2:
-            _reply(
-                chat["id"],
-                "\n".join(["Hello! Link this chat from VistaFlow > Settings > Chat.", *commands.help_lines("/")]),
-            )
+            hello = i18n.render(_("Hello! Link this chat from VistaFlow > Settings > Chat."), locale)
+            _reply(chat["id"], "\n".join([hello, *i18n.render(commands.help_lines("/"), locale)]))
             return {"handled": True}
         try:
             linked = links.redeem_code(
@@ -76,25 +110,30 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
                 telegram_user_id=sender,
             )
         except VistaFlowError as exc:
-            _reply(chat["id"], exc.message)
+            _reply(chat["id"], exc.message, locale)
             return {"handled": False, "reason": exc.code}
         _reply(
             chat["id"],
-            f"Linked to “{linked.workspace_name}” as {linked.user.name}. "
-            "Hot targets will show up here. Try /hot or /help.",
+            _(
+                "Linked to “%(workspace)s” as %(name)s. Hot targets will show up here. Try /hot or /help.",
+                workspace=linked.workspace_name,
+                name=linked.user.name,
+            ),
+            _locale(chat["id"], message.get("from")),
         )
         return {"handled": True, "linked": linked.workspace_id}
     if command == "/help":
-        _reply(chat["id"], "\n".join(commands.help_lines("/")))
+        _reply(chat["id"], "\n".join(i18n.render(commands.help_lines("/"), locale)))
         return {"handled": True}
     if link is None:
-        _reply(chat["id"], NOT_LINKED_CHAT)
+        _reply(chat["id"], NOT_LINKED_CHAT, locale)
         return {"handled": False, "reason": "chat not linked"}
     actor = links.actor_for(link.workspace_id, TELEGRAM, str(sender))
     if actor is None:
-        _reply(chat["id"], NOT_LINKED_USER)
+        _reply(chat["id"], NOT_LINKED_USER, locale)
         return {"handled": False, "reason": "user not linked"}
-    _reply(chat["id"], "\n".join(commands.run(link.workspace_id, actor, [command[1:], *words[1:]], "/")))
+    lines = commands.run(link.workspace_id, actor, [command[1:], *words[1:]], "/")
+    _reply(chat["id"], "\n".join(i18n.render(lines, locale)))
     return {"handled": True}
 
 
@@ -106,31 +145,35 @@ KEYBOARDS = ("ls", "tl", "bk")  # only this message's keyboard changes: lead sta
 def handle_callback(query: dict[str, Any]) -> dict[str, Any]:
     """A tap on an inline button; answerCallbackQuery always, whatever happens."""
     answer: str | None = None
+    chat_id = _chat_id(query.get("message"))
     try:
         answer, result = _callback(query)
         return result
     finally:
-        client.answer_callback(query["id"], answer)
+        if isinstance(query.get("id"), str):
+            locale = _locale(chat_id, query.get("from")) if chat_id is not None else None
+            client.answer_callback(query["id"], i18n.render(answer, locale))
 
 
 def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    message = query.get("message") or {}
-    chat_id = (message.get("chat") or {}).get("id")
+    message = query.get("message") if isinstance(query.get("message"), dict) else {}
+    chat_id = _chat_id(message)
     link = links.telegram_chat(chat_id) if chat_id is not None else None
     if link is None:
         return NOT_LINKED_CHAT, {"handled": False, "reason": "chat not linked"}
     if not workspace_status.is_active(link.workspace_id):
         return workspace_status.SUSPENDED, {"handled": False, "reason": "suspended"}
-    actor = links.actor_for(link.workspace_id, TELEGRAM, str((query.get("from") or {}).get("id")))
+    actor = links.actor_for(link.workspace_id, TELEGRAM, str(_sender(query)))
     if actor is None:
         return NOT_LINKED_USER, {"handled": False, "reason": "user not linked"}
-    kind, _, rest = (query.get("data") or "").partition(":")
-    head, _, extra = rest.partition(":")
+    kind, _colon, rest = (query.get("data") if isinstance(query.get("data"), str) else "").partition(":")
+    head, _colon, extra = rest.partition(":")
     try:
         target_id = actions.button_number(head)
         if kind in KEYBOARDS:
             card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id)
-            text, markup = render.card(card, show_statuses=kind == "ls", show_templates=kind == "tl")
+            locale = language.for_chat(TELEGRAM, chat_id, link.workspace_id)
+            text, markup = render.card(card, show_statuses=kind == "ls", show_templates=kind == "tl", locale=locale)
             client.edit(chat_id, message.get("message_id"), text, markup)
             return None, {"handled": True}
         card_message = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
@@ -145,7 +188,8 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if card_message is None:
             # A message the bot did not record (e.g. older than this feature): still show the outcome.
             card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id, note=note)
-            client.edit(chat_id, message.get("message_id"), *render.card(card))
+            locale = language.for_chat(TELEGRAM, chat_id, link.workspace_id)
+            client.edit(chat_id, message.get("message_id"), *render.card(card, locale=locale))
     except VistaFlowError as exc:
         return exc.message, {"handled": False, "reason": exc.code}
-    return note or "Done", {"handled": True, "note": note}
+    return note or _("Done"), {"handled": True, "note": note}

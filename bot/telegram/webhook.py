@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from console.errors import error_json
-from core import jobs
+from core import job_names, jobs
 from core.errors import VistaFlowError
 from core.services.chat import dedupe
+from vistaflow.web import error_json
 
 log = logging.getLogger(__name__)
 bp = Blueprint("telegram", __name__)
@@ -23,7 +23,7 @@ def receive(update: dict[str, Any]) -> bool:
     if not dedupe.first_time("telegram", str(update["update_id"])):
         return False
     try:
-        jobs.enqueue("worker.jobs.chat.telegram_update", update, kind="telegram.update", queue=jobs.QUEUE_INTERACTIVE)
+        jobs.enqueue(job_names.TELEGRAM_UPDATE, update, kind="telegram.update", queue=jobs.QUEUE_INTERACTIVE)
     except VistaFlowError as exc:
         dedupe.forget("telegram", str(update["update_id"]))  # let Telegram's redelivery try again
         raise exc

@@ -3,6 +3,7 @@
 from console.api import (
     admin,
     auth,
+    conversations,
     dm,
     dm_sequences,
     dm_templates,
@@ -30,6 +31,7 @@ BLUEPRINTS = [
     webhooks.bp,
     targets.bp,
     dm.bp,
+    conversations.bp,
     dm_templates.bp,
     dm_sequences.bp,
     leads.bp,

@@ -11,8 +11,9 @@ from pydantic import Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core.models import JobRun, Role, User, Workspace
-from core.services import platform_admin, platform_directory
+from core.models import JobRun, Membership, Role, User, Workspace
+from core.services.operators import admin as platform_admin
+from core.services.operators import directory as platform_directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,6 +42,21 @@ class AdminWorkspaceOut(Out):
     members: int
     created_at: datetime
 
+    @classmethod
+    def of(cls, workspace: Workspace, members: int, **extra: Any) -> AdminWorkspaceOut:
+        """`members` is the member count; `extra` fills a subclass's own fields (the detail's)."""
+        return cls(
+            id=workspace.id,
+            name=workspace.name,
+            slug=workspace.slug,
+            time_zone=workspace.time_zone,
+            suspended=workspace.is_suspended,
+            suspended_at=workspace.suspended_at,
+            members=members,
+            created_at=workspace.created_at,
+            **extra,
+        )
+
 
 class AdminUserOut(Out):
     id: int
@@ -52,6 +68,21 @@ class AdminUserOut(Out):
     last_login_at: datetime | None
     created_at: datetime
 
+    @classmethod
+    def of(cls, user: User, **extra: Any) -> AdminUserOut:
+        """`extra` fills a subclass's own fields (the detail's)."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            is_platform_admin=user.is_platform_admin,
+            suspended=user.is_suspended,
+            suspended_at=user.suspended_at,
+            last_login_at=user.last_login_at,
+            created_at=user.created_at,
+            **extra,
+        )
+
 
 class AdminMemberOut(Out):
     user_id: int
@@ -59,6 +90,16 @@ class AdminMemberOut(Out):
     name: str
     role: str
     suspended: bool
+
+    @classmethod
+    def of(cls, m: Membership) -> AdminMemberOut:
+        return cls(
+            user_id=m.user_id,
+            email=m.user.email,
+            name=m.user.name,
+            role=Role(m.role).value,
+            suspended=m.user.is_suspended,
+        )
 
 
 class SocialAccountOut(Out):
@@ -77,6 +118,10 @@ class FailedJobOut(Out):
     error: str | None
     created_at: datetime
     ended_at: datetime | None
+
+    @classmethod
+    def of(cls, run: JobRun) -> FailedJobOut:
+        return cls(id=run.id, kind=run.kind, error=run.error, created_at=run.created_at, ended_at=run.ended_at)
 
 
 class FailedDeliveryOut(Out):
@@ -106,40 +151,20 @@ class UserWorkspaceOut(Out):
     role: str
     suspended: bool
 
+    @classmethod
+    def of(cls, workspace: Workspace, role: Role) -> UserWorkspaceOut:
+        return cls(
+            id=workspace.id,
+            name=workspace.name,
+            slug=workspace.slug,
+            role=role.value,
+            suspended=workspace.is_suspended,
+        )
+
 
 class AdminUserDetailOut(AdminUserOut):
     workspaces: list[UserWorkspaceOut]
     active_api_tokens: int
-
-
-def _workspace_out(workspace: Workspace, members: int) -> dict[str, Any]:
-    return {
-        "id": workspace.id,
-        "name": workspace.name,
-        "slug": workspace.slug,
-        "time_zone": workspace.time_zone,
-        "suspended": workspace.is_suspended,
-        "suspended_at": workspace.suspended_at,
-        "members": members,
-        "created_at": workspace.created_at,
-    }
-
-
-def _user_out(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "is_platform_admin": user.is_platform_admin,
-        "suspended": user.is_suspended,
-        "suspended_at": user.suspended_at,
-        "last_login_at": user.last_login_at,
-        "created_at": user.created_at,
-    }
-
-
-def _failed_job_out(run: JobRun) -> dict[str, Any]:
-    return {"id": run.id, "kind": run.kind, "error": run.error, "created_at": run.created_at, "ended_at": run.ended_at}
 
 
 @operation(
@@ -154,7 +179,7 @@ def _failed_job_out(run: JobRun) -> dict[str, Any]:
 def list_workspaces(query: SearchQuery):
     page = platform_directory.workspaces_page(actor=current_actor(), q=query.q, cursor=query.cursor, limit=query.limit)
     counts = platform_directory.member_counts([w.id for w in page.items])
-    return {"items": [_workspace_out(w, counts.get(w.id, 0)) for w in page.items], "next_cursor": page.next_cursor}
+    return page.map(lambda w: AdminWorkspaceOut.of(w, counts.get(w.id, 0)))
 
 
 @operation(
@@ -167,29 +192,22 @@ def list_workspaces(query: SearchQuery):
 def get_workspace(workspace_id: int):
     detail = platform_directory.workspace_detail(workspace_id, actor=current_actor())
     last = detail.last_collection
-    return _workspace_out(detail.workspace, len(detail.members)) | {
-        "member_list": [
-            {
-                "user_id": m.user_id,
-                "email": m.user.email,
-                "name": m.user.name,
-                "role": Role(m.role).value,
-                "suspended": m.user.is_suspended,
-            }
-            for m in detail.members
-        ],
-        "social_accounts": detail.social_accounts,
-        "last_collection_at": (last.ended_at or last.created_at) if last else None,
-        "last_collection_status": last.status if last else None,
-        "daily_dm_quota": detail.daily_dm_quota,
-        "dms_sent_today": detail.dms_sent_today,
-        "failed_jobs": [_failed_job_out(r) for r in detail.failed_jobs],
-        "failed_deliveries": detail.failed_deliveries,
-    }
+    return AdminWorkspaceDetailOut.of(
+        detail.workspace,
+        len(detail.members),
+        member_list=[AdminMemberOut.of(m) for m in detail.members],
+        social_accounts=detail.social_accounts,
+        last_collection_at=(last.ended_at or last.created_at) if last else None,
+        last_collection_status=last.status if last else None,
+        daily_dm_quota=detail.daily_dm_quota,
+        dms_sent_today=detail.dms_sent_today,
+        failed_jobs=[FailedJobOut.of(r) for r in detail.failed_jobs],
+        failed_deliveries=detail.failed_deliveries,
+    )
 
 
-def _workspace_answer(workspace: Workspace) -> dict[str, Any]:
-    return _workspace_out(workspace, platform_directory.member_counts([workspace.id]).get(workspace.id, 0))
+def _workspace_answer(workspace: Workspace) -> AdminWorkspaceOut:
+    return AdminWorkspaceOut.of(workspace, platform_directory.member_counts([workspace.id]).get(workspace.id, 0))
 
 
 @operation(
@@ -226,7 +244,7 @@ def reactivate_workspace(workspace_id: int):
 )
 def list_users(query: SearchQuery):
     page = platform_directory.users_page(actor=current_actor(), q=query.q, cursor=query.cursor, limit=query.limit)
-    return {"items": [_user_out(u) for u in page.items], "next_cursor": page.next_cursor}
+    return page.map(AdminUserOut.of)
 
 
 @operation(
@@ -234,13 +252,11 @@ def list_users(query: SearchQuery):
 )
 def get_user(user_id: int):
     detail = platform_directory.user_detail(user_id, actor=current_actor())
-    return _user_out(detail.user) | {
-        "workspaces": [
-            {"id": w.id, "name": w.name, "slug": w.slug, "role": r.value, "suspended": w.is_suspended}
-            for w, r in detail.workspaces
-        ],
-        "active_api_tokens": detail.active_api_tokens,
-    }
+    return AdminUserDetailOut.of(
+        detail.user,
+        workspaces=[UserWorkspaceOut.of(w, r) for w, r in detail.workspaces],
+        active_api_tokens=detail.active_api_tokens,
+    )
 
 
 @operation(
@@ -253,9 +269,9 @@ def get_user(user_id: int):
     errors=(409,),
 )
 def suspend_user(user_id: int, body: SuspendIn):
-    return _user_out(platform_admin.suspend_user(user_id, actor=current_actor(), reason=body.reason))
+    return AdminUserOut.of(platform_admin.suspend_user(user_id, actor=current_actor(), reason=body.reason))
 
 
 @operation(bp, "POST", "/users/<int:user_id>/reactivate", summary="Reactivate a suspended user", response=AdminUserOut)
 def reactivate_user(user_id: int):
-    return _user_out(platform_admin.reactivate_user(user_id, actor=current_actor()))
+    return AdminUserOut.of(platform_admin.reactivate_user(user_id, actor=current_actor()))

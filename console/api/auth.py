@@ -9,7 +9,8 @@ from console.api.auth_context import current_actor, current_user
 from console.api.schemas import In, Out, UserOut
 from console.api.spec import operation
 from core.models import Door
-from core.services import auth, workspaces
+from core.services.identity import auth
+from core.services.workspaces import lifecycle as workspaces
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import request
 
 from core.errors import Unauthorized
+from core.i18n import _
 from core.models import Door, User
-from core.services import auth
-from core.services.actors import Actor
+from core.services.identity import auth
+from core.services.identity.actors import Actor
 
 
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
@@ -27,7 +28,7 @@ def current_user() -> User:
     if CACHE_KEY not in request.environ:
         token = bearer_token()
         if token is None:
-            raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
+            raise Unauthorized(_("Send an access token: Authorization: Bearer <token>."))
         request.environ[CACHE_KEY] = auth.user_from_bearer(token)
     return request.environ[CACHE_KEY]
 

@@ -1,4 +1,4 @@
-"""/dm: sending a DM now, the approval lifecycle (approve, skip, cancel, edit) and the history."""
+"""/dm: sending a DM now, drafting one, the approval lifecycle (approve, skip, cancel, edit) and the history."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import dump, operation
 from core.models import DirectMessage
-from core.services.outreach import dms, lifecycle
+from core.services.outreach import composer, dms, lifecycle
 
 bp = Blueprint("dm", __name__, url_prefix="/dm")
 
@@ -22,6 +22,23 @@ class SendIn(In):
     text: str | None = Field(None, max_length=5000)
     comment_id: str | None = Field(
         None, alias="commentId", max_length=128, description="The platform id of the comment to privately reply to."
+    )
+
+
+class DraftIn(In):
+    target_id: int = Field(alias="targetId")
+    template_id: int | None = Field(
+        None,
+        alias="templateId",
+        description="A template of the workspace: its text filled for the route, unless `text` is given "
+        "(then it only records where the text came from). Neither: the workspace's default template.",
+    )
+    text: str | None = Field(None, max_length=5000, description="The message as it will be sent (≤ 1,000 characters).")
+    route: str | None = Field(
+        None,
+        max_length=140,
+        description="`message` (within 24 h of the person's last message) or `comment:<commentId>` (a private "
+        "reply within 7 days of that comment). Omitted: the message window when open, else the newest open comment.",
     )
 
 
@@ -114,6 +131,23 @@ def send(body: SendIn):
 
 @operation(
     bp,
+    "POST",
+    "/drafts",
+    summary="Draft a DM to a person by a route open now; it waits in the approval queue (201)",
+    body=DraftIn,
+    response=DmOut,
+    status=201,
+    errors=(403, 404, 409),
+)
+def create_draft(body: DraftIn):
+    dm = composer.save_draft(
+        body.target_id, actor=current_actor(), template_id=body.template_id, text=body.text, route=body.route
+    )
+    return dm, 201
+
+
+@operation(
+    bp,
     "GET",
     "/workspace/<int:workspace_id>",
     summary="DM history, newest first (filters: status, account, target)",
@@ -130,7 +164,7 @@ def history(workspace_id: int, query: HistoryQuery):
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @operation(bp, "GET", "/<int:dm_id>", summary="One DM with its state changes", response=DmDetailOut)

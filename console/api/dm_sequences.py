@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flask import Blueprint
 from pydantic import Field
@@ -12,6 +11,7 @@ from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
 from core.models import SequenceEnrollment
+from core.pagination import Page
 from core.services.outreach import sequences
 
 bp = Blueprint("dm_sequences", __name__, url_prefix="/dm")
@@ -68,23 +68,23 @@ class EnrollmentOut(Out):
     steps: list[StepStatusOut]
     created_at: datetime
 
-
-def _enrollment_out(enrollment: SequenceEnrollment, row: sequences.EnrollmentRow | None = None) -> dict[str, Any]:
-    row = row or sequences.rows_of([enrollment])[0]
-    sequence = row.sequence
-    return {
-        "id": enrollment.id,
-        "workspace_id": enrollment.workspace_id,
-        "sequence_id": sequence.id,
-        "sequence_name": sequence.name,
-        "target_id": enrollment.target_id,
-        "status": enrollment.status,
-        "status_reason": enrollment.status_reason,
-        "current_step": enrollment.current_step,
-        "next_step_at": enrollment.next_step_at,
-        "steps": row.steps,
-        "created_at": enrollment.created_at,
-    }
+    @classmethod
+    def of(cls, enrollment: SequenceEnrollment, row: sequences.EnrollmentRow | None = None) -> EnrollmentOut:
+        """`row` (the enrolment's sequence and step statuses) saves the queries when a page already read it."""
+        row = row or sequences.rows_of([enrollment])[0]
+        return cls(
+            id=enrollment.id,
+            workspace_id=enrollment.workspace_id,
+            sequence_id=row.sequence.id,
+            sequence_name=row.sequence.name,
+            target_id=enrollment.target_id,
+            status=enrollment.status,
+            status_reason=enrollment.status_reason,
+            current_step=enrollment.current_step,
+            next_step_at=enrollment.next_step_at,
+            steps=row.steps,
+            created_at=enrollment.created_at,
+        )
 
 
 @operation(
@@ -97,7 +97,7 @@ def _enrollment_out(enrollment: SequenceEnrollment, row: sequences.EnrollmentRow
 )
 def list_enrollments(workspace_id: int, query: PageQuery):
     page, rows = sequences.enrollment_rows(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [_enrollment_out(r.enrollment, r) for r in rows], "next_cursor": page.next_cursor}
+    return Page([EnrollmentOut.of(r.enrollment, r) for r in rows], page.next_cursor)
 
 
 @operation(
@@ -110,7 +110,7 @@ def list_enrollments(workspace_id: int, query: PageQuery):
 )
 def list_sequences(workspace_id: int, query: PageQuery):
     page = sequences.page_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @operation(
@@ -139,7 +139,7 @@ def create_sequence(workspace_id: int, body: SequenceIn):
     errors=(403, 409),
 )
 def enroll(sequence_id: int, body: EnrollIn):
-    return _enrollment_out(sequences.enroll(sequence_id, body.target_id, actor=current_actor())), 201
+    return EnrollmentOut.of(sequences.enroll(sequence_id, body.target_id, actor=current_actor())), 201
 
 
 @operation(
@@ -151,7 +151,7 @@ def enroll(sequence_id: int, body: EnrollIn):
     errors=(403, 409),
 )
 def pause(enrollment_id: int):
-    return _enrollment_out(sequences.pause(enrollment_id, actor=current_actor()))
+    return EnrollmentOut.of(sequences.pause(enrollment_id, actor=current_actor()))
 
 
 @operation(
@@ -163,7 +163,7 @@ def pause(enrollment_id: int):
     errors=(403, 409),
 )
 def resume(enrollment_id: int):
-    return _enrollment_out(sequences.resume(enrollment_id, actor=current_actor()))
+    return EnrollmentOut.of(sequences.resume(enrollment_id, actor=current_actor()))
 
 
 @operation(
@@ -175,4 +175,4 @@ def resume(enrollment_id: int):
     errors=(403, 409),
 )
 def cancel(enrollment_id: int):
-    return _enrollment_out(sequences.cancel(enrollment_id, actor=current_actor()))
+    return EnrollmentOut.of(sequences.cancel(enrollment_id, actor=current_actor()))

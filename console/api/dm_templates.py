@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from flask import Blueprint
 from pydantic import Field
@@ -46,12 +47,18 @@ class PreviewOut(Out):
 
 class DmSettingsIn(In):
     default_template_id: int | None = Field(None, alias="defaultTemplateId")
+    language_templates: dict[Literal["en", "fr"], int | None] | None = Field(
+        None,
+        alias="languageTemplates",
+        description="Template for people who write in that language (null: the default template).",
+    )
     min_gap_seconds: int | None = Field(None, alias="minGapSeconds")
     jitter_seconds: int | None = Field(None, alias="jitterSeconds")
 
 
 class DmSettingsOut(Out):
     default_template_id: int | None
+    language_templates: dict[str, int | None]
     dm_min_gap_seconds: int
     dm_gap_jitter_seconds: int
     default_daily_dm_quota: int
@@ -67,7 +74,7 @@ class DmSettingsOut(Out):
 )
 def list_templates(workspace_id: int, query: PageQuery):
     page = templates.page_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
 
 
 @operation(

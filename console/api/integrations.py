@@ -1,4 +1,4 @@
-"""/integrations: signed webhooks, Google Sheets and Notion, their tests and delivery logs."""
+"""/integrations: signed webhooks, Google Sheets, Notion, HubSpot and Pipedrive, their tests and delivery logs."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
 from core.models import Delivery, Integration
-from core.services import integrations
+from core.services.identity.actors import Actor
+from core.services.integrations import configure as integrations
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
-Kind = Literal["webhook", "google_sheets", "notion"]
+Kind = Literal["webhook", "google_sheets", "notion", "hubspot", "pipedrive"]
 
 
 class IntegrationIn(In):
@@ -24,9 +25,10 @@ class IntegrationIn(In):
     name: str = Field(max_length=120)
     config: dict[str, Any] = Field(
         description="webhook: {url}; google_sheets: {spreadsheet_id, sheet_name, service_account}; "
-        "notion: {database_id, token}. Credentials are encrypted and never returned."
+        "notion: {database_id, token}; hubspot and pipedrive: {token, create_deals, pipeline_id, stage_map}. "
+        "Credentials are encrypted and never returned."
     )
-    events: list[str] = Field(description="Event types to send (Sheets and Notion: lead.* only).")
+    events: list[str] = Field(description="Event types to send (Sheets, Notion and CRMs: lead.* only).")
 
 
 class IntegrationPatch(In):
@@ -49,6 +51,24 @@ class IntegrationOut(Out):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, integration: Integration, actor: Actor, **extra: Any) -> IntegrationOut:
+        """Never the secret, only whether one is set; `config` as this actor may see it."""
+        return cls(
+            id=integration.id,
+            workspace_id=integration.workspace_id,
+            kind=integration.kind,
+            name=integration.name,
+            config=integrations.shown_config(integration, actor),
+            secret_set=integration.secret_encrypted is not None,
+            events=list(integration.events or []),
+            enabled=integration.enabled,
+            disabled_reason=integration.disabled_reason,
+            created_at=integration.created_at,
+            updated_at=integration.updated_at,
+            **extra,
+        )
+
 
 class IntegrationCreated(IntegrationOut):
     signing_secret: str | None = Field(None, description="Webhooks only: the whsec_ signing secret, shown this once.")
@@ -58,6 +78,37 @@ class TestOut(Out):
     ok: bool
     response_code: int | None
     detail: str | None
+
+
+class StageOut(Out):
+    id: str
+    label: str
+    won: bool
+    lost: bool
+
+
+class PipelineOut(Out):
+    id: str
+    label: str
+    stages: list[StageOut]
+
+
+class PipelinesOut(Out):
+    pipelines: list[PipelineOut] = Field(description="As listed by the CRM when the settings were last saved.")
+    create_deals: bool
+    pipeline_id: str | None
+    stage_map: dict[str, str] = Field(description="Lead status -> stage id.")
+
+
+class LeadLinkOut(Out):
+    label: str
+    url: str
+    integration_id: int
+    integration: str
+
+
+class LeadLinksOut(Out):
+    items: list[LeadLinkOut]
 
 
 class DeliveryQuery(PageQuery):
@@ -80,41 +131,25 @@ class DeliveryOut(Out):
     created_at: datetime
     updated_at: datetime
 
-
-def integration_out(integration: Integration) -> dict[str, Any]:
-    """The public shape of an integration: never the secret, only whether one is set."""
-    return {
-        "id": integration.id,
-        "workspace_id": integration.workspace_id,
-        "kind": integration.kind,
-        "name": integration.name,
-        "config": integrations.shown_config(integration, current_actor()),
-        "secret_set": integration.secret_encrypted is not None,
-        "events": list(integration.events or []),
-        "enabled": integration.enabled,
-        "disabled_reason": integration.disabled_reason,
-        "created_at": integration.created_at,
-        "updated_at": integration.updated_at,
-    }
-
-
-def delivery_out(delivery: Delivery, event_ids: dict[int, str] | None = None) -> dict[str, Any]:
-    event_ids = integrations.event_ids_of([delivery]) if event_ids is None else event_ids
-    return {
-        "id": delivery.id,
-        "integration_id": delivery.integration_id,
-        "event_id": event_ids.get(delivery.id),
-        "event_type": delivery.event_type,
-        "ordering_key": delivery.ordering_key,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "next_attempt_at": delivery.next_attempt_at,
-        "last_error": delivery.last_error,
-        "response_code": delivery.response_code,
-        "delivered_at": delivery.delivered_at,
-        "created_at": delivery.created_at,
-        "updated_at": delivery.updated_at,
-    }
+    @classmethod
+    def of(cls, delivery: Delivery, event_ids: dict[int, str] | None = None) -> DeliveryOut:
+        """`event_ids` (delivery id -> event uuid) saves a query per row when a page is shown."""
+        event_ids = integrations.event_ids_of([delivery]) if event_ids is None else event_ids
+        return cls(
+            id=delivery.id,
+            integration_id=delivery.integration_id,
+            event_id=event_ids.get(delivery.id),
+            event_type=delivery.event_type,
+            ordering_key=delivery.ordering_key,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            last_error=delivery.last_error,
+            response_code=delivery.response_code,
+            delivered_at=delivery.delivered_at,
+            created_at=delivery.created_at,
+            updated_at=delivery.updated_at,
+        )
 
 
 @operation(
@@ -126,8 +161,9 @@ def delivery_out(delivery: Delivery, event_ids: dict[int, str] | None = None) ->
     response=PageOut[IntegrationOut],
 )
 def list_integrations(workspace_id: int, query: PageQuery):
-    page = integrations.page_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [integration_out(i) for i in page.items], "next_cursor": page.next_cursor}
+    actor = current_actor()
+    page = integrations.page_for(workspace_id, actor=actor, cursor=query.cursor, limit=query.limit)
+    return page.map(lambda integration: IntegrationOut.of(integration, actor))
 
 
 @operation(
@@ -141,15 +177,17 @@ def list_integrations(workspace_id: int, query: PageQuery):
     errors=(403, 409),
 )
 def create_integration(workspace_id: int, body: IntegrationIn):
+    actor = current_actor()
     integration, secret = integrations.create(
-        workspace_id, actor=current_actor(), kind=body.kind, name=body.name, config=body.config, events=body.events
+        workspace_id, actor=actor, kind=body.kind, name=body.name, config=body.config, events=body.events
     )
-    return {**integration_out(integration), "signing_secret": secret}
+    return IntegrationCreated.of(integration, actor, signing_secret=secret)
 
 
 @operation(bp, "GET", "/<int:integration_id>", summary="One integration", response=IntegrationOut)
 def get_integration(integration_id: int):
-    return integration_out(integrations.get(integration_id, actor=current_actor()))
+    actor = current_actor()
+    return IntegrationOut.of(integrations.get(integration_id, actor=actor), actor)
 
 
 @operation(
@@ -162,15 +200,16 @@ def get_integration(integration_id: int):
     errors=(403,),
 )
 def update_integration(integration_id: int, body: IntegrationPatch):
+    actor = current_actor()
     integration = integrations.update(
         integration_id,
-        actor=current_actor(),
+        actor=actor,
         name=body.name,
         config=body.config,
         events=body.events,
         enabled=body.enabled,
     )
-    return integration_out(integration)
+    return IntegrationOut.of(integration, actor)
 
 
 @operation(
@@ -201,6 +240,29 @@ def test_integration(integration_id: int):
 @operation(
     bp,
     "GET",
+    "/<int:integration_id>/pipelines",
+    summary="A CRM integration's pipelines, stages and stage mapping (422 for a kind without pipelines)",
+    response=PipelinesOut,
+    errors=(422,),
+)
+def integration_pipelines(integration_id: int):
+    return integrations.pipelines_of(integration_id, actor=current_actor())
+
+
+@operation(
+    bp,
+    "GET",
+    "/lead/<int:lead_id>/links",
+    summary="Where a lead lives in the workspace's CRMs (open in HubSpot / Pipedrive)",
+    response=LeadLinksOut,
+)
+def lead_links(lead_id: int):
+    return {"items": integrations.lead_links(lead_id, actor=current_actor())}
+
+
+@operation(
+    bp,
+    "GET",
     "/<int:integration_id>/deliveries",
     summary="Delivery log, newest first",
     query=DeliveryQuery,
@@ -216,7 +278,7 @@ def list_deliveries(integration_id: int, query: DeliveryQuery):
         limit=query.limit,
     )
     event_ids = integrations.event_ids_of(page.items)
-    return {"items": [delivery_out(d, event_ids) for d in page.items], "next_cursor": page.next_cursor}
+    return page.map(lambda d: DeliveryOut.of(d, event_ids))
 
 
 @operation(
@@ -229,4 +291,4 @@ def list_deliveries(integration_id: int, query: DeliveryQuery):
     errors=(403, 409),
 )
 def replay_delivery(delivery_id: int):
-    return delivery_out(integrations.replay(delivery_id, actor=current_actor()))
+    return DeliveryOut.of(integrations.replay(delivery_id, actor=current_actor()))

@@ -9,9 +9,11 @@ from flask import Blueprint
 from pydantic import Field
 
 from console.api.auth_context import current_actor
-from console.api.schemas import Out, PageOut, PageQuery
+from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core.services import collection, interactions
+from core.services.collection import cycle as collection
+from core.services.collection import interactions
+from core.services.conversations import moderation
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
 
@@ -98,4 +100,52 @@ def list_interactions(workspace_id: int, query: InteractionQuery):
     page = interactions.page_for(
         workspace_id, actor=current_actor(), filters=filters, cursor=query.cursor, limit=query.limit
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page
+
+
+class ReplyIn(In):
+    text: str = Field(max_length=2200)
+
+
+class ReplyOut(Out):
+    interaction_id: int
+    reply_platform_id: str
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:interaction_id>/reply",
+    summary="Answer a top-level Instagram comment in public (POST /{comment-id}/replies)",
+    body=ReplyIn,
+    response=ReplyOut,
+    status=201,
+    errors=(403, 404, 409, 422, 503),
+)
+def reply(interaction_id: int, body: ReplyIn):
+    reply_id = moderation.reply_in_public(interaction_id, actor=current_actor(), text=body.text)
+    return {"interaction_id": interaction_id, "reply_platform_id": reply_id}, 201
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:interaction_id>/hide",
+    summary="Hide an Instagram comment",
+    response=InteractionOut,
+    errors=(403, 404, 409, 422, 503),
+)
+def hide(interaction_id: int):
+    return moderation.set_hidden(interaction_id, actor=current_actor(), hidden=True)
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:interaction_id>/unhide",
+    summary="Show a hidden Instagram comment again",
+    response=InteractionOut,
+    errors=(403, 404, 409, 422, 503),
+)
+def unhide(interaction_id: int):
+    return moderation.set_hidden(interaction_id, actor=current_actor(), hidden=False)

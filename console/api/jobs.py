@@ -10,7 +10,7 @@ from flask import Blueprint
 from console.api.auth_context import current_actor
 from console.api.schemas import Out
 from console.api.spec import operation
-from core.services import job_runs
+from core.services.jobs import runs as job_runs
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -27,6 +27,8 @@ class JobOut(Out):
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    # A delayed job waiting for the single-process clock (no Redis) is queued until then.
+    due_at: datetime | None = None
 
 
 @operation(bp, "GET", "/<job_id>", summary="A job's status, counts and error", response=JobOut)

@@ -6,14 +6,16 @@ import re
 from datetime import UTC, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 
 from console.api.schemas import In
 from console.api.spec import validation_fields
 from core.errors import Invalid
+from core.i18n import _
 from core.models import LeadStatus, Platform
-from core.services.actors import Actor
-from core.services.lead_queries import LeadFilters, LeadSort
+from core.services.identity.actors import Actor
+from core.services.leads.queries import LeadFilters, LeadSort
+from core.validation import clean_instant
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -63,10 +65,11 @@ class LeadFilterQuery(In):
 
     @field_validator("created_from", "created_to", "updated_from", "updated_to")
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+    def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        try:
+            return clean_instant(value, info.field_name or "date")
+        except Invalid as exc:
+            raise ValueError(next(iter(exc.fields.values()))) from None
 
     def filters(self, actor: Actor) -> LeadFilters:
         owner: int | None = None
@@ -108,4 +111,12 @@ def parse_args(model: type[LeadFilterQuery], args: Any) -> LeadFilterQuery:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise Invalid("Some filters are not valid.", fields=validation_fields(exc)) from None
+        raise Invalid(_("Some filters are not valid."), fields=validation_fields(exc)) from None
+
+
+class LeadExportQuery(LeadFilterQuery):
+    format: Literal["standard", "excel_fr"] = Field(
+        "standard",
+        description="`standard`: comma-separated UTF-8; `excel_fr`: UTF-8 with a byte order mark, `;` "
+        "between cells and decimal commas, which a French Excel opens as is.",
+    )

@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, stream_with_context
 from pydantic import ConfigDict, Field
 
 from console.api.auth_context import current_actor
-from console.api.lead_params import LeadFilterQuery, LeadListQuery
+from console.api.lead_params import LeadExportQuery, LeadListQuery
 from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
-from core.models import Lead, LeadStatus
-from core.services import lead_export, lead_queries, lead_read, leads
+from core.models import Lead, LeadStatus, Target
+from core.pagination import Page
+from core.services.leads import changes as leads
+from core.services.leads import export as lead_export
+from core.services.leads import queries as lead_queries
+from core.services.leads import read as lead_read
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -37,6 +42,21 @@ class LeadTargetOut(Out):
     last_seen_at: datetime
     interactions_count: int
 
+    @classmethod
+    def of(cls, target: Target, account_username: str) -> LeadTargetOut:
+        return cls(
+            id=target.id,
+            platform=target.platform,
+            username=target.username,
+            platform_user_id=target.platform_user_id,
+            social_account_id=target.social_account_id,
+            account_username=account_username,
+            score=target.score,
+            is_hot=target.is_hot,
+            last_seen_at=target.last_seen_at,
+            interactions_count=target.interactions_count,
+        )
+
 
 class LeadOut(Out):
     id: int
@@ -52,6 +72,32 @@ class LeadOut(Out):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+
+    @classmethod
+    def of(cls, view: lead_read.LeadView, **extra: Any) -> LeadOut:
+        """`extra` fills a subclass's own fields (the detail's score and timeline)."""
+        lead, owner = view.lead, view.owner
+        return cls(
+            id=lead.id,
+            workspace_id=lead.workspace_id,
+            status=lead.status,
+            source=lead.source,
+            allowed_statuses=view.allowed_statuses,
+            owner=OwnerOut.model_validate(owner) if owner else None,
+            tags=view.tags,
+            notes=lead.notes,
+            estimated_value=lead.estimated_value,
+            target=LeadTargetOut.of(view.target, view.account_username),
+            created_at=lead.created_at,
+            updated_at=lead.updated_at,
+            closed_at=lead.closed_at,
+            **extra,
+        )
+
+    @classmethod
+    def of_lead(cls, lead: Lead) -> LeadOut:
+        """The shape of a lead a service just returned."""
+        return cls.of(lead_read.view_of(lead))
 
 
 class TimelineEntryOut(Out):
@@ -73,6 +119,16 @@ class ScoreOut(Out):
     breakdown: dict[str, Any]
     reasons: list[Any]
     scored_at: datetime | None
+
+    @classmethod
+    def of(cls, target: Target) -> ScoreOut:
+        return cls(
+            score=target.score,
+            is_hot=target.is_hot,
+            breakdown=target.score_breakdown or {},
+            reasons=target.score_reasons or [],
+            scored_at=target.scored_at,
+        )
 
 
 class LeadDetailOut(LeadOut):
@@ -114,41 +170,6 @@ class BulkOut(Out):
     skipped: list[BulkSkipOut]
 
 
-def _lead_out(view: lead_read.LeadView) -> dict[str, Any]:
-    lead, target, owner = view.lead, view.target, view.owner
-    return {
-        "id": lead.id,
-        "workspace_id": lead.workspace_id,
-        "status": lead.status,
-        "source": lead.source,
-        "allowed_statuses": view.allowed_statuses,
-        "owner": {"id": owner.id, "email": owner.email, "name": owner.name} if owner else None,
-        "tags": view.tags,
-        "notes": lead.notes,
-        "estimated_value": lead.estimated_value,
-        "target": {
-            "id": target.id,
-            "platform": target.platform,
-            "username": target.username,
-            "platform_user_id": target.platform_user_id,
-            "social_account_id": target.social_account_id,
-            "account_username": view.account_username,
-            "score": target.score,
-            "is_hot": target.is_hot,
-            "last_seen_at": target.last_seen_at,
-            "interactions_count": target.interactions_count,
-        },
-        "created_at": lead.created_at,
-        "updated_at": lead.updated_at,
-        "closed_at": lead.closed_at,
-    }
-
-
-def one_lead_out(lead: Lead) -> dict[str, Any]:
-    """The LeadOut shape of a lead a service just returned."""
-    return _lead_out(lead_read.view_of(lead))
-
-
 @operation(
     bp,
     "GET",
@@ -167,8 +188,7 @@ def list_leads(workspace_id: int, query: LeadListQuery):
         cursor=query.cursor,
         limit=query.limit,
     )
-    items = [_lead_out(view) for view in lead_read.views_of(page.items)]
-    return {"items": items, "next_cursor": page.next_cursor}
+    return Page([LeadOut.of(view) for view in lead_read.views_of(page.items)], page.next_cursor)
 
 
 @operation(
@@ -182,7 +202,7 @@ def list_leads(workspace_id: int, query: LeadListQuery):
     errors=(409,),
 )
 def create_lead(workspace_id: int, body: LeadCreateIn):
-    return one_lead_out(leads.create(workspace_id, body.target_id, actor=current_actor()))
+    return LeadOut.of_lead(leads.create(workspace_id, body.target_id, actor=current_actor()))
 
 
 @operation(
@@ -190,15 +210,7 @@ def create_lead(workspace_id: int, body: LeadCreateIn):
 )
 def get_lead(lead_id: int):
     found = lead_read.detail(lead_id, actor=current_actor())
-    target = found.view.target
-    score = {
-        "score": target.score,
-        "is_hot": target.is_hot,
-        "breakdown": target.score_breakdown or {},
-        "reasons": target.score_reasons or [],
-        "scored_at": target.scored_at,
-    }
-    return _lead_out(found.view) | {"score": score, "timeline": found.timeline}
+    return LeadDetailOut.of(found.view, score=ScoreOut.of(found.view.target), timeline=found.timeline)
 
 
 @operation(
@@ -211,7 +223,7 @@ def get_lead(lead_id: int):
     errors=(403, 409),
 )
 def change_status(lead_id: int, body: StatusIn):
-    return one_lead_out(leads.change_status(lead_id, body.status.value, actor=current_actor(), note=body.note))
+    return LeadOut.of_lead(leads.change_status(lead_id, body.status.value, actor=current_actor(), note=body.note))
 
 
 @operation(
@@ -226,7 +238,7 @@ def change_status(lead_id: int, body: StatusIn):
 def update_lead(lead_id: int, body: LeadPatch):
     given = body.model_fields_set
     changes = {name: getattr(body, name) for name in ("owner", "tags", "notes", "value") if name in given}
-    return one_lead_out(leads.update(lead_id, actor=current_actor(), **changes))
+    return LeadOut.of_lead(leads.update(lead_id, actor=current_actor(), **changes))
 
 
 @operation(
@@ -246,11 +258,19 @@ def bulk_update(workspace_id: int, body: BulkIn):
     return {"updated": result.updated, "skipped": result.skipped}
 
 
+def content_disposition(export: lead_export.Export) -> str:
+    """`attachment; filename="ascii.csv"`, plus RFC 6266's `filename*=UTF-8''…` when the name has accents."""
+    value = f'attachment; filename="{export.filename}"'
+    if export.unicode_filename:
+        value += f"; filename*=UTF-8''{quote(export.unicode_filename, safe='')}"
+    return value
+
+
 def csv_response(export: lead_export.Export) -> Response:
     """A streamed CSV download (shared with the console)."""
     response = Response(stream_with_context(export.chunks), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(export)
     response.headers["Cache-Control"] = "no-store"
     # Proxies such as nginx would otherwise buffer the whole file before the browser sees a byte.
     response.headers["X-Accel-Buffering"] = "no"
@@ -262,11 +282,13 @@ def csv_response(export: lead_export.Export) -> Response:
     "GET",
     "/export/csv/<int:workspace_id>",
     summary="Streamed CSV of the leads (same filters)",
-    query=LeadFilterQuery,
+    query=LeadExportQuery,
     content_type="text/csv",
 )
-def export_csv(workspace_id: int, query: LeadFilterQuery):
+def export_csv(workspace_id: int, query: LeadExportQuery):
     actor = current_actor()
     return csv_response(
-        lead_export.start(workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort())
+        lead_export.start(
+            workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort(), dialect=query.format
+        )
     )

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from pydantic import Field
 
 from console.api.auth_context import current_actor
 from console.api.schemas import Out
 from console.api.spec import operation
-from core.services import privacy
+from core.services.privacy import erasure as privacy
 
 bp = Blueprint("privacy", __name__, url_prefix="/targets")
+
+
+class ErasureReachOut(Out):
+    integration_id: int
+    kind: str
+    name: str
+    delivery_id: int
+    status: str = Field(description="reached, failed, retrying (retried like any delivery) or held (disabled).")
+    detail: str | None
 
 
 class ErasureOut(Out):
@@ -23,6 +33,7 @@ class ErasureOut(Out):
     deliveries: int
     job_runs: int
     newly_blocked: bool
+    integrations: list[ErasureReachOut] = Field(description="What erasing in each integration gave.")
 
 
 @operation(

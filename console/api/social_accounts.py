@@ -7,15 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext
 from pydantic import ConfigDict, Field
 
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
+from console.i18n import render
 from core.errors import VistaFlowError
 from core.models import SocialAccount
-from core.services import social_accounts, social_connect
-from core.services.oauth_states import StateInvalid
+from core.services.accounts import connect as social_connect
+from core.services.accounts import connected as social_accounts
+from core.services.accounts.oauth_states import StateInvalid
 
 log = logging.getLogger(__name__)
 
@@ -56,29 +59,29 @@ class SocialAccountOut(Out):
     last_collected_at: datetime | None
     created_at: datetime
 
+    @classmethod
+    def of(cls, account: SocialAccount) -> SocialAccountOut:
+        """The public shape of an account: no token field, ever."""
+        return cls(
+            id=account.id,
+            workspace_id=account.workspace_id,
+            platform=account.platform,
+            username=account.username,
+            account_type=account.account_type,
+            status=account.status,
+            status_reason=account.status_reason,
+            token_expires_at=account.access_token_expires_at,
+            daily_dm_quota=social_accounts.effective_quota(account),
+            daily_dm_quota_is_default=account.daily_dm_quota is None,
+            paused=account.paused,
+            last_collected_at=account.last_collected_at,
+            created_at=account.created_at,
+        )
+
 
 class SocialAccountPatch(In):
     daily_dm_quota: int | None = Field(None, description="1-1000; null goes back to the workspace default.")
     paused: bool | None = None
-
-
-def account_out(account: SocialAccount) -> dict[str, Any]:
-    """The public shape of an account: no token field, ever."""
-    return {
-        "id": account.id,
-        "workspace_id": account.workspace_id,
-        "platform": account.platform,
-        "username": account.username,
-        "account_type": account.account_type,
-        "status": account.status,
-        "status_reason": account.status_reason,
-        "token_expires_at": account.access_token_expires_at,
-        "daily_dm_quota": social_accounts.effective_quota(account),
-        "daily_dm_quota_is_default": account.daily_dm_quota is None,
-        "paused": account.paused,
-        "last_collected_at": account.last_collected_at,
-        "created_at": account.created_at,
-    }
 
 
 def _auth_url(platform: str, query: AuthUrlQuery) -> dict[str, str]:
@@ -102,14 +105,14 @@ def _callback(platform: str, query: CallbackQuery):
     except StateInvalid as exc:
         return make_response(render_template("accounts/connect_error.html", message=exc.message), 400)
     except social_connect.ConnectFailed as exc:
-        flash(exc.message, "error")
+        flash(render(exc.message), "error")
         if exc.workspace_id is None:
             return redirect(url_for("web.home"), 303)
         return redirect(url_for("web.workspace_accounts", workspace_id=exc.workspace_id), 303)
     except VistaFlowError as exc:
         return make_response(render_template("accounts/connect_error.html", message=exc.message), exc.status)
     label = social_connect.LABELS[social_connect.parse_platform(platform)]
-    flash(f"{label} account @{account.username} connected.", "success")
+    flash(gettext("%(label)s account @%(username)s connected.", label=label, username=account.username), "success")
     return redirect(url_for("web.workspace_accounts", workspace_id=account.workspace_id), 303)
 
 
@@ -177,7 +180,7 @@ def tiktok_callback(query: CallbackQuery):
 )
 def list_accounts(workspace_id: int, query: PageQuery):
     page = social_accounts.page_for(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [account_out(a) for a in page.items], "next_cursor": page.next_cursor}
+    return page.map(SocialAccountOut.of)
 
 
 @operation(
@@ -194,7 +197,7 @@ def update_account(account_id: int, body: SocialAccountPatch):
     if "daily_dm_quota" in body.model_fields_set:
         changes["daily_dm_quota"] = body.daily_dm_quota
     account = social_accounts.update(account_id, actor=current_actor(), paused=body.paused, **changes)
-    return account_out(account)
+    return SocialAccountOut.of(account)
 
 
 @operation(

@@ -21,6 +21,8 @@ from pydantic.json_schema import models_json_schema
 
 from console.converters import INT4_MAX, INT8_MAX
 from core.errors import Invalid
+from core.field_errors import field_message
+from core.i18n import _
 
 ERROR_STATUSES = {
     400: "Malformed request",
@@ -59,7 +61,7 @@ def validation_fields(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        fields[prefix + loc] = err["msg"]
+        fields[prefix + loc] = field_message(err)
     return fields
 
 
@@ -67,14 +69,14 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     payload = request.get_json(silent=True)
     if payload is None:
         if request.data and request.data.strip():
-            raise Invalid("The request body is not valid JSON.", fields={"body": "Expected a JSON object."})
+            raise Invalid(_("The request body is not valid JSON."), fields={"body": _("Expected a JSON object.")})
         payload = {}
     if not isinstance(payload, dict):
-        raise Invalid("The request body must be a JSON object.", fields={"body": "Expected a JSON object."})
+        raise Invalid(_("The request body must be a JSON object."), fields={"body": _("Expected a JSON object.")})
     try:
         parsed = model.model_validate(payload)
     except ValidationError as exc:
-        raise Invalid("Some fields are not valid.", fields=validation_fields(exc)) from None
+        raise Invalid(_("Some fields are not valid."), fields=validation_fields(exc)) from None
     _check_storable(parsed.model_dump(by_alias=True), "Some fields are not valid.")
     return parsed
 
@@ -87,7 +89,7 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
     try:
         parsed = model.model_validate(raw)
     except ValidationError as exc:
-        raise Invalid("Some query parameters are not valid.", fields=validation_fields(exc)) from None
+        raise Invalid(_("Some query parameters are not valid."), fields=validation_fields(exc)) from None
     _check_storable(parsed.model_dump(by_alias=True), "Some query parameters are not valid.")
     return parsed
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Blueprint
 from pydantic import Field
@@ -12,7 +12,8 @@ from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
 from core.models import Target
-from core.services import targets
+from core.services.targets import calibration
+from core.services.targets import read as targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
@@ -27,6 +28,39 @@ class RescoreOut(Out):
     scored: int | None = None
     became_hot: int | None = None
     left_hot: int | None = None
+
+
+class RateOut(Out):
+    label: str
+    n: int
+    successes: int
+    rate: float | None
+    ci95: list[float | None] | None = Field(None, description="Wilson 95% interval of the rate.")
+
+
+class OutcomeRatesOut(Out):
+    outcomes: int
+    needed: int = Field(description="Outcomes needed before weights are suggested.")
+    enough: bool
+    window_hours: int | None = None
+    hot_vs_not: list[RateOut]
+    bands: list[RateOut]
+
+
+class CalibrationOut(Out):
+    workspace_id: int
+    reply: OutcomeRatesOut
+    win: OutcomeRatesOut
+    current_weights: dict[str, float]
+    suggested_weights: dict[str, float] | None
+    calibrated: bool
+    fitted_at: str | None
+    can_undo: bool
+
+
+class WeightsOut(Out):
+    weights: dict[str, Any]
+    previous_weights: dict[str, Any] | None = None
 
 
 class TargetQuery(In):
@@ -57,6 +91,20 @@ class TargetOut(Out):
     comments_count: int
     messages_count: int
     opted_out: bool
+
+    @classmethod
+    def of(cls, target: Target, **extra: Any) -> TargetOut:
+        """`extra` fills a subclass's own fields (the detail's interactions and DM options)."""
+        fields = {name: getattr(target, name) for name in TargetOut.model_fields if name != "opted_out"}
+        return cls(
+            **fields
+            | {
+                "opted_out": target.opted_out_at is not None,
+                "score_breakdown": target.score_breakdown or {},
+                "score_reasons": target.score_reasons or [],
+            },
+            **extra,
+        )
 
 
 class InteractionOut(Out):
@@ -89,15 +137,6 @@ class DmOptionsOut(Out):
 class TargetDetailOut(TargetOut):
     interactions: list[InteractionOut]
     dm_options: DmOptionsOut
-
-
-def target_out(target: Target) -> dict:
-    fields = {name: getattr(target, name) for name in TargetOut.model_fields if name != "opted_out"}
-    return fields | {
-        "opted_out": target.opted_out_at is not None,
-        "score_breakdown": target.score_breakdown or {},
-        "score_reasons": target.score_reasons or [],
-    }
 
 
 @operation(
@@ -135,7 +174,7 @@ def list_targets(workspace_id: int, query: TargetQuery):
         platform=query.platform,
     )
     page = targets.page(workspace_id, actor=current_actor(), filters=filters, cursor=query.cursor, limit=query.limit)
-    return {"items": [target_out(t) for t in page.items], "next_cursor": page.next_cursor}
+    return page.map(TargetOut.of)
 
 
 @operation(
@@ -147,13 +186,41 @@ def list_targets(workspace_id: int, query: TargetQuery):
 )
 def get_target(target_id: int):
     found = targets.detail(target_id, actor=current_actor())
-    options = found.options
-    return target_out(found.target) | {
-        "interactions": found.interactions,
-        "dm_options": {
-            "available": options.available,
-            "private_replies": options.private_replies,
-            "message_until": options.message_until,
-            "unavailable_reason": options.unavailable_reason,
-        },
-    }
+    return TargetDetailOut.of(
+        found.target, interactions=found.interactions, dm_options=DmOptionsOut.model_validate(found.options)
+    )
+
+
+@operation(
+    bp,
+    "GET",
+    "/calibration/<int:workspace_id>",
+    summary="Scoring quality: reply and win rates hot vs not hot and per band, suggested weights",
+    response=CalibrationOut,
+)
+def get_calibration(workspace_id: int):
+    return calibration.report(workspace_id, actor=current_actor())
+
+
+@operation(
+    bp,
+    "POST",
+    "/calibration/<int:workspace_id>/apply",
+    summary="Apply the suggested weights (owner; audited; undo with /undo)",
+    response=WeightsOut,
+    errors=(403, 409),
+)
+def apply_calibration(workspace_id: int):
+    return calibration.apply_suggested(workspace_id, actor=current_actor())
+
+
+@operation(
+    bp,
+    "POST",
+    "/calibration/<int:workspace_id>/undo",
+    summary="Put back the weights the last apply replaced (owner; audited)",
+    response=WeightsOut,
+    errors=(403, 409),
+)
+def undo_calibration(workspace_id: int):
+    return calibration.undo(workspace_id, actor=current_actor())

@@ -13,8 +13,8 @@ from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
 from core.models import ApiToken, User
-from core.services import api_tokens, users
-from core.services.users import NotificationPreferences
+from core.services.identity import api_tokens, users
+from core.services.identity.users import NotificationPreferences
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -27,6 +27,7 @@ class NotificationsPatch(In):
 class ProfilePatch(In):
     name: str | None = Field(None, max_length=120)
     time_zone: str | None = Field(None, max_length=64)
+    locale: str | None = Field(None, max_length=8, description="'en' or 'fr'; '' follows the browser again.")
     notifications: NotificationsPatch | None = None
 
 
@@ -35,10 +36,25 @@ class ProfileOut(Out):
     email: str
     name: str
     time_zone: str
+    locale: str | None = Field(description="The chosen language; null follows Accept-Language.")
     notifications: NotificationPreferences
     is_platform_admin: bool
     last_login_at: datetime | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> ProfileOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            time_zone=user.time_zone,
+            locale=user.locale,
+            notifications=users.notifications_of(user),
+            is_platform_admin=user.is_platform_admin,
+            last_login_at=user.last_login_at,
+            created_at=user.created_at,
+        )
 
 
 class PasswordIn(In):
@@ -63,53 +79,44 @@ class TokenOut(Out):
     revoked_at: datetime | None
     revoked: bool
 
+    @classmethod
+    def of(cls, token: ApiToken, **extra: Any) -> TokenOut:
+        """`extra` fills a subclass's own fields (the created token's secret)."""
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+            revoked=token.revoked_at is not None,
+            **extra,
+        )
+
 
 class TokenCreatedOut(TokenOut):
     secret: str = Field(description="Shown once: store it now, it cannot be read again.")
 
 
-def _profile_out(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "time_zone": user.time_zone,
-        "notifications": users.notifications_of(user),
-        "is_platform_admin": user.is_platform_admin,
-        "last_login_at": user.last_login_at,
-        "created_at": user.created_at,
-    }
-
-
-def _token_out(token: ApiToken) -> dict[str, Any]:
-    return {
-        "id": token.id,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "last_used_at": token.last_used_at,
-        "revoked_at": token.revoked_at,
-        "revoked": token.revoked_at is not None,
-    }
-
-
 @operation(bp, "GET", "/me", summary="The caller's profile", response=ProfileOut)
 def get_me():
-    return _profile_out(users.get_me(actor=current_actor()))
+    return ProfileOut.of(users.get_me(actor=current_actor()))
 
 
 @operation(
     bp,
     "PATCH",
     "/me",
-    summary="Change name, time zone or notification preferences",
+    summary="Change name, time zone, language or notification preferences",
     body=ProfilePatch,
     response=ProfileOut,
 )
 def update_me(body: ProfilePatch):
     notifications = body.notifications.model_dump(exclude_none=True) if body.notifications else None
-    user = users.update_me(actor=current_actor(), name=body.name, time_zone=body.time_zone, notifications=notifications)
-    return _profile_out(user)
+    user = users.update_me(
+        actor=current_actor(), name=body.name, time_zone=body.time_zone, locale=body.locale, notifications=notifications
+    )
+    return ProfileOut.of(user)
 
 
 @operation(
@@ -149,7 +156,7 @@ def delete_me(body: DeleteMeIn):
 )
 def list_tokens(query: PageQuery):
     page = api_tokens.page_for(actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [_token_out(t) for t in page.items], "next_cursor": page.next_cursor}
+    return page.map(TokenOut.of)
 
 
 @operation(
@@ -164,7 +171,7 @@ def list_tokens(query: PageQuery):
 )
 def create_token(body: TokenIn):
     token, secret = api_tokens.create(body.name, actor=current_actor())
-    return _token_out(token) | {"secret": secret}
+    return TokenCreatedOut.of(token, secret=secret)
 
 
 @operation(bp, "DELETE", "/me/tokens/<int:token_id>", summary="Revoke a personal API token", status=204)

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from console.api.schemas import In, Out
 from console.api.spec import operation
-from core.services import webhooks_meta
+from core.services.collection import meta_webhooks as webhooks_meta
 
 log = logging.getLogger(__name__)
 

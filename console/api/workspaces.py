@@ -11,10 +11,10 @@ from pydantic import Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core import workspace_settings
 from core.models import Membership, Role, Workspace
-from core.services import workspaces
-from core.workspace_settings import WorkspaceSettings
+from core.services.workspaces import lifecycle as workspaces
+from core.services.workspaces import settings as workspace_settings
+from core.services.workspaces.settings import WorkspaceSettings
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
 
@@ -40,6 +40,20 @@ class WorkspaceOut(Out):
     suspended: bool
     created_at: datetime
 
+    @classmethod
+    def of(cls, workspace: Workspace, role: Role | None) -> WorkspaceOut:
+        """`role` is the caller's role in the workspace."""
+        return cls(
+            id=workspace.id,
+            name=workspace.name,
+            slug=workspace.slug,
+            time_zone=workspace.time_zone,
+            settings=workspace_settings.read(workspace.settings),
+            role=role.value if role else None,
+            suspended=workspace.is_suspended,
+            created_at=workspace.created_at,
+        )
+
 
 class MemberIn(In):
     email: str = Field(max_length=320)
@@ -57,34 +71,21 @@ class MemberOut(Out):
     role: str
     joined_at: datetime
 
-
-def _workspace_out(workspace: Workspace, role: Role | None) -> dict[str, Any]:
-    return {
-        "id": workspace.id,
-        "name": workspace.name,
-        "slug": workspace.slug,
-        "time_zone": workspace.time_zone,
-        "settings": workspace_settings.read(workspace.settings),
-        "role": role.value if role else None,
-        "suspended": workspace.is_suspended,
-        "created_at": workspace.created_at,
-    }
-
-
-def _member_out(m: Membership) -> dict[str, Any]:
-    return {
-        "user_id": m.user_id,
-        "email": m.user.email,
-        "name": m.user.name,
-        "role": Role(m.role).value,
-        "joined_at": m.created_at,
-    }
+    @classmethod
+    def of(cls, m: Membership) -> MemberOut:
+        return cls(
+            user_id=m.user_id,
+            email=m.user.email,
+            name=m.user.name,
+            role=Role(m.role).value,
+            joined_at=m.created_at,
+        )
 
 
 @operation(bp, "GET", "", summary="The caller's workspaces", query=PageQuery, response=PageOut[WorkspaceOut])
 def list_workspaces(query: PageQuery):
     page = workspaces.page_for(current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [_workspace_out(w, Role(r)) for w, r in page.items], "next_cursor": page.next_cursor}
+    return page.map(lambda row: WorkspaceOut.of(row[0], Role(row[1])))
 
 
 @operation(
@@ -98,12 +99,12 @@ def list_workspaces(query: PageQuery):
 )
 def create_workspace(body: WorkspaceIn):
     workspace = workspaces.create(body.name, actor=current_actor(), time_zone=body.time_zone)
-    return _workspace_out(workspace, Role.OWNER)
+    return WorkspaceOut.of(workspace, Role.OWNER)
 
 
 @operation(bp, "GET", "/<int:workspace_id>", summary="One workspace", response=WorkspaceOut)
 def get_workspace(workspace_id: int):
-    return _workspace_out(*workspaces.get(workspace_id, actor=current_actor()))
+    return WorkspaceOut.of(*workspaces.get(workspace_id, actor=current_actor()))
 
 
 @operation(
@@ -118,7 +119,7 @@ def get_workspace(workspace_id: int):
 def update_workspace(workspace_id: int, body: WorkspacePatch):
     actor = current_actor()
     workspaces.update(workspace_id, actor=actor, name=body.name, time_zone=body.time_zone, settings=body.settings)
-    return _workspace_out(*workspaces.get(workspace_id, actor=actor))
+    return WorkspaceOut.of(*workspaces.get(workspace_id, actor=actor))
 
 
 @operation(
@@ -131,7 +132,7 @@ def update_workspace(workspace_id: int, body: WorkspacePatch):
 )
 def list_members(workspace_id: int, query: PageQuery):
     page = workspaces.members_page(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
-    return {"items": [_member_out(m) for m in page.items], "next_cursor": page.next_cursor}
+    return page.map(MemberOut.of)
 
 
 @operation(
@@ -145,7 +146,7 @@ def list_members(workspace_id: int, query: PageQuery):
     errors=(403, 409),
 )
 def add_member(workspace_id: int, body: MemberIn):
-    return _member_out(workspaces.add_member(workspace_id, body.email, body.role, actor=current_actor()))
+    return MemberOut.of(workspaces.add_member(workspace_id, body.email, body.role, actor=current_actor()))
 
 
 @operation(
@@ -158,7 +159,7 @@ def add_member(workspace_id: int, body: MemberIn):
     errors=(403, 409),
 )
 def change_member_role(workspace_id: int, user_id: int, body: MemberPatch):
-    return _member_out(workspaces.change_role(workspace_id, user_id, body.role, actor=current_actor()))
+    return MemberOut.of(workspaces.change_role(workspace_id, user_id, body.role, actor=current_actor()))
 
 
 @operation(

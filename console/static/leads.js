@@ -1,9 +1,9 @@
 // Leads pages: the export's "preparing" state and drag-and-drop on the board.
 // Everything works without this script: the export is a plain link, each card has a Move form.
 (function () {
-  var link = document.querySelector("[data-export]");
   var status = document.getElementById("export-status");
-  if (link && status) {
+  document.querySelectorAll("[data-export]").forEach(function (link) {
+    if (!status) return;
     link.addEventListener("click", function () {
       status.hidden = false;
       link.setAttribute("aria-busy", "true");
@@ -15,7 +15,7 @@
         link.classList.remove("is-busy");
       }, 8000);
     });
-  }
+  });
 
   var dragged = null;
   document.querySelectorAll(".lead-card[draggable]").forEach(function (card) {

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, g, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # Feature pages add themselves to the workspace sidebar: (label, endpoint), in order.
-SIDEBAR: list[tuple[str, str]] = [("Accounts", "web.workspace_accounts")]
-SIDEBAR += [("Targets", "web.workspace_targets")]
-SIDEBAR += [("Interactions", "web.workspace_interactions")]
-SIDEBAR += [("Leads", "web.workspace_leads")]
-SIDEBAR += [("DMs", "web.dm_queue")]
-SIDEBAR += [("Integrations", "web.workspace_integrations")]
-SIDEBAR += [("Chat", "web.chat_settings")]
+SIDEBAR: list[tuple[object, str]] = [(_l("Inbox"), "web.inbox")]
+SIDEBAR += [(_l("Accounts"), "web.workspace_accounts")]
+SIDEBAR += [(_l("Targets"), "web.workspace_targets")]
+SIDEBAR += [(_l("Interactions"), "web.workspace_interactions")]
+SIDEBAR += [(_l("Leads"), "web.workspace_leads")]
+SIDEBAR += [(_l("DMs"), "web.dm_queue")]
+SIDEBAR += [(_l("Integrations"), "web.workspace_integrations")]
+SIDEBAR += [(_l("Chat"), "web.chat_settings")]
 
-bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/assets")  # /static is the app's own (empty) static route
+bp = Blueprint(
+    "web", __name__, template_folder="../templates", static_folder="../static", static_url_path="/assets"
+)  # /static is the app's own (empty) static route
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +26,7 @@ def init_app(app: Flask) -> None:
         accounts_views,
         auth_views,
         chat_views,
+        conversations_views,
         dashboard_views,
         dm_views,
         integrations_views,
@@ -33,14 +37,16 @@ def init_app(app: Flask) -> None:
         page_links,
         privacy_views,
         profile_views,
+        slack_install_views,
         targets_views,
         workspace_views,
     )
     from console.web.formatting import init_app as init_formatting
     from console.web.session import console_actor, login_manager
-    from core.services import workspaces
+    from core.services.workspaces import lifecycle as workspaces
 
     login_manager.init_app(app)
+    app.register_blueprint(slack_install_views.bp)
     init_formatting(app)
 
     @app.context_processor

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.services import social_accounts, social_connect
+from core.services.accounts import connect as social_connect
+from core.services.accounts import connected as social_accounts
 
 
 def _back(workspace_id: int):
@@ -39,27 +41,21 @@ def connect_account(workspace_id: int, platform: str):
 @bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/settings")
 @login_required
 def update_account(workspace_id: int, account_id: int):
-    _check_workspace(workspace_id, account_id)
     raw_quota = request.form.get("daily_dm_quota", "").strip()
     account = social_accounts.update(
         account_id,
         actor=console_actor(),
+        workspace_id=workspace_id,
         daily_dm_quota=raw_quota or None,
         paused=request.form.get("paused") == "on",
     )
-    flash(f"@{account.username} saved.", "success")
+    flash(gettext("@%(username)s saved.", username=account.username), "success")
     return _back(workspace_id)
 
 
 @bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/disconnect")
 @login_required
 def disconnect_account(workspace_id: int, account_id: int):
-    _check_workspace(workspace_id, account_id)
-    account = social_accounts.disconnect(account_id, actor=console_actor())
-    flash(f"@{account.username} disconnected; its history stays.", "success")
+    account = social_accounts.disconnect(account_id, actor=console_actor(), workspace_id=workspace_id)
+    flash(gettext("@%(username)s disconnected; its history stays.", username=account.username), "success")
     return _back(workspace_id)
-
-
-def _check_workspace(workspace_id: int, account_id: int) -> None:
-    # The URL's workspace must be the account's, so a form cannot reach across workspaces.
-    social_accounts.get(account_id, actor=console_actor(), workspace_id=workspace_id)

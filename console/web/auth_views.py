@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from console.web import bp
 from console.web.session import ConsoleUser
 from core.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from core.models import Door
-from core.services import auth
+from core.services.identity import auth
 
 
 def _safe_next(target: str | None) -> str:
@@ -36,13 +37,14 @@ def signup():
     form = request.form
     if request.method == "POST":
         try:
-            user = auth.register(form.get("email", ""), form.get("password", ""), form.get("name", ""),
-                                 door=Door.CONSOLE)
+            user = auth.register(
+                form.get("email", ""), form.get("password", ""), form.get("name", ""), door=Door.CONSOLE
+            )
         except (Invalid, Conflict) as exc:  # shown inline, next to the field
             errors = exc.fields or {"email": exc.message}
         else:
             login_user(ConsoleUser(user))
-            flash("Welcome to VistaFlow! Create your first workspace to get started.", "success")
+            flash(gettext("Welcome to VistaFlow! Create your first workspace to get started."), "success")
             return redirect(url_for("web.new_workspace"))
     return render_template("auth/signup.html", form=form, errors=errors), (422 if errors else 200)
 
@@ -55,8 +57,12 @@ def login():
     status = 200
     if request.method == "POST":
         try:
-            user = auth.authenticate(request.form.get("email", ""), request.form.get("password", ""),
-                                     ip=request.remote_addr, door=Door.CONSOLE)
+            user = auth.authenticate(
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                ip=request.remote_addr,
+                door=Door.CONSOLE,
+            )
         except (Unauthorized, Forbidden) as exc:
             error, status = exc.message, exc.status
         except TooManyRequests as exc:
@@ -71,5 +77,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("web.login"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 200
@@ -113,8 +114,11 @@ def bar_chart(
             body.append(
                 f'<text class="tick" x="{_fmt(x)}" y="{HEIGHT - 8}" text-anchor="middle">{escape(label)}</text>'
             )
-    summary = "; ".join(f"{name}: {sum(values)} in total" for name, values, _ in series)
-    desc = f"{n} bars from {labels[0]} to {labels[-1]}. {summary}." if n else "No data."
+    summary = "; ".join(
+        gettext("%(name)s: %(total)s in total", name=name, total=sum(values)) for name, values, _ in series
+    )
+    bars = gettext("%(num)d bars from %(first)s to %(last)s.", num=n, first=labels[0], last=labels[-1]) if n else ""
+    desc = f"{bars} {summary}." if n else gettext("No data.")
     legend = [(name, css) for name, _, css in series] if len(series) > 1 else []
     return _frame(chart_id, title, desc, body, legend, width)
 

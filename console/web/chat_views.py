@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from console.web import bp
@@ -10,14 +12,15 @@ from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid
 from core.models import ALERT_KINDS
-from core.services import workspaces
+from core.platforms import slack as web
 from core.services.chat import installations, links
+from core.services.workspaces import lifecycle as workspaces
 
 ALERT_LABELS = {
-    "hot": "Hot targets",
-    "dm_replied": "Replies to DMs",
-    "needs_reconnect": "Accounts to reconnect",
-    "digest": "Daily digest (09:00)",
+    "hot": _l("Hot targets"),
+    "dm_replied": _l("Replies to DMs"),
+    "needs_reconnect": _l("Accounts to reconnect"),
+    "digest": _l("Daily digest (09:00)"),
 }
 # A refusal (Conflict, Forbidden, Invalid, Unavailable) is flashed by console.errors; NotFound answers the
 # 404 page there, so a foreign workspace or chat is never confirmed.
@@ -29,8 +32,6 @@ def _back(workspace_id: int):
 
 def _slack_channels(installation) -> list[dict]:
     """Channels the bot can post to; empty when Slack cannot be asked (the form then takes an id)."""
-    from bot.slack import web
-
     if installation is None or not installation.is_active:
         return []
     try:
@@ -82,7 +83,7 @@ def chat_settings(workspace_id: int):
 def chat_slack_channel(workspace_id: int):
     channel_id, _, name = request.form.get("channel", "").partition("|")
     installations.set_channel(workspace_id, channel_id, name, actor=console_actor())
-    flash("Alerts channel saved.", "success")
+    flash(gettext("Alerts channel saved."), "success")
     return _back(workspace_id)
 
 
@@ -90,8 +91,8 @@ def chat_slack_channel(workspace_id: int):
 @login_required
 def chat_slack_alerts(workspace_id: int):
     values = {kind: request.form.get(kind) == "on" for kind in ALERT_KINDS}
-    installations.set_slack_alerts(workspace_id, values, actor=console_actor())
-    flash("Slack alerts saved.", "success")
+    installations.set_slack_alerts(workspace_id, values, actor=console_actor(), locale=request.form.get("locale"))
+    flash(gettext("Slack alerts saved."), "success")
     return _back(workspace_id)
 
 
@@ -99,7 +100,7 @@ def chat_slack_alerts(workspace_id: int):
 @login_required
 def chat_slack_remove(workspace_id: int):
     installations.uninstall(workspace_id, actor=console_actor())
-    flash("Slack removed from this workspace.", "success")
+    flash(gettext("Slack removed from this workspace."), "success")
     return _back(workspace_id)
 
 
@@ -115,8 +116,10 @@ def chat_telegram_code(workspace_id: int):
 @login_required
 def chat_telegram_alerts(workspace_id: int, chat_row_id: int):
     values = {kind: request.form.get(kind) == "on" for kind in ALERT_KINDS}
-    installations.set_telegram_alerts(workspace_id, chat_row_id, values, actor=console_actor())
-    flash("Telegram alerts saved.", "success")
+    installations.set_telegram_alerts(
+        workspace_id, chat_row_id, values, actor=console_actor(), locale=request.form.get("locale")
+    )
+    flash(gettext("Telegram alerts saved."), "success")
     return _back(workspace_id)
 
 
@@ -124,7 +127,7 @@ def chat_telegram_alerts(workspace_id: int, chat_row_id: int):
 @login_required
 def chat_telegram_remove(workspace_id: int, chat_row_id: int):
     links.unlink_telegram_chat(workspace_id, chat_row_id, actor=console_actor())
-    flash("Telegram chat unlinked.", "success")
+    flash(gettext("Telegram chat unlinked."), "success")
     return _back(workspace_id)
 
 
@@ -141,7 +144,7 @@ def chat_link_user(workspace_id: int):
         )
     except Invalid as exc:
         return _page(workspace_id, status=422, errors=exc.fields or {"external_id": exc.message})
-    flash("Chat user linked.", "success")
+    flash(gettext("Chat user linked."), "success")
     return _back(workspace_id)
 
 
@@ -149,5 +152,5 @@ def chat_link_user(workspace_id: int):
 @login_required
 def chat_unlink_user(workspace_id: int, link_id: int):
     links.unlink(workspace_id, link_id, actor=console_actor())
-    flash("Chat user unlinked.", "success")
+    flash(gettext("Chat user unlinked."), "success")
     return _back(workspace_id)

@@ -6,52 +6,51 @@ only the template form answers inline (422 with the fields marked).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from console.errors import flash_text
+from console.i18n import render
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid, NotFound
+from core.i18n import _
 from core.models import DmStatus
-from core.services import social_accounts
-from core.services.outreach import dms, quota, sequences, settings, templates
+from core.services.accounts import connected as social_accounts
+from core.services.outreach import approvals, dms, sequences, settings, templates
+from core.services.outreach import composer as composer_service
+from core.services.outreach.starters import LANGUAGES
 from core.validation import whole_number, whole_numbers
+from core.words import SEQUENCE_STATUS_NAMES
 
 
 @bp.get("/w/<int:workspace_id>/dm")
 @login_required
 def dm_queue(workspace_id: int):
     workspace, role = load_workspace(workspace_id)
-    page = dms.page_for(workspace_id, actor=console_actor(), status=DmStatus.DRAFT.value, limit=200)
-    gauges = quota.gauges(workspace_id, actor=console_actor())
     return render_template(
-        "dm/queue.html",
-        workspace=workspace,
-        role=role,
-        drafts=page.items,
-        targets=dms.people_of(page.items),
-        gauges=gauges,
-        remaining=sum(g.remaining for g in gauges),
+        "dm/queue.html", workspace=workspace, role=role, queue=approvals.queue(workspace_id, actor=console_actor())
     )
 
 
 @bp.post("/w/<int:workspace_id>/dm/<int:dm_id>/approve")
 @login_required
 def dm_approve(workspace_id: int, dm_id: int):
-    dms.get(dm_id, actor=console_actor(), workspace_id=workspace_id)  # the URL's workspace must be the DM's
-    dms.approve(dm_id, actor=console_actor(), text=request.form.get("text"))
-    flash("DM approved; it is being sent.", "success")
+    # The URL's workspace must be the DM's, so a form cannot reach across workspaces.
+    dms.approve(dm_id, actor=console_actor(), text=request.form.get("text"), workspace_id=workspace_id)
+    flash(gettext("DM approved; it is being sent."), "success")
     return redirect(url_for("web.dm_queue", workspace_id=workspace_id), 303)
 
 
 @bp.post("/w/<int:workspace_id>/dm/<int:dm_id>/skip")
 @login_required
 def dm_skip(workspace_id: int, dm_id: int):
-    dms.get(dm_id, actor=console_actor(), workspace_id=workspace_id)
-    dms.skip(dm_id, actor=console_actor())
-    flash("DM skipped.", "success")
+    dms.skip(dm_id, actor=console_actor(), workspace_id=workspace_id)
+    flash(gettext("DM skipped."), "success")
     return redirect(url_for("web.dm_queue", workspace_id=workspace_id), 303)
 
 
@@ -60,9 +59,19 @@ def dm_skip(workspace_id: int, dm_id: int):
 def dm_bulk_approve(workspace_id: int):
     ids = whole_numbers(request.form.getlist("dm_ids"), "dm_ids")
     result = dms.bulk_approve(workspace_id, ids, actor=console_actor())
-    flash(f"{len(result.approved)} DM(s) approved.", "success")
+    if result.approved:
+        flash(ngettext("%(num)d DM approved.", "%(num)d DMs approved.", len(result.approved)), "success")
     if result.refused:
-        flash(f"{len(result.refused)} not approved: " + "; ".join(sorted(set(result.refused.values()))), "error")
+        reasons = "; ".join(sorted(set(render(list(result.refused.values())))))
+        flash(
+            ngettext(
+                "%(num)d not approved: %(reasons)s",
+                "%(num)d not approved: %(reasons)s",
+                len(result.refused),
+                reasons=reasons,
+            ),
+            "error",
+        )
     return redirect(url_for("web.dm_queue", workspace_id=workspace_id), 303)
 
 
@@ -109,9 +118,12 @@ def dm_templates(workspace_id: int):
         template_id = whole_number(form.get("template_id"), "template_id")  # a hidden field: garbage is no typo
         try:
             if template_id is not None:
-                template = templates.get(template_id, actor=console_actor(), workspace_id=workspace_id)
                 templates.update(
-                    template.id, actor=console_actor(), name=form.get("name", ""), body=form.get("body", "")
+                    template_id,
+                    actor=console_actor(),
+                    name=form.get("name", ""),
+                    body=form.get("body", ""),
+                    workspace_id=workspace_id,
                 )
             else:
                 templates.create(
@@ -120,7 +132,7 @@ def dm_templates(workspace_id: int):
         except Invalid as exc:
             errors = exc.fields or {"body": exc.message}
         else:
-            flash("Template saved.", "success")
+            flash(gettext("Template saved."), "success")
             return redirect(url_for("web.dm_templates", workspace_id=workspace_id), 303)
     items = templates.page_for(workspace_id, actor=console_actor(), limit=200).items
     current = next((t for t in items if t.id == editing), None)
@@ -142,9 +154,8 @@ def dm_templates(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/dm/templates/<int:template_id>/delete")
 @login_required
 def dm_template_delete(workspace_id: int, template_id: int):
-    templates.get(template_id, actor=console_actor(), workspace_id=workspace_id)
-    templates.delete(template_id, actor=console_actor())
-    flash("Template deleted.", "success")
+    templates.delete(template_id, actor=console_actor(), workspace_id=workspace_id)
+    flash(gettext("Template deleted."), "success")
     return redirect(url_for("web.dm_templates", workspace_id=workspace_id), 303)
 
 
@@ -156,10 +167,15 @@ def dm_settings(workspace_id: int):
         workspace_id,
         actor=console_actor(),
         default_template_id=whole_number(form.get("default_template_id"), "default_template_id"),
+        language_templates={
+            language: whole_number(form.get(f"language_template_{language}"), f"language_template_{language}")
+            for language in LANGUAGES
+            if f"language_template_{language}" in form
+        },
         min_gap_seconds=form.get("dm_min_gap_seconds", type=int),
         jitter_seconds=form.get("dm_gap_jitter_seconds", type=int),
     )
-    flash("DM settings saved.", "success")
+    flash(gettext("DM settings saved."), "success")
     return redirect(url_for("web.dm_templates", workspace_id=workspace_id), 303)
 
 
@@ -175,7 +191,7 @@ def dm_sequences(workspace_id: int):
             if (template_id := whole_number(form.get(f"template_{n}"), f"template_{n}")) is not None
         ]
         sequences.create(workspace_id, actor=console_actor(), name=form.get("name", ""), steps=steps)
-        flash("Sequence created.", "success")
+        flash(gettext("Sequence created."), "success")
         return redirect(url_for("web.dm_sequences", workspace_id=workspace_id), 303)
     page, rows = sequences.enrollment_rows(
         workspace_id, actor=console_actor(), cursor=request.args.get("cursor"), limit=50
@@ -196,7 +212,40 @@ def dm_sequences(workspace_id: int):
 def dm_enrollment_action(workspace_id: int, enrollment_id: int, action: str):
     change = {"pause": sequences.pause, "resume": sequences.resume, "cancel": sequences.cancel}.get(action)
     if change is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     enrollment = change(enrollment_id, actor=console_actor(), workspace_id=workspace_id)
-    flash(f"Enrolment {enrollment.status}.", "success")
+    flash(
+        gettext(
+            "Enrolment %(status)s.", status=render(SEQUENCE_STATUS_NAMES.get(enrollment.status, enrollment.status))
+        ),
+        "success",
+    )
     return redirect(url_for("web.dm_sequences", workspace_id=workspace_id), 303)
+
+
+@dataclass
+class ComposeState:
+    """What the composer's form shows: the chosen route and template, the text, errors, where to go back."""
+
+    route: str | None
+    template_id: int | None
+    text: str
+    next: str
+    form: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def compose_state(composer: composer_service.Composer, next_url: str, form=None, errors=None) -> ComposeState:
+    """The composer's initial state (the default template filled for the most urgent route), or the posted one."""
+    if form is None:
+        route = composer.routes[0].key if composer.routes else None
+        template_id = composer.default_template_id
+        return ComposeState(route, template_id, composer.text_for(template_id, route), next_url)
+    return ComposeState(
+        form.get("route") or None,
+        form.get("template_id", type=int),
+        form.get("text", ""),
+        next_url,
+        dict(form),
+        errors or {},
+    )

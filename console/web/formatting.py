@@ -1,20 +1,39 @@
-"""Template filters: dates in the workspace's (or user's) time zone."""
+"""Template filters: dates in the workspace's (or user's) time zone, written as the reader's locale writes them."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from flask import Flask, g
+from flask import Flask
+from flask_babel import gettext
+
+from console.i18n import date_filter, datetime_filter
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
+def local_time(value: datetime | None, fmt: str | None = None) -> str:
+    # `fmt` is kept for the templates that ask for a day only ('%Y-%m-%d'): anything without a clock is a date.
+    if fmt is not None and "%H" not in fmt:
+        return date_filter(value)
+    return datetime_filter(value)
+
+
+def time_left(until: datetime | None, now: datetime | None = None) -> str:
+    """How long until `until`, in words a person scans: "2 d 3 h", "5 h 12 min", "8 min", or "closed"."""
+    if until is None:
         return "—"
-    workspace = g.get("workspace")
-    zone = ZoneInfo(workspace.time_zone) if workspace is not None else ZoneInfo("UTC")
-    return value.astimezone(zone).strftime(fmt)
+    seconds = int((until - (now or datetime.now(UTC))).total_seconds())
+    if seconds <= 0:
+        return gettext("closed")
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = max(1, rest // 60) if not (days or hours) else rest // 60
+    if days:
+        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return gettext("%(minutes)s min", minutes=minutes)
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(time_left, "time_left")

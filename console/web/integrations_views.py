@@ -1,18 +1,28 @@
-"""Integrations page: add a webhook, Google Sheets or Notion; test, enable/disable, events, delivery log, replay."""
+"""Integrations page: add a webhook, Google Sheets, Notion, HubSpot or Pipedrive; test, enable/disable, events,
+a CRM's pipeline and stage mapping, delivery log, replay."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
+from console.i18n import render
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Conflict, Invalid
 from core.events import EVENT_TYPES
-from core.services import integrations
+from core.models import LeadStatus
+from core.services.integrations import configure as integrations
 
-KINDS = [("webhook", "Signed webhook"), ("google_sheets", "Google Sheets"), ("notion", "Notion")]
+KINDS = [
+    ("webhook", "Signed webhook"),
+    ("google_sheets", "Google Sheets"),
+    ("notion", "Notion"),
+    ("hubspot", "HubSpot"),
+    ("pipedrive", "Pipedrive"),
+]
 
 
 def _can_manage(role) -> bool:
@@ -28,6 +38,8 @@ def _config_from(form, kind: str) -> dict:
             "sheet_name": form.get("sheet_name", ""),
             "service_account": form.get("service_account", ""),
         }
+    if kind in integrations.CRMS:
+        return {"token": form.get("token", ""), "create_deals": form.get("create_deals") == "on"}
     return {"database_id": form.get("database_id", ""), "token": form.get("token", "")}
 
 
@@ -58,7 +70,7 @@ def workspace_integrations(workspace_id: int):
             errors.setdefault("form", exc.message)
         else:
             if secret is None:
-                flash(f"Integration “{created.name}” added.", "success")
+                flash(gettext("Integration “%(name)s” added.", name=created.name), "success")
                 return redirect(
                     url_for("web.integration_detail", workspace_id=workspace_id, integration_id=created.id), 303
                 )
@@ -98,7 +110,7 @@ def integration_detail(workspace_id: int, integration_id: int):
             limit=50,
         )
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(render(exc.message), "error")
         return redirect(url_for("web.integration_detail", workspace_id=workspace_id, integration_id=integration_id))
     return render_template(
         "integrations/detail.html",
@@ -114,6 +126,10 @@ def integration_detail(workspace_id: int, integration_id: int):
         labels=integrations.KIND_LABELS,
         can_manage=_can_manage(role),
         shown_config=integrations.shown_config(integration, console_actor()),
+        crm=integrations.pipelines_of(integration.id, actor=console_actor())
+        if integration.kind in integrations.CRMS
+        else None,
+        statuses_to_map=[s.value for s in LeadStatus],
     )
 
 
@@ -124,26 +140,48 @@ def _back(workspace_id: int, integration_id: int):
 @bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/settings")
 @login_required
 def integration_settings(workspace_id: int, integration_id: int):
-    _scoped(workspace_id, integration_id)
     integrations.update(
         integration_id,
         actor=console_actor(),
+        workspace_id=workspace_id,
         name=request.form.get("name", ""),
         events=request.form.getlist("events"),
         enabled=request.form.get("enabled") == "on",
     )
-    flash("Integration saved.", "success")
+    flash(gettext("Integration saved."), "success")
+    return _back(workspace_id, integration_id)
+
+
+@bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/mapping")
+@login_required
+def integration_mapping(workspace_id: int, integration_id: int):
+    """A CRM's deals setting, pipeline and stage per lead status; saving checks the token and lists pipelines again."""
+    integration = _scoped(workspace_id, integration_id)
+    form = request.form
+    config: dict = {"create_deals": form.get("create_deals") == "on"}
+    if form.get("pipeline_id"):
+        config["pipeline_id"] = form["pipeline_id"]
+    # Stages only count for the pipeline they were listed under: a new pipeline starts from its defaults.
+    if form.get("pipeline_id") == str(integration.config.get("pipeline_id")):
+        config["stage_map"] = {s.value: form[f"stage_{s.value}"] for s in LeadStatus if form.get(f"stage_{s.value}")}
+    if form.get("token"):
+        config["token"] = form["token"]
+    try:
+        integrations.update(integration_id, actor=console_actor(), config=config)
+    except Invalid as exc:
+        flash("; ".join((exc.fields or {}).values()) or exc.message, "error")
+    else:
+        flash(gettext("Credentials checked, pipelines listed again, mapping saved."), "success")
     return _back(workspace_id, integration_id)
 
 
 @bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/test")
 @login_required
 def integration_test(workspace_id: int, integration_id: int):
-    _scoped(workspace_id, integration_id)
-    result = integrations.send_test(integration_id, actor=console_actor())
+    result = integrations.send_test(integration_id, actor=console_actor(), workspace_id=workspace_id)
     code = f" ({result['response_code']})" if result["response_code"] else ""
     flash(
-        ("Test succeeded" if result["ok"] else "Test failed") + f"{code}: {result['detail']}",
+        (gettext("Test succeeded") if result["ok"] else gettext("Test failed")) + f"{code}: {render(result['detail'])}",
         "success" if result["ok"] else "error",
     )
     return _back(workspace_id, integration_id)
@@ -152,16 +190,16 @@ def integration_test(workspace_id: int, integration_id: int):
 @bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/delete")
 @login_required
 def integration_delete(workspace_id: int, integration_id: int):
-    _scoped(workspace_id, integration_id)
-    integrations.delete(integration_id, actor=console_actor())
-    flash("Integration removed.", "success")
+    integrations.delete(integration_id, actor=console_actor(), workspace_id=workspace_id)
+    flash(gettext("Integration removed."), "success")
     return redirect(url_for("web.workspace_integrations", workspace_id=workspace_id), 303)
 
 
 @bp.post("/w/<int:workspace_id>/integrations/<int:integration_id>/deliveries/<int:delivery_id>/replay")
 @login_required
 def integration_replay(workspace_id: int, integration_id: int, delivery_id: int):
-    _scoped(workspace_id, integration_id)
-    delivery = integrations.replay(delivery_id, actor=console_actor(), integration_id=integration_id)
-    flash(f"Delivery {delivery.id} replayed: {delivery.status}.", "success")
+    delivery = integrations.replay(
+        delivery_id, actor=console_actor(), integration_id=integration_id, workspace_id=workspace_id
+    )
+    flash(gettext("Delivery %(id)s replayed: %(status)s.", id=delivery.id, status=delivery.status), "success")
     return _back(workspace_id, integration_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from console.web import bp
@@ -13,7 +14,8 @@ from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid, NotFound
 from core.pagination import Page
-from core.services import collection, interactions, social_accounts
+from core.services.collection import cycle as collection
+from core.services.collection import interactions
 from core.validation import whole_number
 
 FILTER_KEYS = ("account", "kind", "author", "q", "since", "until")
@@ -36,7 +38,7 @@ def _filters(zone: str) -> tuple[interactions.Filters, dict[str, str]]:
     try:
         account_id = whole_number(args.get("account"), "account")
     except Invalid:
-        account_id, errors["account"] = None, "Pick an account from the list."
+        account_id, errors["account"] = None, gettext("Pick an account from the list.")
     filters = interactions.Filters(
         account_id=account_id,
         kind=args.get("kind") or None,
@@ -62,7 +64,7 @@ def workspace_interactions(workspace_id: int):
         except Invalid as exc:
             errors = exc.fields or {"q": exc.message}
         except NotFound:
-            errors = {"account": "Pick an account from the list."}
+            errors = {"account": gettext("Pick an account from the list.")}
     rows = collection.overview(workspace_id, actor=actor)
     accounts = {row.account.id: row.account for row in rows}
     current = {key: request.args.get(key, "") for key in FILTER_KEYS}
@@ -87,17 +89,23 @@ def workspace_interactions(workspace_id: int):
 def collect_now(workspace_id: int, account_id: int):
     actor = console_actor()
     # The URL's workspace must be the account's, so a form cannot reach across workspaces.
-    social_accounts.get(account_id, actor=actor, workspace_id=workspace_id)
-    run = collection.request_collection(account_id, actor=actor)
+    run = collection.request_collection(account_id, actor=actor, workspace_id=workspace_id)
     if run.status == "finished" and run.result:
         result = run.result
+        collected = gettext(
+            "Collected: %(new)s new, %(calls)s API calls",
+            new=result.get("new_interactions", 0),
+            calls=result.get("api_calls", 0),
+        )
+        errors_part = (
+            ngettext(", %(num)d error.", ", %(num)d errors.", len(result["errors"])) if result.get("errors") else "."
+        )
         flash(
-            f"Collected: {result.get('new_interactions', 0)} new, {result.get('api_calls', 0)} API calls"
-            + (f", {len(result['errors'])} error(s)." if result.get("errors") else "."),
+            collected + errors_part,
             "success",
         )
     elif run.status == "failed":
-        flash("The collection failed; see the account's last result.", "error")
+        flash(gettext("The collection failed; see the account's last result."), "error")
     else:
-        flash("Collection started; this page refreshes until it is done.", "success")
+        flash(gettext("Collection started; this page refreshes until it is done."), "success")
     return redirect(url_for("web.workspace_interactions", workspace_id=workspace_id), 303)

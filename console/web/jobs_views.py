@@ -5,30 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.models import JobStatus
-from core.services import job_runs
+from core.services.jobs import runs as job_runs
 
 # What a person calls each kind of job; unknown kinds are shown with their own name.
 KIND_LABELS = {
-    "collect-account": "Collection",
-    "dm.send": "DM send",
-    "dm.sequence_step": "Sequence step",
-    "rescore": "Scoring",
-    "integration-delivery": "Delivery",
-    "outbox-dispatch": "Event dispatch",
-    "meta-webhook": "Instagram webhook",
+    "collect-account": _l("Collection"),
+    "dm.send": _l("DM send"),
+    "dm.sequence_step": _l("Sequence step"),
+    "rescore": _l("Scoring"),
+    "integration-delivery": _l("Delivery"),
+    "outbox-dispatch": _l("Event dispatch"),
+    "meta-webhook": _l("Instagram webhook"),
 }
 STATUSES = [s.value for s in JobStatus]
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind) or kind.replace("-", " ").replace("_", " ").replace(".", " · ").capitalize()
+    return (
+        str(KIND_LABELS[kind])
+        if kind in KIND_LABELS
+        else kind.replace("-", " ").replace("_", " ").replace(".", " · ").capitalize()
+    )
 
 
 def result_summary(result: dict[str, Any] | None) -> list[tuple[str, Any]]:
@@ -74,10 +80,12 @@ def workspace_jobs(workspace_id: int):
 def retry_job(workspace_id: int, job_id: str):
     load_workspace(workspace_id)
     actor = console_actor()
-    # The URL's workspace must be the job's, so a form cannot reach across workspaces.
-    if job_runs.get(job_id, actor=actor).workspace_id != workspace_id:
-        raise NotFound("Job not found.")
-    run = job_runs.retry(job_id, actor=actor)
-    outcome = {"failed": "failed again", "finished": "finished"}.get(run.status, "was queued")
-    flash(f"{kind_label(run.kind)} retried: the new job {outcome}.", "success" if run.status != "failed" else "warn")
+    run = job_runs.retry(job_id, actor=actor, workspace_id=workspace_id)
+    outcome = {"failed": gettext("failed again"), "finished": gettext("finished")}.get(
+        run.status, gettext("was queued")
+    )
+    flash(
+        gettext("%(value)s retried: the new job %(outcome)s.", value=kind_label(run.kind), outcome=outcome),
+        "success" if run.status != "failed" else "warn",
+    )
     return redirect(url_for("web.workspace_jobs", workspace_id=workspace_id), 303)

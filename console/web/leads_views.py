@@ -5,18 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
-from console.api.lead_params import LeadFilterQuery, LeadListQuery, parse_args
+from console.api.lead_params import LeadExportQuery, LeadFilterQuery, LeadListQuery, parse_args
 from console.api.leads import csv_response
-from console.web import bp
+from console.i18n import render
+from console.web import bp, dm_views
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid
 from core.models import LeadStatus
-from core.services import lead_export, lead_queries, lead_read, lead_timeline, leads, workspaces
-from core.services.lead_pipeline import allowed_from
+from core.services.integrations import configure as integrations
+from core.services.leads import changes as leads
+from core.services.leads import export as lead_export
+from core.services.leads import queries as lead_queries
+from core.services.leads import read as lead_read
+from core.services.leads import timeline as lead_timeline
+from core.services.leads.pipeline import allowed_from
+from core.services.outreach import composer as composer_service
+from core.services.workspaces import lifecycle as workspaces
 from core.validation import whole_number, whole_numbers
+from core.words import LEAD_STATUS_NAMES
 
 STATUSES = [s.value for s in LeadStatus]
 BOARD_CARDS = 50
@@ -36,11 +46,6 @@ def _query(model: type[LeadFilterQuery]) -> tuple[LeadFilterQuery, dict[str, str
 def _filter_args() -> dict[str, Any]:
     """The current filters (not the page cursor), to carry into links: sort, export, board."""
     return {k: request.args.getlist(k) for k in request.args if k in LeadFilterQuery.model_fields}
-
-
-def _lead_in(workspace_id: int, lead_id: int):
-    # The URL's workspace must be the lead's, so a form cannot reach across workspaces.
-    return leads.get(lead_id, actor=console_actor(), workspace_id=workspace_id)
 
 
 @bp.get("/w/<int:workspace_id>/leads")
@@ -109,8 +114,11 @@ def lead_detail(workspace_id: int, lead_id: int):
     workspace, role = load_workspace(workspace_id)
     actor = console_actor()
     found = lead_read.detail(lead_id, actor=actor, workspace_id=workspace_id)
+    composer = composer_service.view(found.view.target.id, actor=actor, workspace_id=workspace_id)
     return render_template(
         "leads/detail.html",
+        composer=composer,
+        compose=dm_views.compose_state(composer, request.path),
         workspace=workspace,
         role=role,
         view=found.view,
@@ -119,6 +127,7 @@ def lead_detail(workspace_id: int, lead_id: int):
         timeline=list(reversed(found.timeline)),
         dms=lead_timeline.dm_history(lead_id, actor=actor, workspace_id=workspace_id),
         members=_members(workspace_id),
+        crm_links=integrations.lead_links(lead_id, actor=actor),
     )
 
 
@@ -134,27 +143,30 @@ def _back(workspace_id: int, lead_id: int | None = None):
 @bp.post("/w/<int:workspace_id>/leads/<int:lead_id>/status")
 @login_required
 def lead_status(workspace_id: int, lead_id: int):
-    lead = _lead_in(workspace_id, lead_id)
     form = request.form
-    lead = leads.change_status(lead.id, form.get("status", ""), actor=console_actor(), note=form.get("note") or None)
-    flash(f"Lead moved to {lead.status}.", "success")
+    lead = leads.change_status(
+        lead_id, form.get("status", ""), actor=console_actor(), note=form.get("note") or None, workspace_id=workspace_id
+    )
+    flash(
+        gettext("Lead moved to %(status)s.", status=render(LEAD_STATUS_NAMES.get(lead.status, lead.status))), "success"
+    )
     return _back(workspace_id, lead_id)
 
 
 @bp.post("/w/<int:workspace_id>/leads/<int:lead_id>/edit")
 @login_required
 def lead_edit(workspace_id: int, lead_id: int):
-    lead = _lead_in(workspace_id, lead_id)
     form = request.form
     leads.update(
-        lead.id,
+        lead_id,
         actor=console_actor(),
+        workspace_id=workspace_id,
         owner=whole_number(form.get("owner"), "owner"),
         tags=[t for t in form.get("tags", "").split(",") if t.strip()],
         notes=form.get("notes", ""),
         value=form.get("value", ""),
     )
-    flash("Lead saved.", "success")
+    flash(gettext("Lead saved."), "success")
     return _back(workspace_id, lead_id)
 
 
@@ -168,9 +180,12 @@ def leads_bulk(workspace_id: int):
         changes["owner"] = None if owner == "none" else whole_number(owner, "owner")
     ids = whole_numbers(form.getlist("lead_ids"), "lead_ids")
     result = leads.bulk_update(workspace_id, ids, actor=console_actor(), status=form.get("status") or None, **changes)
-    flash(f"{len(result.updated)} lead(s) updated.", "success")
+    flash(ngettext("%(num)d lead updated.", "%(num)d leads updated.", len(result.updated)), "success")
     for skip in result.skipped[:5]:
-        flash(f"Lead {skip['lead_id']} skipped: {skip['reason']}", "error")
+        flash(
+            gettext("Lead %(lead_id)s skipped: %(reason)s", lead_id=skip["lead_id"], reason=render(skip["reason"])),
+            "error",
+        )
     return redirect(request.referrer or url_for("web.workspace_leads", workspace_id=workspace_id), 303)
 
 
@@ -178,8 +193,10 @@ def leads_bulk(workspace_id: int):
 @login_required
 def leads_export(workspace_id: int):
     load_workspace(workspace_id)
-    query = parse_args(LeadFilterQuery, request.args)
+    query = parse_args(LeadExportQuery, request.args)
     actor = console_actor()
     return csv_response(
-        lead_export.start(workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort())
+        lead_export.start(
+            workspace_id, actor=actor, filters=query.filters(actor), sort=query.lead_sort(), dialect=query.format
+        )
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from console.web import bp
 from console.web.session import console_actor
 from core.errors import NotFound
 from core.models import JobStatus
-from core.services import platform_admin, platform_directory
+from core.services.operators import admin as platform_admin
+from core.services.operators import directory as platform_directory
 
 PAGE_SIZE = 50
 
@@ -63,10 +65,13 @@ def operator_workspace_status(workspace_id: int, action: str):
     actor = console_actor()
     if action == "suspend":
         workspace = platform_admin.suspend_workspace(workspace_id, actor=actor, reason=request.form.get("reason", ""))
-        flash(f"Workspace “{workspace.name}” suspended: its jobs stop and changes are refused.", "success")
+        flash(
+            gettext("Workspace “%(name)s” suspended: its jobs stop and changes are refused.", name=workspace.name),
+            "success",
+        )
     else:
         workspace = platform_admin.reactivate_workspace(workspace_id, actor=actor)
-        flash(f"Workspace “{workspace.name}” reactivated.", "success")
+        flash(gettext("Workspace “%(name)s” reactivated.", name=workspace.name), "success")
     return redirect(url_for("web.operator_workspace", workspace_id=workspace_id), 303)
 
 
@@ -91,8 +96,10 @@ def operator_user_status(user_id: int, action: str):
     actor = console_actor()
     if action == "suspend":
         user = platform_admin.suspend_user(user_id, actor=actor, reason=request.form.get("reason", ""))
-        flash(f"{user.email} suspended: their logins, sessions and tokens are refused.", "success")
+        flash(
+            gettext("%(email)s suspended: their logins, sessions and tokens are refused.", email=user.email), "success"
+        )
     else:
         user = platform_admin.reactivate_user(user_id, actor=actor)
-        flash(f"{user.email} reactivated.", "success")
+        flash(gettext("%(email)s reactivated.", email=user.email), "success")
     return redirect(url_for("web.operator_user", user_id=user_id), 303)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
+from console.i18n import forget_locale, render
 from console.web import bp
 from console.web.session import ConsoleUser, console_actor
 from core.errors import Conflict, Invalid, TooManyRequests
-from core.services import api_tokens, users
+from core.services.identity import api_tokens, users
 from core.validation import time_zones
 
 
@@ -42,6 +44,7 @@ def update_profile():
             actor=console_actor(),
             name=form.get("name", ""),
             time_zone=form.get("time_zone", ""),
+            locale=form.get("locale"),
             notifications={
                 "email_digest": form.get("email_digest") == "on",
                 "hot_target_alerts": form.get("hot_target_alerts") == "on",
@@ -49,7 +52,8 @@ def update_profile():
         )
     except Invalid as exc:
         return _render(exc.fields, status=422)
-    flash("Profile saved.", "success")
+    forget_locale()  # the flash below already speaks the newly chosen language
+    flash(gettext("Profile saved."), "success")
     return redirect(url_for("web.profile"), 303)
 
 
@@ -58,7 +62,7 @@ def update_profile():
 def change_password():
     form = request.form
     if form.get("new_password", "") != form.get("confirm_password", ""):
-        return _render({"confirm_password": "The two new passwords differ."}, status=422)
+        return _render({"confirm_password": gettext("The two new passwords differ.")}, status=422)
     try:
         session = users.change_password(
             form.get("current_password", ""), form.get("new_password", ""), actor=console_actor()
@@ -69,7 +73,7 @@ def change_password():
         return _render({"current_password": exc.message}, status=429)
     # The session id carries the token version: log in again with the new one to stay signed in here.
     login_user(ConsoleUser(session.user))
-    flash("Password changed. Every other session has been logged out.", "success")
+    flash(gettext("Password changed. Every other session has been logged out."), "success")
     return redirect(url_for("web.profile"), 303)
 
 
@@ -90,7 +94,7 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     token = api_tokens.revoke(token_id, actor=console_actor())
-    flash(f"Token “{token.name}” revoked.", "success")
+    flash(gettext("Token “%(name)s” revoked.", name=token.name), "success")
     return redirect(url_for("web.profile"), 303)
 
 
@@ -98,16 +102,16 @@ def revoke_token(token_id: int):
 @login_required
 def delete_account():
     if request.form.get("confirm") != "DELETE":
-        return _render({"confirm": "Type DELETE to confirm."}, status=422)
+        return _render({"confirm": gettext("Type DELETE to confirm.")}, status=422)
     try:
         users.delete_me(request.form.get("delete_password", ""), actor=console_actor())
     except Invalid:
-        return _render({"delete_password": "Incorrect password."}, status=422)
+        return _render({"delete_password": gettext("Incorrect password.")}, status=422)
     except TooManyRequests as exc:
         return _render({"delete_password": exc.message}, status=429)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(render(exc.message), "error")
         return redirect(url_for("web.profile"), 303)
     logout_user()
-    flash("Your account has been deleted.", "info")
+    flash(gettext("Your account has been deleted."), "info")
     return redirect(url_for("web.login"), 303)

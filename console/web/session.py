@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import redirect, request, url_for
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import LoginManager, UserMixin
 
-from core.models import Door, User
-from core.services import auth
-from core.services.actors import Actor
+from core.models import User
+from core.services.identity import auth
+from vistaflow.web import session_actor
 
 login_manager = LoginManager()
 login_manager.session_protection = "strong"
@@ -41,5 +41,5 @@ def unauthorized():
     return redirect(url_for("web.login", next=target))
 
 
-def console_actor() -> Actor:
-    return Actor.for_user(current_user.user, Door.CONSOLE)
+# The console's name for the session's actor (vistaflow.web holds it so any HTTP door may use it).
+console_actor = session_actor

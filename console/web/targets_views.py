@@ -5,24 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 
-from console.web import bp
+from console.i18n import render
+from console.web import bp, dm_views
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
+from core.db import db, utcnow
 from core.errors import Conflict, Invalid
-from core.scoring import sample
+from core.i18n import _
+from core.scoring import personas, sample
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
-from core.services import leads, targets, workspaces
-from core.workspace_settings import read as read_settings
-
-
-def _endpoint_url(endpoint: str, **values: Any) -> str | None:
-    """A link to another feature's page, only when that feature is installed."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
+from core.services.leads import changes as leads
+from core.services.outreach import composer as composer_service
+from core.services.targets import calibration
+from core.services.targets import read as targets
+from core.services.workspaces import lifecycle as workspaces
+from core.services.workspaces.settings import read as read_settings
+from core.validation import whole_number
 
 
 @bp.get("/w/<int:workspace_id>/targets")
@@ -42,7 +44,7 @@ def workspace_targets(workspace_id: int):
         page = targets.page(workspace_id, actor=console_actor(), filters=filters, cursor=args.get("cursor"), limit=50)
     except Invalid as exc:
         errors, page = exc.fields, targets.page(workspace_id, actor=console_actor(), filters=targets.TargetFilters())
-    from core.services import social_accounts
+    from core.services.accounts import connected as social_accounts
 
     accounts = social_accounts.page_for(workspace_id, actor=console_actor(), limit=200).items
     query = {k: v for k, v in args.items() if k != "cursor" and v}
@@ -55,26 +57,74 @@ def workspace_targets(workspace_id: int):
         errors=errors,
         accounts=accounts,
         query=query,
-        leads_url=_endpoint_url("web.workspace_leads", workspace_id=workspace_id),
+        leads_url=url_for("web.workspace_leads", workspace_id=workspace_id),
         settings=read_settings(workspace.settings).scoring,
     ), (422 if errors else 200)
 
 
-@bp.get("/w/<int:workspace_id>/targets/<int:target_id>")
-@login_required
-def target_detail(workspace_id: int, target_id: int):
+def render_detail(workspace_id: int, target_id: int, *, form=None, errors=None, fill: bool = False, status: int = 200):
+    """The target page with its DM composer: fresh, or as posted (`form`, with `errors`, or `fill`ed)."""
     workspace, role = load_workspace(workspace_id)
     found = targets.detail(target_id, actor=console_actor(), workspace_id=workspace_id)
+    composer = composer_service.view(target_id, actor=console_actor(), workspace_id=workspace_id)
+    back = _back(workspace_id, target_id) if form is not None else request.path
+    compose = dm_views.compose_state(composer, back, form, errors)
+    if fill:
+        compose.text = composer.text_for(compose.template_id, compose.route) or compose.text
     return render_template(
         "targets/detail.html",
         workspace=workspace,
         role=role,
         target=found.target,
         interactions=found.interactions,
-        options=found.options,
+        likely_to_reply=calibration.likely_to_reply(workspace.settings, found.target.score),
         labels=LABELS,
-        outreach_url=_endpoint_url("web.workspace_outreach", workspace_id=workspace_id),
-    )
+        composer=composer,
+        compose=compose,
+    ), status
+
+
+@bp.get("/w/<int:workspace_id>/targets/<int:target_id>")
+@login_required
+def target_detail(workspace_id: int, target_id: int):
+    return render_detail(workspace_id, target_id)
+
+
+def _back(workspace_id: int, target_id: int) -> str:
+    back = request.form.get("next") or ""
+    # Only a page of this workspace: a form field must not send the browser elsewhere.
+    if not back.startswith(f"/w/{workspace_id}/") or "//" in back or "\\" in back:
+        back = url_for("web.target_detail", workspace_id=workspace_id, target_id=target_id)
+    return back
+
+
+@bp.post("/w/<int:workspace_id>/targets/<int:target_id>/dm")
+@login_required
+def compose_dm(workspace_id: int, target_id: int):
+    form = request.form
+    action = form.get("action", "draft")
+    wanted = {
+        "template_id": whole_number(form.get("template_id"), "template_id"),
+        "text": form.get("text"),
+        "route": form.get("route") or None,
+        "workspace_id": workspace_id,
+    }
+    if action == "fill":
+        # Without JavaScript: the page again, the chosen template filled for the chosen route.
+        return render_detail(workspace_id, target_id, form=form, fill=True)
+    if action not in ("draft", "send"):
+        raise Invalid(_("Unknown action."), fields={"action": _("Save draft or Send now.")})
+    try:
+        if action == "send":
+            composer_service.send_now(target_id, actor=console_actor(), **wanted)
+            flash(gettext("DM approved; it is being sent."), "success")
+        else:
+            composer_service.save_draft(target_id, actor=console_actor(), **wanted)
+            flash(gettext("Draft saved; it waits in the approval queue."), "success")
+    except Invalid as exc:
+        db.session.rollback()
+        return render_detail(workspace_id, target_id, form=form, errors=exc.fields or {"text": exc.message}, status=422)
+    return redirect(_back(workspace_id, target_id), 303)
 
 
 @bp.post("/w/<int:workspace_id>/targets/<int:target_id>/lead")
@@ -83,9 +133,9 @@ def make_lead(workspace_id: int, target_id: int):
     try:
         leads.create(workspace_id, target_id, actor=console_actor())
     except Conflict as exc:
-        flash(exc.message, "success")  # already a lead: what the person wanted is done
+        flash(render(exc.message), "success")  # already a lead: what the person wanted is done
     else:
-        flash("Lead created.", "success")
+        flash(gettext("Lead created."), "success")
     back = request.form.get("next") or url_for("web.workspace_targets", workspace_id=workspace_id)
     if not back.startswith("/w/"):
         back = url_for("web.workspace_targets", workspace_id=workspace_id)
@@ -97,10 +147,17 @@ def make_lead(workspace_id: int, target_id: int):
 def rescore_targets(workspace_id: int):
     _run, counts = targets.request_rescore(workspace_id, actor=console_actor(), full=True)
     if counts is None:
-        flash("Rescore started; refresh in a moment.", "success")
+        flash(gettext("Rescore started; refresh in a moment."), "success")
     else:
         flash(
-            f"{counts.scored} targets scored: {counts.became_hot} became hot, {counts.left_hot} cooled down.", "success"
+            ngettext(
+                "%(num)d target scored: %(became_hot)s became hot, %(left_hot)s cooled down.",
+                "%(num)d targets scored: %(became_hot)s became hot, %(left_hot)s cooled down.",
+                counts.scored,
+                became_hot=counts.became_hot,
+                left_hot=counts.left_hot,
+            ),
+            "success",
         )
     return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
 
@@ -142,12 +199,12 @@ def scoring_settings(workspace_id: int):
         except Invalid as exc:
             errors = exc.fields
         else:
-            flash("Scoring settings saved; they apply from the next rescore.", "success")
+            flash(gettext("Scoring settings saved; they apply from the next rescore."), "success")
             return redirect(url_for("web.scoring_settings", workspace_id=workspace_id), 303)
     elif form is not None:
         # Preview with the values being edited, without saving them.
         try:
-            from core.workspace_settings import merge
+            from core.services.workspaces.settings import merge
 
             settings = read_settings(merge(workspace.settings, {"scoring": _settings_from_form(form)})).scoring
         except Invalid as exc:
@@ -163,6 +220,7 @@ def scoring_settings(workspace_id: int):
         sample=preview.score,
         sample_hot=preview.hot,
         sample_rows=preview.rows,
+        personas=personas.score_all(settings, utcnow()),
         labels=LABELS,
         signals=SIGNALS,
         event_signals=EVENT_SIGNALS,

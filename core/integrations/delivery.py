@@ -23,12 +23,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
-from core import jobs
+from core import job_names, jobs
 from core.db import db, utcnow
 from core.errors import Forbidden, Unavailable
-from core.integrations import google_sheets, notion, snapshots, webhook
+from core.events import ERASURE_EVENT
+from core.integrations import google_sheets, hubspot, notion, pipedrive, snapshots, webhook
 from core.integrations.base import DeliveryError, Outcome
 from core.models import Delivery, DeliveryStatus, Integration, IntegrationKind, OutboxEvent, Workspace
+from core.services import audit
+from core.services.identity.actors import Actor
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,18 @@ JITTER = 0.2
 LEASE = timedelta(minutes=10)
 DISPATCH_BATCH = 200
 SWEEP_LIMIT = 500
-DELIVER_JOB = "worker.jobs.integrations.deliver"
+DELIVER_JOB = job_names.DELIVER_INTEGRATION
 # Any 64-bit number of our own: one dispatcher at a time keeps deliveries in event order.
 DISPATCH_LOCK = 0x56466C6F77_08
 UNFINISHED = (DeliveryStatus.PENDING.value, DeliveryStatus.IN_PROGRESS.value)
+AUDIT_ACTOR = Actor.system("integrations")
+# Lead writers by kind: sync a lead snapshot, and erase what was written for a lead.
+LEAD_WRITERS = {
+    IntegrationKind.GOOGLE_SHEETS.value: google_sheets,
+    IntegrationKind.NOTION.value: notion,
+    IntegrationKind.HUBSPOT.value: hubspot,
+    IntegrationKind.PIPEDRIVE.value: pipedrive,
+}
 
 
 def _postgres() -> bool:
@@ -97,16 +108,14 @@ def dispatch_pending() -> dict[str, int]:
         subscribers: dict[int, list[Integration]] = {}
         if workspace_ids:
             for integration in db.session.scalars(
-                select(Integration)
-                .where(Integration.workspace_id.in_(workspace_ids), Integration.enabled.is_(True))
-                .order_by(Integration.id)
+                select(Integration).where(Integration.workspace_id.in_(workspace_ids)).order_by(Integration.id)
             ):
                 subscribers.setdefault(integration.workspace_id, []).append(integration)
         now = utcnow()
         rows = []
         for event in events:
             for integration in subscribers.get(event.workspace_id, []):
-                if event.type in (integration.events or []):
+                if event.type == ERASURE_EVENT or (integration.enabled and event.type in (integration.events or [])):
                     rows.append(
                         {
                             "integration_id": integration.id,
@@ -156,14 +165,39 @@ def send(integration: Integration, event: OutboxEvent) -> Outcome:
     payload = snapshots.envelope(event)
     if integration.kind == IntegrationKind.WEBHOOK.value:
         return webhook.send(integration, payload)
+    writer = LEAD_WRITERS.get(integration.kind)
+    if writer is None:
+        raise DeliveryError(f"Unknown integration kind {integration.kind!r}.")
+    if event.type == ERASURE_EVENT:
+        lead_id = (event.data or {}).get("lead_id")
+        if lead_id is None:
+            return Outcome(detail="They had no lead; nothing was written there.")
+        return writer.erase_lead(integration, lead_id)
     lead = payload["data"].get("lead")
     if lead is None:
         return Outcome(detail="The lead no longer exists; nothing to write.")
-    if integration.kind == IntegrationKind.GOOGLE_SHEETS.value:
-        return google_sheets.sync_lead(integration, lead)
-    if integration.kind == IntegrationKind.NOTION.value:
-        return notion.sync_lead(integration, lead)
-    raise DeliveryError(f"Unknown integration kind {integration.kind!r}.")
+    if snapshots.is_erased(lead["target_id"]):
+        return Outcome(detail="The person was erased; nothing is written about them.")
+    return writer.sync_lead(integration, lead)
+
+
+def _audit_erasure(delivery: Delivery, integration: Integration, detail: str | None) -> None:
+    # What erasure reached and what failed, per integration, without a word about the person.
+    reached = delivery.status == DeliveryStatus.SUCCEEDED.value
+    audit.record(
+        AUDIT_ACTOR,
+        "integration.erasure_reached" if reached else "integration.erasure_failed",
+        workspace_id=delivery.workspace_id,
+        subject_type="integration",
+        subject_id=integration.id,
+        details={
+            "delivery_id": delivery.id,
+            "kind": integration.kind,
+            "attempts": delivery.attempts,
+            "status": delivery.status,
+            "detail": detail if reached else delivery.last_error,
+        },
+    )
 
 
 def _record_failure(delivery: Delivery, integration: Integration, exc: DeliveryError) -> None:
@@ -210,6 +244,7 @@ def attempt(delivery_id: int) -> dict[str, Any]:
     delivery.updated_at = utcnow()
     db.session.commit()
 
+    outcome = None
     try:
         outcome = send(integration, db.session.get(OutboxEvent, delivery.outbox_event_id))
     except DeliveryError as exc:
@@ -226,7 +261,11 @@ def attempt(delivery_id: int) -> dict[str, Any]:
         delivery.response_code = outcome.response_code
         delivery.last_error = None
         delivery.next_attempt_at = None
+    if delivery.event_type == ERASURE_EVENT:
+        _audit_erasure(delivery, integration, outcome.detail if outcome else None)
     result = {"delivery": delivery.id, "status": delivery.status, "attempts": delivery.attempts}
+    if outcome is not None and outcome.detail:
+        result["detail"] = outcome.detail
     finished = delivery.status != DeliveryStatus.PENDING.value
     key, integration_id, event_id = delivery.ordering_key, delivery.integration_id, delivery.outbox_event_id
     db.session.commit()
@@ -319,3 +358,66 @@ def test_envelope(integration: Integration) -> dict[str, Any]:
         "workspace": snapshots.workspace_ref(workspace),
         "data": {"integration_id": integration.id, "message": "A test event from VistaFlow."},
     }
+
+
+# ------------------------------------------------------------------ erasure
+
+
+def plan_erasure(events: list[OutboxEvent]) -> list[int]:
+    """Deliveries of person.erased events to every integration of their workspace, in the caller's transaction.
+
+    Dispatched here rather than by the dispatcher so the erasure can try them right after its commit and
+    say what was reached; disabled integrations get theirs too, held until they are enabled again.
+    """
+    db.session.flush()
+    rows = []
+    now = utcnow()
+    for event in events:
+        for integration_id in db.session.scalars(
+            select(Integration.id).where(Integration.workspace_id == event.workspace_id).order_by(Integration.id)
+        ):
+            rows.append(
+                {
+                    "integration_id": integration_id,
+                    "outbox_event_id": event.id,
+                    "workspace_id": event.workspace_id,
+                    "event_type": event.type,
+                    "ordering_key": event.ordering_key,
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        event.dispatched_at = now
+    return [delivery_id for delivery_id, _ in _insert(rows)] if rows else []
+
+
+def reach(delivery_ids: list[int]) -> list[dict[str, Any]]:
+    """Attempt these deliveries now and say, per integration, whether it was reached, failed, retries or is held."""
+    answers = []
+    for delivery_id in delivery_ids:
+        result = attempt(delivery_id)
+        delivery = db.session.get(Delivery, delivery_id)
+        integration = db.session.get(Integration, delivery.integration_id)
+        if delivery.status == DeliveryStatus.SUCCEEDED.value:
+            status, detail = "reached", result.get("detail")
+        elif delivery.status == DeliveryStatus.FAILED.value:
+            status, detail = "failed", delivery.last_error
+        elif not integration.enabled:
+            status, detail = "held", "The integration is disabled; it is reached once enabled again."
+        else:
+            status, detail = "retrying", delivery.last_error or result.get("skipped")
+        answers.append(
+            {
+                "integration_id": integration.id,
+                "kind": integration.kind,
+                "name": integration.name,
+                "delivery_id": delivery.id,
+                "status": status,
+                "detail": detail,
+            }
+        )
+    db.session.commit()
+    return answers

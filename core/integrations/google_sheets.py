@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.errors import Invalid
+from core.i18n import _
 from core.integrations.base import VENDOR_TIMEOUT, DeliveryError, Outcome, json_call, raise_for_status
 from core.models import ExternalRecord, Integration
 
@@ -63,22 +64,22 @@ def parse_service_account(raw: Any) -> dict[str, str]:
             raw = json.loads(raw)
         except ValueError:
             raise Invalid(
-                "The service account is not valid JSON.", fields={field: "Paste the JSON key file."}
+                _("The service account is not valid JSON."), fields={field: _("Paste the JSON key file.")}
             ) from None
     if not isinstance(raw, dict):
         raise Invalid(
-            "A Google Sheets integration needs a service account key.", fields={field: "Paste the JSON key file."}
+            _("A Google Sheets integration needs a service account key."), fields={field: _("Paste the JSON key file.")}
         )
     email, key = raw.get("client_email"), raw.get("private_key")
     if not isinstance(email, str) or "@" not in email or not isinstance(key, str):
         raise Invalid(
-            "The service account key is incomplete.", fields={field: "It needs client_email and private_key."}
+            _("The service account key is incomplete."), fields={field: _("It needs client_email and private_key.")}
         )
     try:
         load_pem_private_key(key.encode(), password=None)
     except (ValueError, TypeError):
         raise Invalid(
-            "The service account's private key cannot be read.", fields={field: "private_key is not a PEM key."}
+            _("The service account's private key cannot be read."), fields={field: _("private_key is not a PEM key.")}
         ) from None
     return {"client_email": email, "private_key": key}
 
@@ -87,16 +88,20 @@ def clean_config(config: dict[str, Any]) -> dict[str, Any]:
     """{spreadsheet_id, sheet_name}; the service account is split off as the secret by the caller."""
     unknown = sorted(set(config) - {"spreadsheet_id", "sheet_name", "service_account"})
     if unknown:
-        raise Invalid("Unknown settings for Google Sheets.", fields={f"config.{unknown[0]}": "Not a Sheets setting."})
+        raise Invalid(
+            _("Unknown settings for Google Sheets."), fields={f"config.{unknown[0]}": _("Not a Sheets setting.")}
+        )
     spreadsheet_id = config.get("spreadsheet_id")
     if not isinstance(spreadsheet_id, str) or not _SPREADSHEET_ID.match(spreadsheet_id.strip()):
         raise Invalid(
-            "The spreadsheet id is not valid.",
-            fields={"config.spreadsheet_id": "The id from the sheet's URL (/spreadsheets/d/<id>/)."},
+            _("The spreadsheet id is not valid."),
+            fields={"config.spreadsheet_id": _("The id from the sheet's URL (/spreadsheets/d/<id>/).")},
         )
     sheet_name = config.get("sheet_name") or "Leads"
     if not isinstance(sheet_name, str) or not sheet_name.strip() or len(sheet_name) > 100:
-        raise Invalid("The sheet name is not valid.", fields={"config.sheet_name": "The tab name, 1-100 characters."})
+        raise Invalid(
+            _("The sheet name is not valid."), fields={"config.sheet_name": _("The tab name, 1-100 characters.")}
+        )
     return {"spreadsheet_id": spreadsheet_id.strip(), "sheet_name": sheet_name.strip()}
 
 
@@ -109,7 +114,7 @@ def _cell(value: Any) -> Any:
 
 
 def row_for(snapshot: dict[str, Any]) -> list[Any]:
-    return [_cell(snapshot.get(key)) for _, key in COLUMNS]
+    return [_cell(snapshot.get(key)) for _ignored, key in COLUMNS]
 
 
 class SheetsClient:
@@ -213,7 +218,7 @@ class SheetsClient:
 def ensure_header(client: SheetsClient, integration: Integration) -> None:
     if integration.state.get("header_written"):
         return
-    client.update(f"A1:{LAST_COLUMN}1", [[title for title, _ in COLUMNS]])
+    client.update(f"A1:{LAST_COLUMN}1", [[title for title, _ignored in COLUMNS]])
     integration.state = {**integration.state, "header_written": True}
 
 
@@ -261,5 +266,27 @@ def check(integration: Integration, *, transport=None) -> Outcome:
         integration.state = {**integration.state, "header_written": False}
         ensure_header(client, integration)
         return Outcome(response_code=200, detail="Token obtained and header row written.")
+    finally:
+        client.close()
+
+
+def erase_lead(integration: Integration, lead_id: int, *, transport=None) -> Outcome:
+    """Blank the lead's row (found by record, else by its id in column A); rows below keep their place."""
+    client = SheetsClient(integration, transport=transport)
+    try:
+        record = _record(integration, f"lead:{lead_id}")
+        row = None
+        if record is not None:
+            found = client.read(f"A{record.external_id}")
+            if found and found[0] and str(found[0][0]).strip() == str(lead_id):
+                row = int(record.external_id)
+        if row is None:
+            row = client.find_row(lead_id)
+        if record is not None:
+            db.session.delete(record)
+        if row is None:
+            return Outcome(response_code=200, detail="No row of theirs in the sheet.")
+        client.update(f"A{row}:{LAST_COLUMN}{row}", [[""] * len(COLUMNS)])
+        return Outcome(response_code=200, detail=f"row {row} blanked")
     finally:
         client.close()

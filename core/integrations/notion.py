@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.errors import Invalid
+from core.i18n import _
 from core.integrations.base import (
     VENDOR_TIMEOUT,
     DeliveryError,
@@ -52,12 +53,12 @@ def clean_config(config: dict[str, Any]) -> dict[str, Any]:
     """{database_id}; the token is split off as the secret by the caller."""
     unknown = sorted(set(config) - {"database_id", "token"})
     if unknown:
-        raise Invalid("Unknown settings for Notion.", fields={f"config.{unknown[0]}": "Not a Notion setting."})
+        raise Invalid(_("Unknown settings for Notion."), fields={f"config.{unknown[0]}": _("Not a Notion setting.")})
     database_id = config.get("database_id")
     if not isinstance(database_id, str) or not _DATABASE_ID.match(database_id.strip()):
         raise Invalid(
-            "The database id is not valid.",
-            fields={"config.database_id": "The 32-character id from the database's link."},
+            _("The database id is not valid."),
+            fields={"config.database_id": _("The 32-character id from the database's link.")},
         )
     return {"database_id": database_id.strip()}
 
@@ -65,7 +66,7 @@ def clean_config(config: dict[str, Any]) -> dict[str, Any]:
 def clean_token(token: Any) -> str:
     if not isinstance(token, str) or not (10 <= len(token.strip()) <= 500):
         raise Invalid(
-            "A Notion integration needs its token.", fields={"config.token": "The internal integration secret."}
+            _("A Notion integration needs its token."), fields={"config.token": _("The internal integration secret.")}
         )
     return token.strip()
 
@@ -114,12 +115,14 @@ def inspect_database(token: str, database_id: str, *, transport=None) -> dict[st
         code, body = client.call("GET", f"/v1/databases/{database_id}")
     except DeliveryError as exc:
         field = "config.token" if exc.response_code in (401, 403) else "config.database_id"
-        raise Invalid(f"Notion refused to show the database: {exc.message}", fields={field: exc.message}) from None
+        raise Invalid(
+            _("Notion refused to show the database: %(message)s", message=exc.message), fields={field: exc.message}
+        ) from None
     finally:
         client.close()
     if code == 404:
         raise Invalid(
-            "Notion does not show this database to the integration.",
+            _("Notion does not show this database to the integration."),
             fields={"config.database_id": error_message(body) or "Share the database with the integration."},
         )
     properties = (body or {}).get("properties") or {}
@@ -127,20 +130,31 @@ def inspect_database(token: str, database_id: str, *, transport=None) -> dict[st
     title = next((name for name, kind in types.items() if kind == "title"), None)
     if title is None:
         raise Invalid(
-            "The Notion database has no title property.", fields={"config.database_id": "Add a title property."}
+            _("The Notion database has no title property."), fields={"config.database_id": _("Add a title property.")}
         )
     for name, allowed in REQUIRED:
         if name not in types:
             raise Invalid(
-                f"The Notion database is missing the property “{name}”.",
-                fields={"config.database_id": f"Add a property named “{name}” ({' or '.join(allowed)})."},
+                _("The Notion database is missing the property “%(name)s”.", name=name),
+                fields={
+                    "config.database_id": _(
+                        "Add a property named “%(name)s” (%(value)s).", name=name, value=" or ".join(allowed)
+                    )
+                },
             )
         if types[name] not in allowed:
             raise Invalid(
-                f"The Notion property “{name}” has the wrong type.",
-                fields={"config.database_id": f"“{name}” must be {' or '.join(allowed)}, not {types[name]}."},
+                _("The Notion property “%(name)s” has the wrong type.", name=name),
+                fields={
+                    "config.database_id": _(
+                        "“%(name)s” must be %(value)s, not %(types)s.",
+                        name=name,
+                        value=" or ".join(allowed),
+                        types=types[name],
+                    )
+                },
             )
-    return {"title_property": title, "types": {name: types[name] for name, _ in REQUIRED}}
+    return {"title_property": title, "types": {name: types[name] for name, _ignored in REQUIRED}}
 
 
 def _text(value: str | None) -> list[dict[str, Any]]:
@@ -182,7 +196,7 @@ def sync_lead(integration: Integration, snapshot: dict[str, Any], *, transport=N
         )
         page_id = record.external_id if record else None
         if page_id is not None:
-            code, _ = client.call("PATCH", f"/v1/pages/{page_id}", {"properties": properties})
+            code, _body = client.call("PATCH", f"/v1/pages/{page_id}", {"properties": properties})
             if code == 404:
                 page_id = None  # the page was deleted in Notion: find or create it again
             else:
@@ -194,7 +208,7 @@ def sync_lead(integration: Integration, snapshot: dict[str, Any], *, transport=N
         results = (body or {}).get("results") or []
         if results:
             page_id = results[0]["id"]
-            code, _ = client.call("PATCH", f"/v1/pages/{page_id}", {"properties": properties})
+            code, _body = client.call("PATCH", f"/v1/pages/{page_id}", {"properties": properties})
             detail = f"page {page_id} found and updated"
         else:
             code, body = client.call(
@@ -220,3 +234,32 @@ def check(integration: Integration, *, transport=None) -> Outcome:
     )
     integration.state = {**integration.state, **state}
     return Outcome(response_code=200, detail="The database has every property VistaFlow writes.")
+
+
+def erase_lead(integration: Integration, lead_id: int, *, transport=None) -> Outcome:
+    """Blank the lead's page and archive it (Notion's delete), found by record, else by VistaFlow ID."""
+    client = NotionClient(integration.decrypted_secret() or "", transport=transport)
+    key = f"lead:{lead_id}"
+    try:
+        record = db.session.scalar(
+            select(ExternalRecord).where(
+                ExternalRecord.integration_id == integration.id, ExternalRecord.subject_key == key
+            )
+        )
+        pages = [record.external_id] if record else []
+        if not pages:
+            query = {"filter": {"property": "VistaFlow ID", "number": {"equals": lead_id}}, "page_size": 10}
+            code, body = client.call("POST", f"/v1/databases/{integration.config['database_id']}/query", query)
+            pages = [p["id"] for p in (body or {}).get("results") or []] if code != 404 else []
+        blank = properties_for({"id": lead_id}, integration.state)
+        archived = 0
+        for page_id in pages:
+            code, _ignored = client.call("PATCH", f"/v1/pages/{page_id}", {"properties": blank, "archived": True})
+            archived += code != 404
+        if record is not None:
+            db.session.delete(record)
+        if not archived:
+            return Outcome(response_code=200, detail="No page of theirs in the database.")
+        return Outcome(response_code=200, detail=f"{archived} page(s) blanked and archived")
+    finally:
+        client.close()

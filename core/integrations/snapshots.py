@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import db
-from core.models import DirectMessage, Lead, LeadTag, OutboxEvent, Target, User, Workspace
+from core.models import DirectMessage, DoNotContact, Lead, LeadTag, OutboxEvent, Target, User, Workspace
 
 PROFILE_URLS = {
     "instagram": "https://www.instagram.com/{username}/",
@@ -27,6 +27,23 @@ def _iso(value: datetime | None) -> str | None:
 def profile_url(platform: str, username: str | None) -> str | None:
     template = PROFILE_URLS.get(platform)
     return template.format(username=username) if template and username else None
+
+
+def is_erased(target_id: int | None) -> bool:
+    """Whether the target's person was erased (their platform id was replaced by its do-not-contact hash)."""
+    target = db.session.get(Target, target_id) if target_id is not None else None
+    if target is None:
+        return False
+    return (
+        db.session.scalar(
+            select(DoNotContact.id).where(
+                DoNotContact.workspace_id == target.workspace_id,
+                DoNotContact.platform == target.platform,
+                DoNotContact.person_hash == target.platform_user_id,
+            )
+        )
+        is not None
+    )
 
 
 def target_snapshot(target: Target) -> dict[str, Any]:

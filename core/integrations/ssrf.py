@@ -55,16 +55,45 @@ class Response:
     body: bytes
 
 
+# IPv6 ranges whose addresses carry an IPv4 address that some router, tunnel or translator (6to4,
+# Teredo, NAT64, SIIT, the old IPv4-compatible form) may deliver to: 2002:0a00:0001:: can reach 10.0.0.1.
+# Python's is_global does not say so for all of them (and changes between versions), so they are
+# refused by name: no webhook receiver needs one.
+EMBEDDING_IPV4 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::/96",  # IPv4-compatible (deprecated)
+        "::ffff:0:0:0/96",  # SIIT, IPv4-translated
+        "64:ff9b::/96",  # NAT64, well-known prefix
+        "64:ff9b:1::/48",  # NAT64, local-use prefix
+        "2002::/16",  # 6to4
+        "2001::/32",  # Teredo
+    )
+)
+
+
 def _unwrap(address: IPAddress) -> IPAddress:
-    # ::ffff:10.0.0.1 reaches 10.0.0.1; judge the IPv4 address it carries.
+    # ::ffff:127.0.0.1 is loopback too (the development allowance judges the IPv4 address it carries).
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
 
 
+def embeds_ipv4(address: IPAddress) -> bool:
+    """True for IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64, ISATAP)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return False
+    if any(address in net for net in EMBEDDING_IPV4):
+        return True
+    # ISATAP: any prefix, an interface id of 0000:5efe or 0200:5efe followed by the IPv4 address.
+    return (int(address) >> 32) & 0xFDFFFFFF == 0x00005EFE
+
+
 def is_public(address: IPAddress) -> bool:
-    """True only for globally routable unicast addresses."""
-    address = _unwrap(address)
+    """True only for globally routable unicast addresses that do not smuggle an IPv4 address."""
+    if embeds_ipv4(address):
+        return False
     return not (
         address.is_private
         or address.is_loopback
@@ -72,7 +101,7 @@ def is_public(address: IPAddress) -> bool:
         or address.is_multicast
         or address.is_reserved
         or address.is_unspecified
-        or not address.is_global  # CGNAT 100.64/10, documentation ranges, 6to4 of private...
+        or not address.is_global  # CGNAT 100.64/10, documentation ranges...
     )
 
 

@@ -20,6 +20,7 @@ import httpx
 from flask import current_app
 
 from core.errors import Invalid
+from core.i18n import _
 from core.integrations import ssrf
 from core.integrations.base import DeliveryError, Outcome, retry_after_seconds
 from core.models import Integration
@@ -52,10 +53,12 @@ def clean_config(config: dict[str, Any]) -> dict[str, Any]:
     """{url}: the URL must pass the SSRF guard now (and is checked again before every call)."""
     unknown = sorted(set(config) - {"url"})
     if unknown:
-        raise Invalid("Unknown settings for a webhook.", fields={f"config.{unknown[0]}": "Not a webhook setting."})
+        raise Invalid(
+            _("Unknown settings for a webhook."), fields={f"config.{unknown[0]}": _("Not a webhook setting.")}
+        )
     url = config.get("url")
     if not isinstance(url, str):
-        raise Invalid("A webhook needs a URL.", fields={"config.url": "Give the https:// URL to POST events to."})
+        raise Invalid(_("A webhook needs a URL."), fields={"config.url": _("Give the https:// URL to POST events to.")})
     ssrf.check_url(url, field="config.url", **_guard_options())
     return {"url": url.strip()}
 

@@ -2,6 +2,7 @@
 
 from core.models.api_token import ApiToken
 from core.models.audit import AuditEntry, Door
+from core.models.clock import ClockEntry, ClockLease
 from core.models.job_run import JobRun, JobStatus
 from core.models.oauth_state import OAuthState
 from core.models.social_account import AccountStatus, Platform, SocialAccount
@@ -9,7 +10,7 @@ from core.models.user import User
 from core.models.workspace import Membership, Role, Workspace
 
 __all__ = ["ApiToken", "AuditEntry", "Door", "JobRun", "JobStatus", "Membership", "Role", "User", "Workspace"]
-__all__ += ["AccountStatus", "OAuthState", "Platform", "SocialAccount"]
+__all__ += ["AccountStatus", "ClockEntry", "ClockLease", "OAuthState", "Platform", "SocialAccount"]
 from core.models.collection import AccountCollectionState, MediaState  # noqa: E402
 from core.models.interaction import Interaction, InteractionKind, InteractionSource  # noqa: E402
 from core.models.lead import Lead, LeadEvent, LeadSource, LeadStatus, LeadTag  # noqa: E402
@@ -50,3 +51,6 @@ from core.models.chat import (  # noqa: E402
 
 __all__ += ["ChatCursor", "ChatLinkCode", "ChatMessage", "ChatMessageStatus", "ChatProcessed", "ChatProvider"]
 __all__ += ["ALERT_KINDS", "ChatUserLink", "SlackInstallation", "TelegramChat"]
+from core.models.conversation import Conversation, ConversationRead, ConversationState  # noqa: E402
+
+__all__ += ["Conversation", "ConversationRead", "ConversationState"]

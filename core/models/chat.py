@@ -50,6 +50,8 @@ class SlackInstallation(db.Model):
     scopes: Mapped[str] = mapped_column(sa.String(1000), default="")
     alerts_channel_id: Mapped[str | None] = mapped_column(sa.String(32))
     alerts_channel_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # The alerts channel's language; None: the workspace's default.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     alerts: Mapped[dict] = mapped_column(JSONType, default=default_alerts)
     installed_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -90,6 +92,8 @@ class TelegramChat(db.Model):
     chat_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     chat_type: Mapped[str] = mapped_column(sa.String(16), default="private")
+    # The chat's language; None: the linked person's in a private chat, else the workspace's default.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     alerts: Mapped[dict] = mapped_column(JSONType, default=default_alerts)
     linked_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""Integrations (signed webhooks, Google Sheets, Notion), their deliveries, and what they created outside."""
+"""Integrations (webhooks, Google Sheets, Notion, HubSpot, Pipedrive), their deliveries, what they created outside."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ class IntegrationKind(enum.StrEnum):
     WEBHOOK = "webhook"
     GOOGLE_SHEETS = "google_sheets"
     NOTION = "notion"
+    HUBSPOT = "hubspot"
+    PIPEDRIVE = "pipedrive"
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -20,7 +20,10 @@ class JobStatus(enum.StrEnum):
 
 class JobRun(db.Model):
     __tablename__ = "job_runs"
-    __table_args__ = (sa.Index("ix_job_runs_workspace_created", "workspace_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_job_runs_workspace_created", "workspace_id", "created_at"),
+        sa.Index("ix_job_runs_due", "status", "due_at"),
+    )
 
     # The same id is the RQ job id, so either side can find the other.
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -39,3 +42,5 @@ class JobRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set only for a delayed job of the single-process clock (no Redis): it runs once this time has come.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

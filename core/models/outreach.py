@@ -59,6 +59,15 @@ class DirectMessage(db.Model):
             sqlite_where=sa.text("status IN ('approved', 'sending', 'sent', 'unknown')"),
         ),
         sa.UniqueConstraint("workspace_id", "idempotency_key", name="uq_direct_messages_idempotency"),
+        # An echo webhook delivered twice records the team's message from the Instagram app once.
+        sa.Index(
+            "uq_direct_messages_account_platform_message",
+            "social_account_id",
+            "platform_message_id",
+            unique=True,
+            postgresql_where=sa.text("platform_message_id IS NOT NULL"),
+            sqlite_where=sa.text("platform_message_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +82,8 @@ class DirectMessage(db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     platform_message_id: Mapped[str | None] = mapped_column(sa.String(200))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
+    # Meta's message tag when one widened the window (HUMAN_AGENT: a person wrote it, 7 days).
+    message_tag: Mapped[str | None] = mapped_column(sa.String(32))
     # The workspace-local day whose quota this DM consumed (None until it is reserved).
     quota_day: Mapped[date | None] = mapped_column(sa.Date)
     sequence_enrollment_id: Mapped[int | None] = mapped_column(

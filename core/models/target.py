@@ -25,6 +25,9 @@ class Target(db.Model):
     platform: Mapped[str] = mapped_column(sa.String(16))
     platform_user_id: Mapped[str] = mapped_column(sa.String(128))
     username: Mapped[str | None] = mapped_column(sa.String(120))
+    # From the Instagram User Profile API for people known only by a DM's scoped id (cached).
+    display_name: Mapped[str | None] = mapped_column(sa.String(200))
+    profile_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     interactions_count: Mapped[int] = mapped_column(default=0)
@@ -41,4 +44,6 @@ class Target(db.Model):
     # Set at ingest, cleared by the incremental rescore.
     needs_rescore: Mapped[bool] = mapped_column(default=True)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Instagram answered 551 (the person blocked the account or cannot receive messages): stop offering.
+    unavailable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

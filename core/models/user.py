@@ -22,6 +22,8 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # The language the person reads the console, API errors and chat in; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     preferences: Mapped[dict] = mapped_column(JSONType, default=dict)
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

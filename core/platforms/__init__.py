@@ -1,4 +1,5 @@
-"""Clients for the social platforms (Instagram, TikTok) behind one `PlatformClient` protocol."""
+"""Clients for the social platforms (Instagram, TikTok) behind one `PlatformClient` protocol, and the chat
+platforms' Web APIs (`slack`: Slack Web API, `telegram`: Telegram Bot API) the alerts and the bot use."""
 
 from core.platforms.base import (
     AlreadyReplied,
@@ -15,6 +16,7 @@ from core.platforms.base import (
     PlatformUnavailable,
     Profile,
     RateLimited,
+    RecipientUnavailable,
     SendResult,
     TokenExpired,
     TokenGrant,
@@ -36,6 +38,7 @@ __all__ = [
     "PlatformUnavailable",
     "Profile",
     "RateLimited",
+    "RecipientUnavailable",
     "SendResult",
     "TokenExpired",
     "TokenGrant",

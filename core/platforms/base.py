@@ -42,6 +42,15 @@ class Profile:
 
 
 @dataclass
+class PersonProfile:
+    """A person who messaged the account, by their Instagram-scoped id (User Profile API)."""
+
+    id: str
+    username: str | None
+    name: str | None
+
+
+@dataclass
 class Media:
     id: str
     caption: str | None
@@ -146,6 +155,10 @@ class PermissionMissing(PlatformError):
 
 class OutsideMessagingWindow(PlatformError):
     """The platform's rules do not allow this DM now (24 h window, 7-day private reply window)."""
+
+
+class RecipientUnavailable(OutsideMessagingWindow):
+    """Error 551: the person cannot receive messages from the account (a block): stop offering."""
 
 
 class AlreadyReplied(OutsideMessagingWindow):

@@ -34,6 +34,7 @@ from core.platforms.base import (
     Conversation,
     Media,
     Page,
+    PersonProfile,
     PlatformError,
     PlatformUnavailable,
     Profile,
@@ -52,6 +53,7 @@ from core.platforms.instagram_wire import (
     profile_from,
     str_or_none,
 )
+from core.platforms.pacing import CONVERSATIONS_API, PRIVATE_REPLIES, Limit, Pacer
 from core.platforms.usage import UsageTracker
 
 SCOPES = ("instagram_business_basic", "instagram_business_manage_comments", "instagram_business_manage_messages")
@@ -63,7 +65,11 @@ COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,hidden,like_count,me
 # that grew instead of every thread of a media whose count moved.
 TOP_COMMENT_FIELDS = COMMENT_FIELDS + ",replies{id}"
 TAG_FIELDS = "id,caption,media_type,permalink,timestamp,username,comments_count"
+# The User Profile API answers only for people who messaged the account (their consent).
+PERSON_FIELDS = "name,username,profile_pic,is_verified_user,follower_count,is_user_follow_business"
 CONVERSATION_FIELDS = "id,updated_time,participants,messages{id,created_time,from,to,message}"
+MESSAGE_FIELDS = "id,messages{id,created_time,from,to,message}"
+HUMAN_AGENT = "HUMAN_AGENT"
 
 
 class InstagramClient(ClientLifecycle):
@@ -85,8 +91,12 @@ class InstagramClient(ClientLifecycle):
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float = 30.0,
+        pacer: Pacer | None = None,
     ) -> None:
         self.ig_user_id = str(ig_user_id)
+        self.pacer = pacer
+        self._sleep = sleep
+        self._max_wait = max_wait
         self._token = access_token
         self.base = f"{api_url.rstrip('/')}/{api_version}"
         self.http = PlatformHttp(
@@ -144,7 +154,27 @@ class InstagramClient(ClientLifecycle):
         params: dict[str, Any] = {"platform": "instagram", "fields": CONVERSATION_FIELDS, "limit": limit}
         if cursor:
             params["after"] = cursor
+        self._pace(CONVERSATIONS_API)
         return page_of(self._get(f"{self.ig_user_id}/conversations", **params), conversation_from)
+
+    def conversation_messages(self, conversation_id: str) -> Conversation:
+        """One conversation's latest messages (`GET /{conversation-id}?fields=messages{...}`)."""
+        self._pace(CONVERSATIONS_API)
+        body = self._get(str(conversation_id), fields=MESSAGE_FIELDS)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise PlatformUnavailable("the conversation answered with no id")
+        return conversation_from(body)
+
+    def person_profile(self, igsid: str) -> PersonProfile:
+        """The username and name of a person known by their Instagram-scoped id (User Profile API)."""
+        body = self._get(str(igsid), fields=PERSON_FIELDS)
+        if not isinstance(body, dict):
+            raise PlatformUnavailable("the User Profile API answered with no JSON body")
+        return PersonProfile(
+            id=str(body.get("id") or igsid),
+            username=str_or_none(body.get("username")),
+            name=str_or_none(body.get("name")),
+        )
 
     def get_comment(self, comment_id: str) -> Comment:
         """One comment by id (a webhook names a comment; this reads its details)."""
@@ -153,17 +183,44 @@ class InstagramClient(ClientLifecycle):
     # -------------------------------------------------------------- sends (never retried)
 
     def send_private_reply(self, comment_id: str, text: str) -> SendResult:
+        self._pace(PRIVATE_REPLIES)
         return self._send({"comment_id": str(comment_id)}, text)
 
-    def send_message(self, recipient_id: str, text: str) -> SendResult:
-        return self._send({"id": str(recipient_id)}, text)
+    def send_message(self, recipient_id: str, text: str, *, tag: str | None = None) -> SendResult:
+        """A text message; `tag="HUMAN_AGENT"` (a person wrote it) reaches up to 7 days after their last one."""
+        extra = {"messaging_type": "MESSAGE_TAG", "tag": tag} if tag else {}
+        return self._send({"id": str(recipient_id)}, text, extra)
 
-    def _send(self, recipient: dict[str, str], text: str) -> SendResult:
+    def reply_to_comment(self, comment_id: str, text: str) -> str:
+        """A public reply under a top-level comment (`POST /{comment-id}/replies`); returns the reply's id."""
+        body = self._post(f"{comment_id}/replies", message=text)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise PlatformUnavailable("the reply answered without an id", outcome_unknown=True)
+        return str(body["id"])
+
+    def set_comment_hidden(self, comment_id: str, hidden: bool) -> None:
+        """Hide or unhide a comment on the account's media (`POST /{comment-id}?hide=true|false`)."""
+        self._post(str(comment_id), hide="true" if hidden else "false")
+
+    def delete_comment(self, comment_id: str) -> None:
+        """Delete a comment the account wrote (our own public reply)."""
+        self.http.request("DELETE", f"{self.base}/{comment_id}", params={"access_token": self._token})
+
+    def _post(self, path: str, **params: Any) -> Any:
+        return self.http.request("POST", f"{self.base}/{path}", params={**params, "access_token": self._token})
+
+    def _pace(self, limit: Limit) -> None:
+        if self.pacer is not None:
+            self.pacer.wait_for_slot(
+                self.http.account_key or self.ig_user_id, limit, sleep=self._sleep, max_wait=self._max_wait
+            )
+
+    def _send(self, recipient: dict[str, str], text: str, extra: dict[str, str] | None = None) -> SendResult:
         body = self.http.request(
             "POST",
             f"{self.base}/{self.ig_user_id}/messages",
             params={"access_token": self._token},
-            json={"recipient": recipient, "message": {"text": text}},
+            json={"recipient": recipient, "message": {"text": text}, **(extra or {})},
         )
         if not isinstance(body, dict) or not body.get("message_id"):
             raise PlatformUnavailable("send answered without a message id", outcome_unknown=True)

@@ -24,6 +24,7 @@ from core.platforms.base import (
     PlatformUnavailable,
     Profile,
     RateLimited,
+    RecipientUnavailable,
     TokenExpired,
 )
 from core.platforms.usage import parse_usage_headers
@@ -79,7 +80,9 @@ def _graph_error(response: httpx.Response, error: dict) -> PlatformError:
         return TokenExpired(message, **kwargs)
     if code == 10 and subcode == ALREADY_REPLIED_SUBCODE:
         return AlreadyReplied(message, **kwargs)
-    if code == 551 or (code == 10 and (subcode == WINDOW_SUBCODE or "window" in message.lower())):
+    if code == 551:
+        return RecipientUnavailable(message, **kwargs)
+    if code == 10 and (subcode == WINDOW_SUBCODE or "window" in message.lower()):
         return OutsideMessagingWindow(message, **kwargs)
     if code == 10 or (code is not None and 200 <= code <= 299):
         return PermissionMissing(message, **kwargs)

@@ -17,7 +17,15 @@ from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, GROUPS, SIGNALS,
 
 DAY = 86400.0
 OPT_OUT_KINDS = ("message", "story_reply", "reply")  # where "stop" is addressed to us (as at ingest)
-ENGAGEMENT_SIGNALS = ("intent", "comment", "reply", "mention")
+ENGAGEMENT_SIGNALS = ("order", "intent", "comment", "reply", "mention")
+INTENT_SIGNALS = ("order", "dm_question", "intent")
+# Stored intent reasons (core.intent's first reason) that are a request to buy rather than a question:
+# the keyword reader's "asked where to buy" (buy, order, acheter...) and the learned one's "said they want it".
+ORDER_REASONS = ("asked where to buy", "said they want it")
+
+
+def is_order(intent_reason: str | None) -> bool:
+    return bool(intent_reason) and intent_reason.startswith(ORDER_REASONS)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class Fact:
     is_opt_out: bool = False
     is_hidden: bool = False
     media_id: str | None = None
+    intent_reason: str | None = None
 
 
 @dataclass
@@ -42,12 +51,16 @@ class Score:
     posts: int = 0
 
 
-def signal_of(kind: str, has_intent: bool, is_opt_out: bool, is_hidden: bool) -> str:
+def signal_of(kind: str, has_intent: bool, is_opt_out: bool, is_hidden: bool, intent_reason: str | None = None) -> str:
     """The one signal an interaction counts for (the SQL CASE says the same, in the same order)."""
     if is_opt_out and kind in OPT_OUT_KINDS:
         return "opt_out"
     if is_hidden:
         return "hidden"
+    if has_intent and is_order(intent_reason):
+        return "order"
+    if has_intent and kind == "message":
+        return "dm_question"
     if kind == "message":
         return "message"
     if kind in ("story_reply", "story_mention"):
@@ -76,7 +89,7 @@ def compute(facts: Iterable[Fact], settings: ScoringSettings, now: datetime) -> 
     recent = dict.fromkeys(EVENT_SIGNALS, 0)
     for fact in facts:
         ts = fact.occurred_at.timestamp()
-        sig = signal_of(fact.kind, fact.has_intent, fact.is_opt_out, fact.is_hidden)
+        sig = signal_of(fact.kind, fact.has_intent, fact.is_opt_out, fact.is_hidden, fact.intent_reason)
         bucket = days.setdefault((sig, math.floor(ts / DAY)), [0, 0.0])
         bucket[0] += 1
         bucket[1] += decay(now_ts - ts, settings.half_life_days)

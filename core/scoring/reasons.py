@@ -20,7 +20,7 @@ def _phrase(
     signal: str, counts: Mapping[str, int], recent: Mapping[str, int], posts: int, intent_reasons: Sequence[str]
 ) -> list[str]:
     n, r = counts.get(signal, 0), recent.get(signal, 0)
-    if signal == "intent":
+    if signal in ("order", "dm_question", "intent"):
         return list(intent_reasons) or ["showed buying intent"]
     if signal == "repeat_posts":
         return [f"engaged on {posts} posts"] if posts > 1 else []

@@ -11,6 +11,8 @@ from core.scoring.settings import EVENT_SIGNALS, ScoringSettings
 
 # A sample signal -> the interaction kind the preview builds for it.
 SAMPLE_KINDS = {
+    "order": "comment",
+    "dm_question": "message",
     "message": "message",
     "story": "story_reply",
     "intent": "comment",
@@ -54,7 +56,8 @@ def score(rows: list[SampleRow], settings: ScoringSettings, now: datetime | None
         formula.Fact(
             kind=SAMPLE_KINDS[row.signal],
             occurred_at=now - timedelta(days=row.age, minutes=n),
-            has_intent=row.signal == "intent",
+            has_intent=row.signal in formula.INTENT_SIGNALS,
+            intent_reason=formula.ORDER_REASONS[0] if row.signal == "order" else None,
             is_opt_out=row.signal == "opt_out",
             is_hidden=row.signal == "hidden",
             media_id=f"post-{n}" if row.signal in formula.ENGAGEMENT_SIGNALS else None,

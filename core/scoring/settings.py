@@ -9,16 +9,30 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 # Every signal, in the order they are explained. Negative signals lower the score.
-SIGNALS = ("message", "story", "intent", "comment", "reply", "mention", "repeat_posts", "hidden", "opt_out")
+SIGNALS = (
+    "order",
+    "dm_question",
+    "message",
+    "story",
+    "intent",
+    "comment",
+    "reply",
+    "mention",
+    "repeat_posts",
+    "hidden",
+    "opt_out",
+)
 EVENT_SIGNALS = tuple(s for s in SIGNALS if s != "repeat_posts")
 GROUPS: dict[str, tuple[str, ...]] = {
     "conversation": ("message", "story"),
-    "intent": ("intent",),
+    "intent": ("order", "dm_question", "intent"),
     "engagement": ("comment", "reply", "mention", "repeat_posts"),
     "negative": ("hidden", "opt_out"),
 }
 CAPPED_GROUPS = ("conversation", "intent", "engagement")
 LABELS = {
+    "order": "Asked to buy or order",
+    "dm_question": "Buying questions in direct messages",
     "message": "Direct messages",
     "story": "Story replies and mentions",
     "intent": "Comments showing buying intent",
@@ -44,11 +58,18 @@ def _negative(default: float) -> float:
 
 
 class SignalWeights(_Strict):
-    """Points per interaction (before decay)."""
+    """Points per interaction (before decay).
 
-    message: float = _positive(25)
-    story: float = _positive(15)
-    intent: float = _positive(20)
+    The defaults make a person hot (70) on an explicit request to buy or order, on a buying question in
+    a DM, or on buying intent in two comments within 48 h; without intent, conversation and engagement
+    together stay below 70, so compliments alone never do (tests/core/targets/test_personas.py).
+    """
+
+    order: float = _positive(75)
+    dm_question: float = _positive(75)
+    message: float = _positive(20)
+    story: float = _positive(12)
+    intent: float = _positive(40)
     comment: float = _positive(5)
     reply: float = _positive(4)
     mention: float = _positive(8)
@@ -60,9 +81,9 @@ class SignalWeights(_Strict):
 class GroupCaps(_Strict):
     """The most points a group of signals can add."""
 
-    conversation: float = Field(60, ge=0, le=100)
-    intent: float = Field(50, ge=0, le=100)
-    engagement: float = Field(35, ge=0, le=100)
+    conversation: float = Field(35, ge=0, le=100)
+    intent: float = Field(80, ge=0, le=100)
+    engagement: float = Field(30, ge=0, le=100)
 
 
 def _daily(default: int) -> int:
@@ -72,6 +93,8 @@ def _daily(default: int) -> int:
 class DailyCaps(_Strict):
     """How many interactions of a signal count per day, so one burst cannot max the score."""
 
+    order: int = _daily(2)
+    dm_question: int = _daily(2)
     message: int = _daily(3)
     story: int = _daily(2)
     intent: int = _daily(3)

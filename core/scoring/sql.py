@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.scoring.formula import DAY, ENGAGEMENT_SIGNALS, OPT_OUT_KINDS
+from core.scoring.formula import DAY, ENGAGEMENT_SIGNALS, OPT_OUT_KINDS, ORDER_REASONS
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, GROUPS, SIGNALS, ScoringSettings
 
 TEMP_TABLE = "vf_score_new"
@@ -44,12 +44,19 @@ def _signal_case() -> str:
     return f"""CASE
         WHEN i.is_opt_out AND i.kind IN ({_quoted(OPT_OUT_KINDS)}) THEN {CODE["opt_out"]}
         WHEN i.is_hidden THEN {CODE["hidden"]}
+        WHEN i.has_intent AND ({_order_test()}) THEN {CODE["order"]}
+        WHEN i.has_intent AND i.kind = 'message' THEN {CODE["dm_question"]}
         WHEN i.kind = 'message' THEN {CODE["message"]}
         WHEN i.kind IN ('story_reply', 'story_mention') THEN {CODE["story"]}
         WHEN i.has_intent THEN {CODE["intent"]}
         WHEN i.kind = 'reply' THEN {CODE["reply"]}
         WHEN i.kind = 'mention' THEN {CODE["mention"]}
         ELSE {CODE["comment"]} END"""
+
+
+def _order_test() -> str:
+    # Prefixes are module constants without quotes or wildcards (formula.ORDER_REASONS).
+    return " OR ".join(f"i.intent_reason LIKE '{reason}%'" for reason in ORDER_REASONS)
 
 
 def _decay(ts: str) -> str:

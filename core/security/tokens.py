@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from core.errors import Unauthorized
+from core.i18n import _
 
 ALGORITHM = "HS256"
 API_TOKEN_PREFIX = "vf_"
@@ -43,9 +44,9 @@ def decode_jwt(token: str, *, secret: str) -> AccessClaims:
         )
         return AccessClaims(user_id=int(payload["sub"]), token_version=int(payload.get("ver", 0)))
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("The access token has expired; log in again.") from exc
+        raise Unauthorized(_("The access token has expired; log in again.")) from exc
     except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
-        raise Unauthorized("The access token is invalid.") from exc
+        raise Unauthorized(_("The access token is invalid.")) from exc
 
 
 def new_api_token() -> tuple[str, str]:

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from core.db import db, utcnow
 from core.models import AuditEntry
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
 
 
 def record(

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from core.db import db
 from core.models import ChatMessage, DmTemplate, Target, Workspace
-from core.scoring.rescore import rescore_workspace
-from core.workspace_settings import merge
+from core.services.targets.rescore import rescore_workspace
+from core.services.workspaces.settings import merge
 from tests.bot.conftest import SIGNING_SECRET, WEBHOOK_SECRET
 from tests.bot.helpers import install_slack, link_telegram
 from tests.dm_setup import commenter, instagram_shop

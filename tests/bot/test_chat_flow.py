@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.db import db
 from core.models import ChatMessage, DirectMessage, DmTemplate, Lead, Target, Workspace
-from core.scoring.rescore import rescore_workspace
-from core.workspace_settings import merge
+from core.services.targets.rescore import rescore_workspace
+from core.services.workspaces.settings import merge
 from tests.bot.helpers import install_slack, link_telegram, telegram_update, tg_callback
 from tests.dm_setup import commenter, instagram_shop
 from worker.jobs.chat import dispatch_alerts

@@ -140,7 +140,8 @@ def test_the_daily_digest_is_posted_at_nine_local_time_once_with_the_days_number
 
     [text] = [p["text"] for p in slack_emulator.posts() if "Daily digest" in p["text"]]
     assert "Daily digest for Tokyo shop" in text
-    assert f"1 new hot targets, 1 DMs sent, 1 replies, {moved} leads moved" in text
+    leads_moved = "1 lead moved" if moved == 1 else f"{moved} leads moved"  # plural forms done right
+    assert f"1 new hot target, 1 DM sent, 1 reply, {leads_moved}" in text
     assert not [p for p in telegram_emulator.params("sendMessage") if "Daily digest" in p["text"]]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from core.db import db, utcnow
 from core.models import ChatMessage, DirectMessage, Workspace
 from core.services.chat import digest
-from core.services.workspace_status import SUSPENDED
+from core.services.workspaces.status import SUSPENDED
 from tests.bot.helpers import telegram_update, tg_callback, tg_message
 from tests.bot.scenario import CHAT_ID, TG_USER, about_to_be_hot, block_action, chat_config, linked_workspace, slash
 from worker.jobs.chat import dispatch_alerts

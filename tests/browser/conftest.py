@@ -130,6 +130,13 @@ def _watch(page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
 
+    def csp(message) -> None:
+        # A script or handler the Content-Security-Policy blocked: the page silently lost a behaviour.
+        if "Content Security Policy" in message.text:
+            problems.append(f"CSP: {message.text}")
+
+    page.on("console", csp)
+
     def check(response) -> None:
         if response.request.resource_type != "document" and response.status >= 400:
             problems.append(f"{response.status} for {response.url}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from core.services import demo
+from core.demo import seed as demo
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,8 @@ import pytest
 
 from core.db import db
 from core.models import DmTemplate, Lead, Sequence, Workspace
-from core.services import leads
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from tests.factories import make_account, make_target
 
 SYSTEM = Actor.system("test")

@@ -38,7 +38,7 @@ def test_production_names_each_missing_secret(tmp_path):
 def test_production_sets_secure_cookies(tmp_path):
     env = {
         "VISTAFLOW_ENV": "production",
-        "SECRET_KEY": "s",
+        "SECRET_KEY": "s" * 32,
         "DATABASE_URL": "postgres://h/db",
         "VISTAFLOW_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
     }

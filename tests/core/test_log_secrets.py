@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from bot.telegram import client as telegram
 from core.integrations import ssrf
+from core.platforms import telegram
 from tests.emulators.telegram import TelegramEmulator
 from tests.emulators.webhook_receiver import WebhookReceiver
 

@@ -98,6 +98,13 @@ class InstagramEmulator(EmulatorServer):
         self.media: dict[str, MediaItem] = {}
         self.comments: dict[str, CommentItem] = {}
         self.inbound: list[dict] = []
+        self.people: dict[str, dict] = {}  # igsid -> {"username", "name"} for the User Profile API
+        self.profile_lookups: list[str] = []
+        self.public_replies: list[dict] = []
+        self.hide_calls: list[tuple[str, bool]] = []
+        self.deleted_comments: list[str] = []
+        self.unavailable: set[str] = set()  # people who blocked the account: sends answer 551
+        self.human_agent_granted = False
         self.sent_messages: list[dict] = []
         self.private_replied: set[str] = set()
         self.consenting_account: str | None = None
@@ -227,7 +234,14 @@ class InstagramEmulator(EmulatorServer):
                 "timestamp": timestamp or self.clock(),
             }
             self.inbound.append(message)
+            if username:
+                self.people.setdefault(str(from_user_id), {"username": username, "name": None})
             return message["id"]
+
+    def add_person(self, igsid: str, username: str, name: str | None = None) -> None:
+        """Someone the User Profile API knows (it answers only once they messaged an account)."""
+        with self.lock:
+            self.people[str(igsid)] = {"username": username, "name": name}
 
     def set_usage(self, percent: float, *, regain_minutes: int = 0, business_use_case: bool = True) -> None:
         """Usage headers on every answer: X-App-Usage, and X-Business-Use-Case-Usage when asked."""

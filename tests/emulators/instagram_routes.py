@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSAGE_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 
 def route(emu: InstagramEmulator, request: Request) -> Reply:
@@ -135,8 +136,13 @@ def graph(emu: InstagramEmulator, request: Request, parts: list[str]) -> Reply:
     fields = [f for f in request.query.get("fields", "").split(",") if f]
     if request.method == "POST" and edge == "messages" and node == owner:
         return send(emu, owner, request)
+    if request.method in ("POST", "DELETE") and node in emu.comments:
+        return moderate(emu, owner, request, emu.comments[node], edge)
     if request.method != "GET":
         return _not_found(node)
+    if edge is None and node.startswith("aWdfY29udjo"):
+        thread = next((c for c in conversations(emu, owner) if c["id"] == node), None)
+        return Reply(200, {"id": node, "messages": thread["messages"]}) if thread else _not_found(node)
     if node == owner and edge is None:
         return Reply(200, _pick(_account(emu, owner), fields or ["id", "username"]))
     if node == owner and edge == "media":
@@ -156,6 +162,8 @@ def graph(emu: InstagramEmulator, request: Request, parts: list[str]) -> Reply:
         if edge == "comments":
             top = [c for c in emu.comments.values() if c.media_id == node and c.parent_id is None]
             return Reply(200, emu.paginate(request, [_pick(_comment(emu, c), fields) for c in _by_time(top)]))
+    if edge is None and node in emu.people:
+        return profile(emu, owner, node, fields)
     comment = emu.comments.get(node)
     if comment is not None and emu.media[comment.media_id].owner_id == owner:
         if edge is None:
@@ -164,6 +172,54 @@ def graph(emu: InstagramEmulator, request: Request, parts: list[str]) -> Reply:
             replies = [c for c in emu.comments.values() if c.parent_id == node]
             return Reply(200, emu.paginate(request, [_pick(_comment(emu, c), fields) for c in _by_time(replies)]))
     return _not_found(node)
+
+
+def moderate(emu: InstagramEmulator, owner: str, request: Request, comment: CommentItem, edge: str | None) -> Reply:
+    """Public replies (top-level, visible comments only), hide/unhide, and deleting the account's own reply."""
+    if emu.media[comment.media_id].owner_id != owner:
+        return _not_found(comment.id)
+    account = emu.accounts[owner]
+    if request.method == "DELETE" and edge is None:
+        if comment.user_id != owner:
+            return graph_error("(#200) Permissions error: you can delete only your own comments", 200)
+        del emu.comments[comment.id]
+        emu.deleted_comments.append(comment.id)
+        return Reply(200, {"success": True})
+    if request.method == "POST" and edge == "replies":
+        text = request.query.get("message") or request.form.get("message")
+        if not text:
+            return graph_error("(#100) The parameter message is required", 100)
+        if comment.parent_id is not None or comment.hidden:
+            return graph_error("(#100) Replies are allowed only to visible top-level comments", 100)
+        reply_id = emu.new_id()
+        emu.comments[reply_id] = CommentItem(
+            reply_id, comment.media_id, text, account.username, owner, emu.clock(), comment.id
+        )
+        emu.public_replies.append({"comment_id": comment.id, "id": reply_id, "text": text})
+        return Reply(200, {"id": reply_id})
+    if request.method == "POST" and edge is None and request.query.get("hide") in ("true", "false"):
+        comment.hidden = request.query["hide"] == "true"
+        emu.hide_calls.append((comment.id, comment.hidden))
+        return Reply(200, {"success": True})
+    return _not_found(comment.id)
+
+
+def profile(emu: InstagramEmulator, owner: str, igsid: str, fields: list[str]) -> Reply:
+    """User Profile API: only for a person who messaged this account (their consent), else error 230."""
+    emu.profile_lookups.append(igsid)
+    if not any(m["to"] == owner and m["from"] == igsid for m in emu.inbound):
+        return graph_error("User consent is required to access user profile", 230, kind="IGApiException")
+    person = emu.people[igsid]
+    body = {
+        "id": igsid,
+        "name": person.get("name"),
+        "username": person["username"],
+        "profile_pic": f"https://scontent.cdninstagram.com/{igsid}.jpg",
+        "is_verified_user": False,
+        "follower_count": 12,
+        "is_user_follow_business": True,
+    }
+    return Reply(200, _pick(body, fields))
 
 
 def _by_time(comments: list[CommentItem]) -> list[CommentItem]:
@@ -259,7 +315,13 @@ def send(emu: InstagramEmulator, owner: str, request: Request) -> Reply:
         last = max(
             (m["timestamp"] for m in emu.inbound if m["to"] == owner and m["from"] == recipient_id), default=None
         )
-        if last is None or now - last > MESSAGE_WINDOW:
+        if recipient_id in emu.unavailable:
+            return graph_error("This person isn't available right now.", 551, 1545041, 400, "IGApiException")
+        human_agent = payload.get("messaging_type") == "MESSAGE_TAG" and payload.get("tag") == "HUMAN_AGENT"
+        if human_agent and not emu.human_agent_granted:
+            return graph_error("(#10) The app lacks the human_agent permission", 10, kind="IGApiException")
+        window = HUMAN_AGENT_WINDOW if human_agent else MESSAGE_WINDOW
+        if last is None or now - last > window:
             return graph_error("This message is sent outside of allowed window.", 10, 2534022, 403, "IGApiException")
     else:
         return graph_error("(#100) The parameter recipient is required", 100)

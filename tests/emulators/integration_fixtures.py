@@ -1,4 +1,4 @@
-"""Fixtures for the integration tests: a signature-checking webhook receiver, Google Sheets and Notion.
+"""Fixtures for the integration tests: a signature-checking webhook receiver, Google Sheets, Notion, HubSpot, Pipedrive.
 
 Import them into a test module (`from tests.emulators.integration_fixtures import *`).
 """
@@ -10,7 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.emulators.google_sheets import GoogleSheetsEmulator
+from tests.emulators.hubspot import HubSpotEmulator
 from tests.emulators.notion import NotionEmulator
+from tests.emulators.pipedrive import PipedriveEmulator
 from tests.emulators.webhook_receiver import WebhookReceiver
 
 SERVICE_EMAIL = "vistaflow-sync@test-project.iam.gserviceaccount.com"
@@ -56,6 +58,18 @@ def sheets_emulator(google_key_pair):
 @pytest.fixture
 def notion_emulator():
     with NotionEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def hubspot_emulator():
+    with HubSpotEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def pipedrive_emulator():
+    with PipedriveEmulator() as emulator:
         yield emulator
 
 

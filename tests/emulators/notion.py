@@ -1,8 +1,9 @@
 """The Notion API (version 2022-06-28) for databases and pages, in memory.
 
 GET /v1/databases/{id}, POST /v1/databases/{id}/query (number equals filter), POST /v1/pages and
-PATCH /v1/pages/{id}. Page properties are checked against the database schema (each value must be
-of the property's type), the token and the Notion-Version header are required.
+PATCH /v1/pages/{id} (with `archived`: Notion's delete; an archived page cannot be edited). Page
+properties are checked against the database schema (each value must be of the property's type), the
+token and the Notion-Version header are required.
 `lose_next_create_response` creates the page but answers 500, like a crash right after the create.
 """
 
@@ -122,5 +123,13 @@ class NotionEmulator(EmulatorServer):
         problem = self._check(page["parent"]["database_id"], body.get("properties") or {})
         if problem:
             return _error(400, "validation_error", problem)
+        if page["archived"] and body.get("archived") is not False:
+            return _error(
+                400,
+                "validation_error",
+                "Can't edit block that is archived. You must unarchive the block before editing.",
+            )
         page["properties"].update(body.get("properties") or {})
+        if "archived" in body:
+            page["archived"] = bool(body["archived"])
         return Reply(200, page)

@@ -21,7 +21,7 @@ from core.models import (
     Target,
     Workspace,
 )
-from core.services import collection
+from core.services.collection import cycle as collection
 from tests.conftest import wait_for
 from tests.emulators.instagram import graph_error
 from tests.emulators.server import Reply

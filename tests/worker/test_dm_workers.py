@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.errors import QuotaExceeded
 from core.models import DirectMessage, Door, QuotaUsage, User
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
 from core.services.outreach import dms, sending
 from tests.conftest import Factory, wait_for
 from tests.dm_setup import commenter, commenters, dm_status, instagram_shop

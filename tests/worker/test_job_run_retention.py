@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.models import JobRun
-from core.services import privacy
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
+from core.services.privacy import erasure as privacy
 from tests.factories import make_account, make_target
 from worker.schedule import PERIODIC_JOBS
 

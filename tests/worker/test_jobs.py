@@ -131,15 +131,17 @@ def test_job_status_api_is_scoped_to_the_requester(app, factory):
     assert retried.get_json()["id"] != failed_id
 
 
-def test_enqueue_in_schedules_on_rq_and_without_redis_records_nothing(app, redis_app, redis_client):
+def test_enqueue_in_schedules_on_rq_and_without_redis_on_the_in_process_clock(app, redis_app, redis_client):
     from core import jobs
 
     with app.app_context():
-        assert jobs.enqueue_in(PURGE, delay=timedelta(minutes=5), kind="audit-log-retention") is None
-        assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0
+        local = jobs.enqueue_in(PURGE, delay=timedelta(minutes=5), kind="audit-log-retention")
+        # Persisted with its due time for the web process's clock (tests/worker/test_clock.py runs it).
+        assert local.status == "queued" and local.due_at is not None
+        assert db.session.scalar(select(func.count()).select_from(JobRun)) == 1
     with redis_app.app_context():
         run = jobs.enqueue_in(PURGE, delay=timedelta(minutes=5), kind="audit-log-retention", queue=jobs.QUEUE_BULK)
-        assert run.status == "queued"
+        assert run.status == "queued" and run.due_at is None  # RQ's scheduler holds it, not the clock
     registry = Queue("bulk", connection=redis_client).scheduled_job_registry
     assert registry.get_job_ids() == [run.id]
     assert 240 < (registry.get_scheduled_time(run.id) - utcnow()).total_seconds() <= 300

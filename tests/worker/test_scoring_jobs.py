@@ -37,7 +37,7 @@ def test_collection_job_rescores_the_collected_people(app_ctx, factory, instagra
     assert counts["rescore"]["scored"] == 2
     db.session.expire_all()
     by_name = {t.username: t for t in db.session.scalars(select(Target).where(Target.workspace_id == workspace_id))}
-    assert by_name["alice"].score == 20 and by_name["alice"].score_reasons == ["asked for the price"]
+    assert by_name["alice"].score == 40 and by_name["alice"].score_reasons == ["asked for the price"]
     assert by_name["bob"].score == 5 and by_name["bob"].score_reasons == ["1 comment in 48 h"]
     assert not any(t.needs_rescore for t in by_name.values())
 
@@ -58,7 +58,7 @@ def test_hourly_job_is_declared_and_skips_suspended_workspaces(app_ctx, factory)
     totals = scoring_jobs.rescore_all_workspaces()
 
     assert totals["workspaces"] == 1 and totals["scored"] == 1
-    assert db.session.get(Target, targets[active_id]).score == 25
+    assert db.session.get(Target, targets[active_id]).score == 20
     assert db.session.get(Target, targets[suspended_id]).score == 0
     assert scoring_jobs.rescore_workspace(suspended_id, True) == {"skipped": 1}
     assert db.session.scalar(select(OutboxEvent.id).where(OutboxEvent.type == "target.hot")) is None

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from core.db import db, utcnow
 from core.integrations import delivery as engine
 from core.models import Delivery, ExternalRecord, Lead
-from core.services import leads
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from tests.emulators.integration_fixtures import *  # noqa: F403
 from tests.emulators.integration_fixtures import SPREADSHEET_ID
 from tests.emulators.server import Reply

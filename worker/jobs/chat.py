@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core import jobs
+from core import job_names, jobs
 from core.db import db
 from core.errors import VistaFlowError
 from core.models import ChatMessage
-from core.services import workspace_status
-from core.services.chat import alerts, dedupe, deliveries, digest
+from core.services.chat import alerts, dedupe, deliveries, digest, posting
+from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
-POST_JOB = "worker.jobs.chat.post_message"
-REFRESH_JOB = "worker.jobs.chat.refresh_cards"
+POST_JOB = job_names.POST_CHAT_MESSAGE
+REFRESH_JOB = job_names.REFRESH_CHAT_CARDS
 
 
 def _start(func: str, arg: int, kind: str, workspace_id: int | None) -> None:
@@ -53,37 +53,12 @@ def dispatch_alerts() -> dict[str, int]:
 
 def post_message(message_id: int) -> dict[str, Any]:
     """Post one recorded chat message (alert, card, digest) if nobody else is posting it."""
-    from bot.delivery import post
-
-    return post(message_id)
+    return posting.post(message_id)
 
 
 def refresh_cards(target_id: int) -> dict[str, int]:
     """Edit a person's cards in Slack and Telegram to show their current state."""
-    from bot.delivery import refresh_target
-
-    return refresh_target(target_id)
-
-
-def slack_action(payload: dict[str, Any]) -> dict[str, Any]:
-    """A Slack button or select on a card (approve, template, skip, lead status)."""
-    from bot.slack.handlers import handle_action
-
-    return handle_action(payload)
-
-
-def slack_command(payload: dict[str, Any]) -> dict[str, Any]:
-    """A /vistaflow slash command."""
-    from bot.slack.handlers import handle_command
-
-    return handle_command(payload)
-
-
-def telegram_update(update: dict[str, Any]) -> dict[str, Any]:
-    """One Telegram update (command, /start link, button tap, bot removed)."""
-    from bot.telegram.handlers import handle_update
-
-    return handle_update(update)
+    return posting.refresh_target(target_id)
 
 
 def post_digests() -> dict[str, int]:

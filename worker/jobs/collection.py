@@ -8,7 +8,7 @@ from typing import Any
 
 from core import jobs
 from core.errors import VistaFlowError
-from core.services import collection
+from core.services.collection import cycle as collection
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,13 @@ def enqueue_due_collections() -> dict[str, int]:
         job = dict(kind=collection.JOB_KIND, queue=jobs.QUEUE_BULK, workspace_id=workspace_id)
         delay = timedelta(seconds=jitter(account_id))
         try:
-            # RQ's scheduler moves it to the bulk queue when due; None means no Redis, so nothing can wait.
-            if jobs.enqueue_in(collection.JOB_FUNC, account_id, delay=delay, **job) is None:
-                # Single process: run them one after the other now; one failure is recorded on its own job.
+            if jobs.runs_in_process():
+                # Single process: the clock's background lane runs them one after the other, so there is no
+                # burst to spread; one failure is recorded on its own job.
                 jobs.enqueue(collection.JOB_FUNC, account_id, **job)
+            else:
+                # RQ's scheduler moves it to the bulk queue when due.
+                jobs.enqueue_in(collection.JOB_FUNC, account_id, delay=delay, **job)
             started += 1
         except VistaFlowError as exc:
             failed += 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from core.services import audit, job_retention
+from core.services import audit
+from core.services.jobs import retention as job_retention
 
 
 def purge_audit_log() -> dict[str, int]:

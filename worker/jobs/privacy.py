@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.services import privacy
+from core.services.privacy import erasure as privacy
 
 
 def purge_raw_payloads() -> dict[str, int]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from core.scoring.rescore import rescore_workspace as rescore
-from core.services.workspace_status import active_workspace_ids, is_active
+from core.services.targets import hot_path
+from core.services.targets.rescore import rescore_workspace as rescore
+from core.services.workspaces.status import active_workspace_ids, is_active
 
 
 def rescore_workspace(workspace_id: int, full: bool = False) -> dict[str, int]:
@@ -11,6 +12,14 @@ def rescore_workspace(workspace_id: int, full: bool = False) -> dict[str, int]:
     if not is_active(workspace_id):
         return {"skipped": 1}
     return rescore(workspace_id, full=full).as_dict()
+
+
+def rescore_flagged(workspace_id: int) -> dict[str, int]:
+    """Rescore the targets webhooks just flagged, so a crossing reaches Slack and Telegram in seconds."""
+    hot_path.starting(workspace_id)
+    if not is_active(workspace_id):
+        return {"skipped": 1}
+    return rescore(workspace_id, full=False).as_dict()
 
 
 def rescore_all_workspaces() -> dict[str, int]:

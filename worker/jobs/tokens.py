@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.services.token_refresh import refresh_due_tokens
+from core.services.accounts.token_refresh import refresh_due_tokens
 
 
 def refresh_tokens() -> dict[str, int]:

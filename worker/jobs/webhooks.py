@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.services import webhooks_meta
+from core.services.collection import meta_webhooks as webhooks_meta
 
 
 def process_meta_delivery(payload: dict[str, Any]) -> dict[str, Any]:

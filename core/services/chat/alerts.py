@@ -197,7 +197,7 @@ def dispatch(batch: int = BATCH) -> Dispatched:
 
     The caller starts the jobs.
     """
-    from core.services import workspace_status
+    from core.services.workspaces import status as workspace_status
 
     out = Dispatched()
     known: dict[int, bool] = {}

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.db import db
+from core.i18n import _
 from core.models import DirectMessage, DmStatus, DmTemplate, Lead, SocialAccount, Target, User, Workspace
-from core.services import targets
-from core.services.access import get_scoped
-from core.services.actors import Actor
+from core.services.identity.access import get_scoped
+from core.services.identity.actors import Actor
 from core.services.outreach import lifecycle, templates
-from core.services.outreach.settings import default_template
+from core.services.outreach.settings import template_for
+from core.services.targets import read as targets
 
 MAX_REASONS = 3
 MAX_TEMPLATES = 10
@@ -67,18 +68,25 @@ def outcome_of(dm: DirectMessage | None, zone: str) -> str | None:
     who = _who(dm.approved_by_user_id)
     match dm.status:
         case DmStatus.SENT:
-            return f"DM sent by {who} at {_local(dm.sent_at, zone)}"
+            return _("DM sent by %(who)s at %(time)s", who=who, time=_local(dm.sent_at, zone))
         case DmStatus.APPROVED | DmStatus.SENDING:
-            reason = f" ({dm.status_reason})" if dm.status_reason and dm.status_reason != "sent now" else ""
-            return f"DM approved by {who} at {_local(dm.approved_at, zone)}, sending…{reason}"
+            when = _local(dm.approved_at, zone)
+            if dm.status_reason and dm.status_reason != "sent now":
+                return _(
+                    "DM approved by %(who)s at %(time)s, sending… (%(reason)s)",
+                    who=who,
+                    time=when,
+                    reason=dm.status_reason,
+                )
+            return _("DM approved by %(who)s at %(time)s, sending…", who=who, time=when)
         case DmStatus.UNKNOWN:
-            return "DM outcome unknown: check it in VistaFlow before sending again"
+            return _("DM outcome unknown: check it in VistaFlow before sending again")
         case DmStatus.FAILED:
-            return f"DM failed: {dm.status_reason or 'the platform refused it'}"
+            return _("DM failed: %(reason)s", reason=dm.status_reason or _("the platform refused it"))
         case DmStatus.SKIPPED:
-            return f"Skipped by {_who(_last_actor(dm.id))}"
+            return _("Skipped by %(who)s", who=_who(_last_actor(dm.id)))
         case DmStatus.CANCELLED:
-            return f"DM cancelled: {dm.status_reason or 'withdrawn'}"
+            return _("DM cancelled: %(reason)s", reason=dm.status_reason or _("withdrawn"))
     return None
 
 
@@ -98,7 +106,7 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
     )
     draft = latest if latest is not None and latest.status == DmStatus.DRAFT else None
     lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
-    default = default_template(workspace)
+    default = template_for(workspace, target)
     rows = db.session.execute(
         select(DmTemplate.id, DmTemplate.name)
         .where(DmTemplate.workspace_id == workspace.id)

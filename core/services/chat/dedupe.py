@@ -19,8 +19,12 @@ def _insert():
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ChatProcessed)
 
 
-def first_time(source: str, key: str) -> bool:
-    """Record `key` for `source` and commit; False if it was already there (a retry or a double tap)."""
+def claim(source: str, key: str) -> bool:
+    """Record `key` for `source` in the open transaction (no commit); False if it was already there.
+
+    Inside a use case's transaction the key is taken with its outcome: a rollback (a refusal) lets a
+    later tap try again, and a concurrent tap waits on the row until this one commits or rolls back.
+    """
     # RETURNING says whether this call inserted (an ORM insert reports no row count).
     inserted = db.session.execute(
         _insert()
@@ -28,8 +32,14 @@ def first_time(source: str, key: str) -> bool:
         .on_conflict_do_nothing()
         .returning(ChatProcessed.id)
     ).first()
-    db.session.commit()
     return inserted is not None
+
+
+def first_time(source: str, key: str) -> bool:
+    """Record `key` for `source` and commit; False if it was already there (a retry or a double tap)."""
+    inserted = claim(source, key)
+    db.session.commit()
+    return inserted
 
 
 def forget(source: str, key: str) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.models import DirectMessage, LeadEvent, Target, Workspace
-from core.services import workspace_status
 from core.services.chat.alerts import destinations, record
+from core.services.workspaces import status as workspace_status
 
 DIGEST_HOUR = 9  # local time of the workspace
 

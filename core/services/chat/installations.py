@@ -9,12 +9,16 @@ from sqlalchemy import select, update
 
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound, VistaFlowError
+from core.i18n import _
 from core.models import ALERT_KINDS, Role, SlackInstallation, TelegramChat
-from core.services import audit, oauth_states
-from core.services.access import get_scoped, require_active, require_role
-from core.services.actors import Actor
-from core.services.oauth_states import ConnectIntent
-from core.services.social_connect import ConnectFailed, actor_for
+from core.platforms import slack
+from core.services import audit
+from core.services.accounts import oauth_states
+from core.services.accounts.connect import ConnectFailed, actor_for
+from core.services.accounts.oauth_states import ConnectIntent
+from core.services.identity.access import get_scoped, require_active, require_role
+from core.services.identity.actors import Actor
+from core.validation import clean_locale
 
 STATE_PLATFORM = "slack"
 
@@ -23,7 +27,7 @@ def start_install(workspace_id: int, *, actor: Actor) -> str:
     """Issue the single-use OAuth state for "Add to Slack" (owner/admin); the door builds the URL."""
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     if actor.user_id is None:
-        raise Forbidden("Only a person can install the Slack app.")
+        raise Forbidden(_("Only a person can install the Slack app."))
     state = oauth_states.issue(STATE_PLATFORM, workspace_id, actor.user_id)
     db.session.commit()
     return state
@@ -39,18 +43,18 @@ def complete_install(
     *,
     code: str | None,
     error: str | None,
-    exchange: Callable[[str], Mapping[str, Any]],
+    exchange: Callable[[str], Mapping[str, Any]] = slack.exchange_code,
 ) -> SlackInstallation:
     """Finish Slack's OAuth redirect: consume the state, check the installer, exchange the code, save.
 
-    `exchange(code)` is the door's oauth.v2.access call (a core error when Slack refuses). Raises
+    `exchange(code)` is Slack's oauth.v2.access (a core error when Slack refuses). Raises
     StateInvalid for a bad state and ConnectFailed (readable, with where to go back) for the rest.
     """
     intent = check_state(state or "")
     actor = actor_for(intent)
     back = intent.workspace_id
     if error or not code:
-        raise ConnectFailed("Slack was not added: the installation was cancelled.", workspace_id=back)
+        raise ConnectFailed(_("Slack was not added: the installation was cancelled."), workspace_id=back)
     try:
         answer = exchange(code)
     except VistaFlowError as exc:
@@ -59,12 +63,14 @@ def complete_install(
     token = answer.get("access_token")
     if not isinstance(team, Mapping) or not isinstance(team.get("id"), str) or not team["id"]:
         raise ConnectFailed(
-            "Slack answered without a Slack workspace (an organisation-wide install is not supported): "
-            "add the app to one Slack workspace.",
+            _(
+                "Slack answered without a Slack workspace (an organisation-wide install is not supported): "
+                "add the app to one Slack workspace."
+            ),
             workspace_id=back,
         )
     if not isinstance(token, str) or not token:
-        raise ConnectFailed("Slack answered without a bot token; add the app again.", workspace_id=back)
+        raise ConnectFailed(_("Slack answered without a bot token; add the app again."), workspace_id=back)
     try:
         return save(
             intent,
@@ -97,7 +103,9 @@ def save(
         )
     )
     if other is not None:
-        raise Conflict("This Slack workspace is already linked to another VistaFlow workspace; remove it there first.")
+        raise Conflict(
+            _("This Slack workspace is already linked to another VistaFlow workspace; remove it there first.")
+        )
     installation = db.session.scalar(
         select(SlackInstallation).where(SlackInstallation.workspace_id == intent.workspace_id)
     )
@@ -145,7 +153,7 @@ def _installation(workspace_id: int, actor: Actor) -> SlackInstallation:
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     installation = db.session.scalar(select(SlackInstallation).where(SlackInstallation.workspace_id == workspace_id))
     if installation is None:
-        raise NotFound("Slack is not installed for this workspace.")
+        raise NotFound(_("Slack is not installed for this workspace."))
     return installation
 
 
@@ -154,7 +162,7 @@ def set_channel(workspace_id: int, channel_id: str, channel_name: str, *, actor:
     installation = _installation(workspace_id, actor)
     channel_id = (channel_id or "").strip()
     if not channel_id or len(channel_id) > 32 or not channel_id.isalnum():
-        raise Invalid("Choose a channel.", fields={"channel_id": "Pick a channel from the list."})
+        raise Invalid(_("Choose a channel."), fields={"channel_id": _("Pick a channel from the list.")})
     installation.alerts_channel_id = channel_id
     installation.alerts_channel_name = (channel_name or channel_id)[:200]
     audit.record(
@@ -172,14 +180,18 @@ def set_channel(workspace_id: int, channel_id: str, channel_name: str, *, actor:
 def clean_alerts(values: dict[str, Any]) -> dict[str, bool]:
     unknown = sorted(set(values) - set(ALERT_KINDS))
     if unknown:
-        raise Invalid("Unknown alert.", fields={"alerts": "Unknown: " + ", ".join(unknown)})
+        raise Invalid(_("Unknown alert."), fields={"alerts": "Unknown: " + ", ".join(unknown)})
     return {kind: bool(values.get(kind)) for kind in ALERT_KINDS}
 
 
-def set_slack_alerts(workspace_id: int, values: dict[str, Any], *, actor: Actor) -> SlackInstallation:
-    """Switch each Slack alert (hot, dm_replied, needs_reconnect, digest) on or off (owner/admin)."""
+def set_slack_alerts(
+    workspace_id: int, values: dict[str, Any], *, actor: Actor, locale: str | None = None
+) -> SlackInstallation:
+    """Switch each Slack alert on or off, and set the channel's language ('' = the workspace's) (owner/admin)."""
     installation = _installation(workspace_id, actor)
     installation.alerts = clean_alerts(values)
+    if locale is not None:
+        installation.locale = clean_locale(locale)
     audit.record(
         actor,
         "slack.alerts_changed",
@@ -192,11 +204,15 @@ def set_slack_alerts(workspace_id: int, values: dict[str, Any], *, actor: Actor)
     return installation
 
 
-def set_telegram_alerts(workspace_id: int, chat_row_id: int, values: dict[str, Any], *, actor: Actor) -> TelegramChat:
-    """Switch each alert of one linked Telegram chat on or off (owner/admin)."""
+def set_telegram_alerts(
+    workspace_id: int, chat_row_id: int, values: dict[str, Any], *, actor: Actor, locale: str | None = None
+) -> TelegramChat:
+    """Switch each alert of one linked Telegram chat on or off, and set its language ('' = default) (owner/admin)."""
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     chat = get_scoped(TelegramChat, chat_row_id, actor, Role.ADMIN, what="Chat", workspace_id=workspace_id)
     chat.alerts = clean_alerts(values)
+    if locale is not None:
+        chat.locale = clean_locale(locale)
     audit.record(
         actor,
         "telegram.alerts_changed",

@@ -11,10 +11,11 @@ from sqlalchemy import delete, func, select, update
 
 from core.db import db, utcnow
 from core.errors import Invalid
+from core.i18n import _
 from core.models import ChatLinkCode, ChatProvider, ChatUserLink, Door, Membership, Role, TelegramChat, User
 from core.services import audit
-from core.services.access import get_scoped, require_active, require_role
-from core.services.actors import Actor
+from core.services.identity.access import get_scoped, require_active, require_role
+from core.services.identity.actors import Actor
 
 CODE_TTL = timedelta(minutes=15)
 DOORS = {ChatProvider.SLACK.value: Door.SLACK, ChatProvider.TELEGRAM.value: Door.TELEGRAM}
@@ -34,7 +35,7 @@ def issue_code(workspace_id: int, *, actor: Actor) -> IssuedCode:
     """A single-use code (15 minutes) that links a Telegram chat and its sender to the actor; shown once."""
     require_active(require_role(workspace_id, actor))
     if actor.user_id is None:
-        raise Invalid("Only a person can link a chat.")
+        raise Invalid(_("Only a person can link a chat."))
     # Telegram's start parameter allows 64 characters of [A-Za-z0-9_-]: token_urlsafe fits.
     code = secrets.token_urlsafe(18)
     expires_at = utcnow() + CODE_TTL
@@ -72,7 +73,7 @@ def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, tel
     ).first()
     db.session.commit()
     if row is None:
-        raise Invalid("This link code is unknown, expired or already used; get a new one in VistaFlow.")
+        raise Invalid(_("This link code is unknown, expired or already used; get a new one in VistaFlow."))
     workspace_id, user_id = row
     user = db.session.get(User, user_id)
     actor = Actor.for_user(user, Door.TELEGRAM)
@@ -159,15 +160,17 @@ def link_member(workspace_id: int, provider: str, external_id: str, user_id: int
     """Link a chat user id to a member explicitly (owner/admin, from the console)."""
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     if provider not in DOORS:
-        raise Invalid("Unknown chat.", fields={"provider": "slack or telegram"})
+        raise Invalid(_("Unknown chat."), fields={"provider": _("slack or telegram")})
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 64 or not external_id.replace("-", "").isalnum():
-        raise Invalid("The chat user id is not valid.", fields={"external_id": "Letters and digits, e.g. U024BE7LH."})
+        raise Invalid(
+            _("The chat user id is not valid."), fields={"external_id": _("Letters and digits, e.g. U024BE7LH.")}
+        )
     member = db.session.scalar(
         select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
     )
     if member is None:
-        raise Invalid("Choose a member of the workspace.", fields={"user_id": "Not a member of this workspace."})
+        raise Invalid(_("Choose a member of the workspace."), fields={"user_id": _("Not a member of this workspace.")})
     link = _upsert_link(workspace_id, provider, external_id, user_id, "console")
     audit.record(
         actor,

@@ -11,15 +11,16 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.i18n import _
 from core.models import DirectMessage, DmStatus, DmTemplate, SocialAccount, Target, Workspace
 from core.pagination import Page, paginate
-from core.services.access import get_scoped, require_active, require_role
-from core.services.actors import Actor
+from core.services.identity.access import get_scoped, require_active, require_role
+from core.services.identity.actors import Actor
 from core.services.outreach import eligibility, lifecycle, queueing, quota, templates
 from core.services.outreach.eligibility import Ineligible, Route
 
 ALREADY_LIVE = (DmStatus.APPROVED.value, DmStatus.SENDING.value, DmStatus.SENT.value, DmStatus.UNKNOWN.value)
-COMMENT_TAKEN = "This comment already has its one private reply (sent or queued)."
+COMMENT_TAKEN = _("This comment already has its one private reply (sent or queued).")
 
 
 def _parts(target: Target) -> tuple[SocialAccount, Workspace]:
@@ -32,17 +33,20 @@ def compose(
 ) -> str:
     """The DM's final text, from a template of the workspace or given as is."""
     if (template_id is None) == (text is None):
-        raise Invalid("Give either a template or a text.", fields={"templateId": "Give templateId or text, not both."})
+        raise Invalid(
+            _("Give either a template or a text."), fields={"templateId": _("Give templateId or text, not both.")}
+        )
     if text is not None:
         return templates.check_text(text)
     try:
         template = get_scoped(DmTemplate, template_id, actor, what="Template", workspace_id=target.workspace_id)
     except NotFound:
-        raise Invalid("Unknown template.", fields={"templateId": "No such template in this workspace."}) from None
+        raise Invalid(_("Unknown template."), fields={"templateId": _("No such template in this workspace.")}) from None
     return templates.render(template.body, templates.values_for(target, account, route.comment))
 
 
-def _mark_approved(dm: DirectMessage, actor: Actor) -> None:
+def mark_approved(dm: DirectMessage, actor: Actor) -> None:
+    """Record who approved `dm`, from which door and when (no commit)."""
     dm.approved_by_user_id = actor.user_id
     dm.approved_via = actor.door.value
     dm.approved_at = utcnow()
@@ -69,7 +73,8 @@ def create_draft(
     return dm
 
 
-def _commit_live() -> None:
+def commit_live() -> None:
+    """Commit a DM that claims its comment; a concurrent claim of the same comment is Ineligible."""
     try:
         db.session.commit()
     except IntegrityError:
@@ -77,16 +82,16 @@ def _commit_live() -> None:
         raise Ineligible(COMMENT_TAKEN) from None
 
 
-def approve(dm_id: int, *, actor: Actor, text: str | None = None) -> DirectMessage:
+def approve(dm_id: int, *, actor: Actor, text: str | None = None, workspace_id: int | None = None) -> DirectMessage:
     """Approve a draft (optionally with edited text) and queue its sending; idempotent when already approved."""
-    dm = lifecycle.load(dm_id, actor, for_update=True)
+    dm = lifecycle.load(dm_id, actor, for_update=True, workspace_id=workspace_id)
     if dm.status in ALREADY_LIVE:
         if text is not None and text.strip() != dm.text:
-            raise Conflict(f"This DM is already {dm.status}; its text can no longer change.")
+            raise Conflict(_("This DM is already %(status)s; its text can no longer change.", status=dm.status))
         db.session.commit()  # a double tap changes nothing and queues nothing
         return dm
     if dm.status != DmStatus.DRAFT.value:
-        raise Conflict(f"This DM is {dm.status}; only a draft can be approved.")
+        raise Conflict(_("This DM is %(status)s; only a draft can be approved.", status=dm.status))
     target = db.session.get(Target, dm.target_id)
     account, workspace = _parts(target)
     require_active(workspace)
@@ -96,8 +101,8 @@ def approve(dm_id: int, *, actor: Actor, text: str | None = None) -> DirectMessa
     eligibility.recheck(dm, account, target)
     quota.ensure_room(account)
     lifecycle.move(dm, DmStatus.APPROVED, actor)
-    _mark_approved(dm, actor)
-    _commit_live()
+    mark_approved(dm, actor)
+    commit_live()
     queueing.send_later(dm.id, dm.workspace_id, requested_by=actor.user_id)
     return dm
 
@@ -107,22 +112,29 @@ def edit(dm_id: int, *, actor: Actor, text: str) -> DirectMessage:
     dm = lifecycle.load(dm_id, actor, for_update=True)
     require_active(db.session.get(Workspace, dm.workspace_id))
     if dm.status != DmStatus.DRAFT.value:
-        raise Conflict(f"This DM is {dm.status}; only a draft can be edited.")
+        raise Conflict(_("This DM is %(status)s; only a draft can be edited.", status=dm.status))
     dm.text = templates.check_text(text)
     lifecycle.move(dm, DmStatus.DRAFT, actor, "text edited")
     db.session.commit()
     return dm
 
 
-def skip(dm_id: int, *, actor: Actor, reason: str | None = None) -> DirectMessage:
-    """Set a draft aside: nothing is sent."""
+def _set_aside(dm_id: int, actor: Actor, reason: str) -> None:
+    # A draft that moved on meanwhile (approved, sent, cancelled) is left as it is.
     dm = lifecycle.load(dm_id, actor, for_update=True)
+    if dm.status == DmStatus.DRAFT.value:
+        lifecycle.move(dm, DmStatus.SKIPPED, actor, reason)
+
+
+def skip(dm_id: int, *, actor: Actor, reason: str | None = None, workspace_id: int | None = None) -> DirectMessage:
+    """Set a draft aside: nothing is sent."""
+    dm = lifecycle.load(dm_id, actor, for_update=True, workspace_id=workspace_id)
     require_active(db.session.get(Workspace, dm.workspace_id))
     if dm.status == DmStatus.SKIPPED.value:
         db.session.commit()
         return dm
     if dm.status != DmStatus.DRAFT.value:
-        raise Conflict(f"This DM is {dm.status}; only a draft can be skipped.")
+        raise Conflict(_("This DM is %(status)s; only a draft can be skipped.", status=dm.status))
     lifecycle.move(dm, DmStatus.SKIPPED, actor, reason or "skipped")
     db.session.commit()
     return dm
@@ -136,7 +148,12 @@ def cancel(dm_id: int, *, actor: Actor, reason: str | None = None) -> DirectMess
         db.session.commit()
         return dm
     if dm.status not in lifecycle.OPEN:
-        raise Conflict(f"This DM is {dm.status}; only a draft or an approved DM not yet sending can be cancelled.")
+        raise Conflict(
+            _(
+                "This DM is %(status)s; only a draft or an approved DM not yet sending can be cancelled.",
+                status=dm.status,
+            )
+        )
     lifecycle.move(dm, DmStatus.CANCELLED, actor, reason or "cancelled")
     db.session.commit()
     return dm
@@ -152,22 +169,25 @@ class Sent:
     replayed: bool  # the idempotency key named an earlier request: that DM, nothing new queued
 
 
-def _stored_key(actor: Actor, key: str) -> str:
+def stored_key(actor: Actor, key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY:
-        raise Invalid("The Idempotency-Key is not valid.", fields={"Idempotency-Key": f"1 to {MAX_KEY} characters."})
+        raise Invalid(
+            _("The Idempotency-Key is not valid."),
+            fields={"Idempotency-Key": _("1 to %(max_key)s characters.", max_key=MAX_KEY)},
+        )
     stored = f"{actor.user_id or 0}:{key}"
     # Keys are per user; a long one is kept as its digest so that the prefix always fits.
     return stored if len(stored) <= STORED_KEY else f"{actor.user_id or 0}:sha256:{sha256(key.encode()).hexdigest()}"
 
 
-def _by_key(workspace_id: int, key: str) -> DirectMessage | None:
+def by_key(workspace_id: int, key: str) -> DirectMessage | None:
     return db.session.scalar(
         select(DirectMessage).where(DirectMessage.workspace_id == workspace_id, DirectMessage.idempotency_key == key)
     )
 
 
-def _replay(
+def replay(
     first: DirectMessage, target_id: int, template_id: int | None, text: str | None, comment_id: str | None
 ) -> Sent:
     """The earlier DM of a repeated key, if the request is the same; Invalid if the key named another one."""
@@ -179,8 +199,8 @@ def _replay(
     )
     if not same:
         raise Invalid(
-            "This Idempotency-Key was used for a different request.",
-            fields={"Idempotency-Key": "Use a new key for a new request."},
+            _("This Idempotency-Key was used for a different request."),
+            fields={"Idempotency-Key": _("Use a new key for a new request.")},
         )
     return Sent(first, replayed=True)
 
@@ -193,15 +213,17 @@ def send(
     text: str | None = None,
     comment_id: str | None = None,
     idempotency_key: str | None = None,
+    replaces: int | None = None,
 ) -> Sent:
     """Check the rules, render, and queue a DM approved at once; a repeated idempotency key returns the first DM
-    (Invalid when it named another request), even when the same request races itself."""
+    (Invalid when it named another request), even when the same request races itself. The draft `replaces`
+    names (a card's draft when another template is picked) is skipped in the same transaction."""
     target = get_scoped(Target, target_id, actor, what="Target")
     account, workspace = _parts(target)
     require_active(workspace)
-    key = _stored_key(actor, idempotency_key) if idempotency_key is not None else None
-    if key and (first := _by_key(workspace.id, key)) is not None:
-        return _replay(first, target_id, template_id, text, comment_id)
+    key = stored_key(actor, idempotency_key) if idempotency_key is not None else None
+    if key and (first := by_key(workspace.id, key)) is not None:
+        return replay(first, target_id, template_id, text, comment_id)
     route = eligibility.route_for(account, target, comment_platform_id=comment_id)
     body = compose(target, account, route, template_id=template_id, text=text, actor=actor)
     quota.ensure_room(account)
@@ -216,13 +238,15 @@ def send(
         template_id=template_id,
         idempotency_key=key,
     )
-    _mark_approved(dm, actor)
+    mark_approved(dm, actor)
+    if replaces is not None:
+        _set_aside(replaces, actor, "replaced from chat by another template")
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        if key and (first := _by_key(workspace.id, key)) is not None:
-            return _replay(first, target_id, template_id, text, comment_id)  # the same request raced itself
+        if key and (first := by_key(workspace.id, key)) is not None:
+            return replay(first, target_id, template_id, text, comment_id)  # the same request raced itself
         raise Ineligible(COMMENT_TAKEN) from None
     queueing.send_later(dm.id, dm.workspace_id, requested_by=actor.user_id)
     return Sent(dm, replayed=False)
@@ -240,8 +264,11 @@ class BulkResult:
 
 
 def bulk_approve(workspace_id: int, dm_ids: list[int], *, actor: Actor) -> BulkResult:
-    """Approve many drafts, never more per account than what is left of today's quota."""
+    """Approve many drafts, never more per account than what is left of today's quota; the ids are taken in
+    the order given (the queue's: most urgent first). Invalid when no DM is selected."""
     workspace = require_active(require_role(workspace_id, actor))
+    if not dm_ids:
+        raise Invalid(_("No DM selected."), fields={"dm_ids": _("Tick at least one DM to approve.")})
     result = BulkResult([], {})
     room: dict[int, int] = {}
     for dm_id in dict.fromkeys(dm_ids):
@@ -292,7 +319,7 @@ def page_for(
     stmt = select(DirectMessage).where(DirectMessage.workspace_id == workspace_id)
     if status:
         if status not in {s.value for s in DmStatus}:
-            raise Invalid("Unknown status.", fields={"status": "One of: " + ", ".join(s.value for s in DmStatus)})
+            raise Invalid(_("Unknown status."), fields={"status": "One of: " + ", ".join(s.value for s in DmStatus)})
         stmt = stmt.where(DirectMessage.status == status)
     if account_id:
         stmt = stmt.where(DirectMessage.social_account_id == account_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import events
-from core.db import db, utcnow
+from core.db import db
 from core.errors import VistaFlowError
 from core.models import (
     DirectMessage,
@@ -23,12 +23,12 @@ from core.models import (
     Target,
     Workspace,
 )
-from core.services import contact_policy, leads
-from core.services.actors import Actor
-from core.services.lead_pipeline import check_transition
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from core.services.outreach import eligibility, lifecycle, templates
 from core.services.outreach.eligibility import Ineligible
-from core.services.outreach.settings import default_template
+from core.services.outreach.settings import template_for
+from core.services.privacy import contact_policy
 
 SYSTEM = Actor.system("outreach")
 # Inbound kinds that answer us in the inbox (and may carry a stop word addressed to us).
@@ -41,19 +41,13 @@ def _lead_of(target_id: int) -> Lead | None:
     return db.session.scalar(select(Lead).where(Lead.target_id == target_id))
 
 
-def walk_lead(target_id: int, path: tuple[LeadStatus, ...], note: str) -> None:
-    """Move an existing lead along `path` from where it stands, with timeline and events (no commit)."""
+def walk_lead(target_id: int, path: tuple[LeadStatus, ...], note: str, *, actor: Actor = SYSTEM) -> None:
+    """Move an existing lead along `path` from where it stands, each step through leads.move (no commit)."""
     lead = db.session.scalar(select(Lead).where(Lead.target_id == target_id).with_for_update())
     if lead is None or LeadStatus(lead.status) not in path:
         return  # no lead, or a person already moved it further (or closed it)
-    current = LeadStatus(lead.status)
-    for status in path[path.index(current) + 1 :]:
-        check_transition(current, status)
-        lead.status, lead.updated_at, lead.closed_at = status.value, utcnow(), None
-        leads.record_event(lead, SYSTEM, "status_changed", old=current.value, new=status.value, note=note)
-        data = {"lead_id": lead.id, "target_id": target_id, "from": current.value, "to": status.value, "note": note}
-        events.emit("lead.status_changed", lead.workspace_id, data, ordering_key=f"lead:{lead.id}")
-        current = status
+    for status in path[path.index(LeadStatus(lead.status)) + 1 :]:
+        leads.move(lead, status, actor=actor, note=note)
 
 
 def lead_contacted(target_id: int, dm_id: int) -> None:
@@ -165,10 +159,10 @@ def handle_inbound(target_id: int, interaction_id: int) -> dict:
 
 
 def add_hot_drafts(target_ids: list[int]) -> int:
-    """Draft a DM with the workspace's default template for each target that became hot (no commit)."""
+    """Draft a DM for each target that became hot, in the template of their language (no commit)."""
     made = 0
     for target in db.session.scalars(select(Target).where(Target.id.in_(target_ids)).order_by(Target.id)):
-        template = default_template(db.session.get(Workspace, target.workspace_id))
+        template = template_for(db.session.get(Workspace, target.workspace_id), target)
         if template is None:
             continue
         pending = db.session.scalar(

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.errors import NotFound
+from core.i18n import _
 from core.models import DirectMessage, DmEvent, DmStatus, SocialAccount, Target
-from core.services.access import require_role
-from core.services.actors import Actor
+from core.services.identity.access import require_role
+from core.services.identity.actors import Actor
 from core.services.outreach.eligibility import Route
 
 SYSTEM = Actor.system("outreach")
@@ -89,11 +90,11 @@ def load(dm_id: int, actor: Actor, *, for_update: bool = False, workspace_id: in
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     dm = db.session.scalar(stmt)
     if dm is None or (workspace_id is not None and dm.workspace_id != workspace_id):
-        raise NotFound("DM not found.")
+        raise NotFound(_("DM not found."))
     try:
         require_role(dm.workspace_id, actor)
     except NotFound:
-        raise NotFound("DM not found.") from None
+        raise NotFound(_("DM not found.")) from None
     return dm
 
 

@@ -1,8 +1,8 @@
 """Queueing DM sends: now on the interactive queue, or later (pacing, rate limits, tomorrow's quota).
 
-A later send is an RQ scheduled job (jobs.enqueue_in, moved to the queue by the workers' scheduler), so
-no worker sleeps while it waits. Without Redis (single process), a delayed send cannot be scheduled: the
-DM stays approved with its reason, and pacing is not applied. An approved DM whose job could not be
+A later send is a delayed job (jobs.enqueue_in): with Redis, RQ's scheduler moves it to the queue when due;
+without Redis (single process), it is a job run with a due time that the web process's clock runs once when
+due, even after a restart. Either way no worker sleeps while it waits. An approved DM whose job could not be
 queued (Redis down) is queued again by the periodic requeue_stranded.
 """
 
@@ -13,15 +13,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import jobs
+from core import job_names, jobs
 from core.db import db, utcnow
 from core.errors import Unavailable, VistaFlowError
 from core.models import DirectMessage, DmStatus, JobRun, JobStatus, Workspace
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "worker.jobs.outreach.send_dm"
-ADVANCE_JOB = "worker.jobs.outreach.advance_enrollment"
+SEND_JOB = job_names.SEND_DM
+ADVANCE_JOB = job_names.ADVANCE_ENROLLMENT
 # Older than any gap between an approval's commit and its job's record, so a DM being queued is never
 # queued twice (a second job finding the first one's send in flight would mark it `unknown`).
 STRANDED_AFTER = timedelta(minutes=10)
@@ -41,7 +41,7 @@ def send_later(dm_id: int, workspace_id: int, delay_seconds: float = 0.0, reques
         )
         return
     try:
-        run = jobs.enqueue_in(
+        jobs.enqueue_in(
             SEND_JOB,
             dm_id,
             delay=timedelta(seconds=delay_seconds),
@@ -53,9 +53,6 @@ def send_later(dm_id: int, workspace_id: int, delay_seconds: float = 0.0, reques
     except Unavailable:
         # The DM stays approved, visible in the queue; requeue_stranded picks it up later.
         log.warning("could not schedule DM %s; the stranded-DM sweep will queue it", dm_id)
-        return
-    if run is None:
-        log.info("DM %s must wait %.0fs but no Redis is configured; it stays approved", dm_id, delay_seconds)
 
 
 def advance_later(enrollment_id: int, workspace_id: int) -> None:

@@ -18,12 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
 from core.errors import QuotaExceeded
+from core.i18n import _
 from core.models import AccountStatus, QuotaUsage, SocialAccount, Workspace
-from core.services import workspace_status
-from core.services.access import require_role
-from core.services.actors import Actor
-from core.services.social_accounts import effective_quota
-from core.workspace_settings import read as read_settings
+from core.services.accounts.connected import effective_quota
+from core.services.identity.access import require_role
+from core.services.identity.actors import Actor
+from core.services.workspaces import status as workspace_status
+from core.services.workspaces.settings import read as read_settings
 
 
 def local_day(workspace: Workspace, now: datetime | None = None) -> date:
@@ -43,7 +44,7 @@ def used_today(account: SocialAccount, now: datetime | None = None) -> int:
 
 
 def message(used: int, limit: int) -> str:
-    return f"quota reached: {used}/{limit} today"
+    return _("quota reached: %(used)s/%(limit)s today", used=used, limit=limit)
 
 
 def ensure_room(account: SocialAccount, now: datetime | None = None) -> None:

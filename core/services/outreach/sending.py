@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core import events
 from core.db import db, utcnow
-from core.models import DirectMessage, DmEvent, DmKind, DmStatus, SocialAccount, Target
+from core.models import Conversation, DirectMessage, DmEvent, DmKind, DmStatus, SocialAccount, Target
 from core.platforms import (
     AlreadyReplied,
     OutsideMessagingWindow,
@@ -23,11 +23,13 @@ from core.platforms import (
     PlatformError,
     PlatformUnavailable,
     RateLimited,
+    RecipientUnavailable,
     SendResult,
     TokenExpired,
 )
-from core.services import social_accounts
-from core.services.actors import Actor
+from core.services.accounts import connected as social_accounts
+from core.services.conversations import threads
+from core.services.identity.actors import Actor
 from core.services.outreach import eligibility, followups, lifecycle, queueing, quota
 
 log = logging.getLogger(__name__)
@@ -76,14 +78,14 @@ def send(dm_id: int) -> dict:
     dm.quota_day = slot.day
     dm.send_started_at = utcnow()
     lifecycle.move(dm, DmStatus.SENDING, SYSTEM)
-    kind, recipient, text = dm.kind, (dm.comment_platform_id or target.platform_user_id), dm.text
+    kind, recipient, text, tag = dm.kind, (dm.comment_platform_id or target.platform_user_id), dm.text, dm.message_tag
     db.session.commit()  # the intent is durable before anything leaves
 
     try:
         if kind == DmKind.PRIVATE_REPLY.value:
             result = client.send_private_reply(recipient, text)
         else:
-            result = client.send_message(recipient, text)
+            result = client.send_message(recipient, text, tag=tag) if tag else client.send_message(recipient, text)
     except PlatformError as exc:
         return _failed(dm_id, exc)
     except Exception as exc:  # we cannot tell whether the platform took it
@@ -123,6 +125,7 @@ def _sent(dm_id: int, result: SendResult) -> dict:
         {"dm_id": dm.id, "target_id": dm.target_id, "social_account_id": dm.social_account_id},
     )
     followups.lead_contacted(dm.target_id, dm.id)
+    threads.note_outbound(dm)
     db.session.commit()
     return {"status": DmStatus.SENT.value}
 
@@ -177,7 +180,10 @@ def _failed(dm_id: int, exc: PlatformError) -> dict:
             queueing.send_later(dm_id, dm.workspace_id, UNAVAILABLE_RETRY)
             return outcome
         return _record(dm_id, DmStatus.FAILED, f"{prefix} ({detail}); gave up", release=True)
-    if isinstance(exc, AlreadyReplied):
+    if isinstance(exc, RecipientUnavailable):
+        _person_unavailable(dm_id)
+        reason = "Instagram says this person cannot receive messages from the account; nothing more is offered."
+    elif isinstance(exc, AlreadyReplied):
         reason = "Instagram says this comment already has its private reply."
     elif isinstance(exc, OutsideMessagingWindow):
         reason = f"Outside Instagram's messaging window: {detail}"
@@ -186,6 +192,16 @@ def _failed(dm_id: int, exc: PlatformError) -> dict:
     else:
         reason = f"The platform refused the DM: {detail}"
     return _record(dm_id, DmStatus.FAILED, reason, release=True)
+
+
+def _person_unavailable(dm_id: int) -> None:
+    """Error 551: stop offering DMs to the person, and close their conversation with the reason (no commit)."""
+    dm = db.session.get(DirectMessage, dm_id)
+    target = db.session.get(Target, dm.target_id)
+    target.unavailable_at = utcnow()
+    conversation = db.session.scalar(select(Conversation).where(Conversation.target_id == target.id))
+    if conversation is not None:
+        conversation.state, conversation.state_reason = "done", "unavailable"
 
 
 def recover_stuck(now=None) -> dict:

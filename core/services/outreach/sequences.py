@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.field_errors import field_message
+from core.i18n import _
 from core.models import (
     DirectMessage,
     DmStatus,
@@ -28,11 +30,12 @@ from core.models import (
     Workspace,
 )
 from core.pagination import Page, paginate
-from core.services import audit, workspace_status
-from core.services.access import get_scoped, require_active, require_role
-from core.services.actors import Actor
+from core.services import audit
+from core.services.identity.access import get_scoped, require_active, require_role
+from core.services.identity.actors import Actor
 from core.services.outreach import eligibility, lifecycle, queueing, templates
 from core.services.outreach.eligibility import Ineligible, Route
+from core.services.workspaces import status as workspace_status
 from core.validation import clean_name
 
 MAX_STEPS = 10
@@ -43,28 +46,34 @@ COMMENT_TAKEN = "the comment already has its one private reply"
 
 
 class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    template_id: int
-    delay_hours: int = Field(0, ge=0, le=24 * 30)
+    # Errors name a step as the API's body does: `steps.0.templateId` is the first step's template.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    template_id: int = Field(alias="templateId")
+    delay_hours: int = Field(0, ge=0, le=24 * 30, alias="delayHours")
 
 
 def _clean_steps(workspace_id: int, steps: list, actor: Actor) -> list[dict]:
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
-        raise Invalid("A sequence has 1 to 10 steps.", fields={"steps": f"Give 1 to {MAX_STEPS} steps."})
+        raise Invalid(
+            _("A sequence has 1 to 10 steps."),
+            fields={"steps": _("Give 1 to %(max_steps)s steps.", max_steps=MAX_STEPS)},
+        )
     cleaned = []
-    for n, raw in enumerate(steps, start=1):
+    for n, raw in enumerate(steps):
         try:
             step = StepIn.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
             raise Invalid(
-                "A step is not valid.", fields={f"steps.{n}.{'.'.join(map(str, err['loc']))}": err["msg"]}
+                _("A step is not valid."), fields={f"steps.{n}.{'.'.join(map(str, err['loc']))}": field_message(err)}
             ) from None
         try:
             get_scoped(DmTemplate, step.template_id, actor, what="Template", workspace_id=workspace_id)
         except NotFound:
-            raise Invalid("Unknown template.", fields={f"steps.{n}.template_id": "No such template here."}) from None
-        cleaned.append({"template_id": step.template_id, "delay_hours": 0 if n == 1 else step.delay_hours})
+            raise Invalid(
+                _("Unknown template."), fields={f"steps.{n}.templateId": _("No such template here.")}
+            ) from None
+        cleaned.append({"template_id": step.template_id, "delay_hours": 0 if n == 0 else step.delay_hours})
     return cleaned
 
 
@@ -145,10 +154,10 @@ def enroll(sequence_id: int, target_id: int, *, actor: Actor) -> SequenceEnrollm
     sequence = get_scoped(Sequence, sequence_id, actor, what="Sequence")
     target = get_scoped(Target, target_id, actor, what="Target")
     if target.workspace_id != sequence.workspace_id:
-        raise Invalid("The target is not in the sequence's workspace.", fields={"targetId": "Unknown target."})
+        raise Invalid(_("The target is not in the sequence's workspace."), fields={"targetId": _("Unknown target.")})
     require_active(db.session.get(Workspace, sequence.workspace_id))
     if not sequence.active:
-        raise Conflict("This sequence is switched off.")
+        raise Conflict(_("This sequence is switched off."))
     eligibility.route_for(db.session.get(SocialAccount, target.social_account_id), target)
     enrollment = SequenceEnrollment(
         workspace_id=sequence.workspace_id,
@@ -165,7 +174,7 @@ def enroll(sequence_id: int, target_id: int, *, actor: Actor) -> SequenceEnrollm
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("This person is already enrolled in this sequence.") from None
+        raise Conflict(_("This person is already enrolled in this sequence.")) from None
     audit.record(
         actor,
         "sequence.enrolled",
@@ -194,7 +203,9 @@ def _set_status(
         db.session.commit()
         return enrollment
     if enrollment.status not in allowed:
-        raise Conflict(f"This enrolment is {enrollment.status}; it cannot become {to.value}.")
+        raise Conflict(
+            _("This enrolment is %(status)s; it cannot become %(value)s.", status=enrollment.status, value=to.value)
+        )
     enrollment.status = to.value
     enrollment.status_reason = f"{to.value} by {actor.label}"
     if to == EnrollmentStatus.ACTIVE:
@@ -334,7 +345,7 @@ def _send_step(
             route = Route("message")
         template = db.session.get(DmTemplate, sequence.steps[index]["template_id"])
         if template is None:
-            raise Ineligible(f"The template of step {step_no} was deleted.")
+            raise Ineligible(_("The template of step %(step_no)s was deleted.", step_no=step_no))
         text = templates.render(template.body, templates.values_for(target, account, route.comment))
     except (Ineligible, Invalid) as exc:
         _log(enrollment, step_no, "expired", reason=exc.message, now=now)

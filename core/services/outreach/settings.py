@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from core.db import db
-from core.models import DmTemplate, Role, Workspace
-from core.services import workspaces
-from core.services.access import require_role
-from core.services.actors import Actor
-from core.workspace_settings import WorkspaceSettings
-from core.workspace_settings import read as read_settings
+from core.models import DmTemplate, Role, Target, Workspace
+from core.services.identity.access import require_role
+from core.services.identity.actors import Actor
+from core.services.targets import language as person_language
+from core.services.workspaces import lifecycle as workspaces
+from core.services.workspaces.settings import WorkspaceSettings
+from core.services.workspaces.settings import read as read_settings
 
 UNSET: Any = object()
 
@@ -26,11 +27,21 @@ def default_template(workspace: Workspace) -> DmTemplate | None:
     return template if template is not None and template.workspace_id == workspace.id else None
 
 
+def template_for(workspace: Workspace, target: Target) -> DmTemplate | None:
+    """The template to write to this person with: the one for the language they write in, else the default."""
+    chosen = read_settings(workspace.settings).language_templates.get(person_language.of_target(target))
+    template = db.session.get(DmTemplate, chosen) if chosen else None
+    if template is not None and template.workspace_id == workspace.id:
+        return template
+    return default_template(workspace)
+
+
 def update(
     workspace_id: int,
     *,
     actor: Actor,
     default_template_id: Any = UNSET,
+    language_templates: Any = UNSET,
     min_gap_seconds: Any = UNSET,
     jitter_seconds: Any = UNSET,
 ) -> WorkspaceSettings:
@@ -40,6 +51,8 @@ def update(
     if default_template_id is not UNSET:
         # workspaces.update checks that the template is one of this workspace's.
         changes["default_template_id"] = default_template_id
+    if language_templates is not UNSET:
+        changes["language_templates"] = language_templates
     if min_gap_seconds is not UNSET:
         changes["dm_min_gap_seconds"] = min_gap_seconds
     if jitter_seconds is not UNSET:

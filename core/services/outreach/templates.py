@@ -10,13 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
+from core.i18n import _
 from core.models import DmTemplate, Interaction, Role, Sequence, SocialAccount, Target, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
-from core.services.access import get_scoped, require_active, require_role
-from core.services.actors import Actor
+from core.services.identity.access import get_scoped, require_active, require_role
+from core.services.identity.actors import Actor
+from core.services.workspaces.settings import read as read_settings
 from core.validation import clean_name
-from core.workspace_settings import read as read_settings
 
 MAX_TEXT = 1000  # Instagram's limit for one message
 MAX_BODY = 5000
@@ -34,16 +35,25 @@ def _where(body: str, offset: int) -> str:
 def check_body(body: str, field: str = "body") -> str:
     """Refuse unknown variables (naming where they are) and over-long bodies."""
     if not isinstance(body, str) or not body.strip():
-        raise Invalid("The template is empty.", fields={field: "Write the message text."})
+        raise Invalid(_("The template is empty."), fields={field: _("Write the message text.")})
     if len(body) > MAX_BODY:
-        raise Invalid("The template is too long.", fields={field: f"Use at most {MAX_BODY} characters."})
+        raise Invalid(
+            _("The template is too long."), fields={field: _("Use at most %(max_body)s characters.", max_body=MAX_BODY)}
+        )
     for match in PLACEHOLDER.finditer(body):
         name = match.group(1).strip()
         if name not in VARIABLES:
             known = ", ".join("{{" + v + "}}" for v in VARIABLES)
             raise Invalid(
-                f"Unknown variable {match.group(0)} at {_where(body, match.start())}.",
-                fields={field: f"Unknown variable {match.group(0)} at {_where(body, match.start())}; use {known}."},
+                _("Unknown variable %(match)s at %(value)s.", match=match.group(0), value=_where(body, match.start())),
+                fields={
+                    field: _(
+                        "Unknown variable %(match)s at %(value)s; use %(known)s.",
+                        match=match.group(0),
+                        value=_where(body, match.start()),
+                        known=known,
+                    )
+                },
             )
     return body
 
@@ -52,13 +62,24 @@ def check_text(text: str, field: str = "text") -> str:
     """A final message: not empty and within the platform's limit."""
     text = (text or "").strip()
     if not text:
-        raise Invalid("The message is empty.", fields={field: "Write the message text."})
+        raise Invalid(_("The message is empty."), fields={field: _("Write the message text.")})
+    if "\x00" in text:
+        # PostgreSQL cannot store a NUL, and no platform would deliver one.
+        raise Invalid(_("The message holds a NUL character."), fields={field: _("Remove the NUL character.")})
     if len(text) > MAX_TEXT:
         raise Invalid(
-            f"The message is {len(text):,} characters; Instagram allows {MAX_TEXT:,}.",
+            _(
+                "The message is %(value)s characters; Instagram allows %(max_text)s.",
+                value=format(len(text), ","),
+                max_text=format(MAX_TEXT, ","),
+            ),
             fields={
-                field: f"{len(text):,} characters after rendering, over the {MAX_TEXT:,} limit "
-                f"(from character {MAX_TEXT + 1:,} on)."
+                field: _(
+                    "%(value)s characters after rendering, over the %(max_text)s limit (from character %(value2)s on).",
+                    value=format(len(text), ","),
+                    max_text=format(MAX_TEXT, ","),
+                    value2=format(MAX_TEXT + 1, ","),
+                )
             },
         )
     return text
@@ -150,7 +171,7 @@ def _save(template: DmTemplate, actor: Actor, action: str) -> DmTemplate:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid("A template with this name exists.", fields={"name": "Choose another name."}) from None
+        raise Invalid(_("A template with this name exists."), fields={"name": _("Choose another name.")}) from None
     audit.record(
         actor,
         action,
@@ -173,9 +194,16 @@ def create(workspace_id: int, *, actor: Actor, name: str, body: str) -> DmTempla
     return _save(template, actor, "dm_template.created")
 
 
-def update(template_id: int, *, actor: Actor, name: str | None = None, body: str | None = None) -> DmTemplate:
-    """Rename or rewrite a template; DMs already drafted keep their text."""
-    template = get(template_id, actor=actor)
+def update(
+    template_id: int,
+    *,
+    actor: Actor,
+    name: str | None = None,
+    body: str | None = None,
+    workspace_id: int | None = None,
+) -> DmTemplate:
+    """Rename or rewrite a template (of `workspace_id` when given); DMs already drafted keep their text."""
+    template = get(template_id, actor=actor, workspace_id=workspace_id)
     require_active(db.session.get(Workspace, template.workspace_id))
     if name is not None:
         template.name = clean_name(name)
@@ -185,15 +213,15 @@ def update(template_id: int, *, actor: Actor, name: str | None = None, body: str
     return _save(template, actor, "dm_template.updated")
 
 
-def delete(template_id: int, *, actor: Actor) -> None:
+def delete(template_id: int, *, actor: Actor, workspace_id: int | None = None) -> None:
     """Delete a template unless it is the default for hot targets or a sequence step (admin or owner)."""
-    template = get_scoped(DmTemplate, template_id, actor, Role.ADMIN, what="Template")
+    template = get_scoped(DmTemplate, template_id, actor, Role.ADMIN, what="Template", workspace_id=workspace_id)
     workspace = require_active(db.session.get(Workspace, template.workspace_id))
     if read_settings(workspace.settings).default_template_id == template.id:
-        raise Conflict("This is the workspace's default template for hot targets; choose another default first.")
+        raise Conflict(_("This is the workspace's default template for hot targets; choose another default first."))
     for sequence in db.session.scalars(select(Sequence).where(Sequence.workspace_id == workspace.id)):
         if any(step.get("template_id") == template.id for step in sequence.steps or []):
-            raise Conflict(f"The sequence “{sequence.name}” uses this template; change it first.")
+            raise Conflict(_("The sequence “%(name)s” uses this template; change it first.", name=sequence.name))
     audit.record(
         actor,
         "dm_template.deleted",
@@ -202,6 +230,11 @@ def delete(template_id: int, *, actor: Actor) -> None:
         subject_id=template.id,
         details={"name": template.name},
     )
+    by_language = read_settings(workspace.settings).language_templates
+    if template.id in by_language.values():
+        # People of that language get the default template from now on.
+        kept = {language: (None if tid == template.id else tid) for language, tid in by_language.items()}
+        workspace.settings = {**workspace.settings, "language_templates": kept}
     db.session.delete(template)
     db.session.commit()
 
@@ -211,7 +244,7 @@ def preview(template_id: int, target_id: int, *, actor: Actor) -> Preview:
     template = get(template_id, actor=actor)
     target = get_scoped(Target, target_id, actor, what="Target")
     if target.workspace_id != template.workspace_id:
-        raise Invalid("The target is not in the template's workspace.", fields={"targetId": "Unknown target."})
+        raise Invalid(_("The target is not in the template's workspace."), fields={"targetId": _("Unknown target.")})
     values = values_for(target, db.session.get(SocialAccount, target.social_account_id))
     text = render(template.body, values)
     return Preview(text=text, length=len(text), values=values)

@@ -81,3 +81,35 @@ def test_the_request_goes_to_the_checked_address_with_the_original_host_and_a_ca
         assert response.status_code == 200 and len(response.body) == ssrf.MAX_RESPONSE_BYTES
         [call] = receiver.calls()
         assert call.path == "/in" and call.headers["host"] == f"hooks.example.test:{port}"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of the metadata address
+        "2002:808:808::1",  # 6to4 of a public address: still a relay we do not choose
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo
+        "2001::a00:1",
+        "64:ff9b::a00:1",  # NAT64 (well-known prefix) of 10.0.0.1
+        "64:ff9b::808:808",
+        "64:ff9b:1::a00:1",  # NAT64, local-use prefix
+        "::a00:1",  # IPv4-compatible (deprecated)
+        "::ffff:0:a00:1",  # SIIT
+        "::ffff:8.8.8.8",  # IPv4-mapped, even of a public address
+        "2606:4700::5efe:a00:1",  # ISATAP interface id on a global prefix
+        "2606:4700::200:5efe:a00:1",
+    ],
+)
+def test_finding_11_ipv6_forms_embedding_an_ipv4_address_are_refused(address):
+    assert ssrf.embeds_ipv4(ipaddress.ip_address(address))
+    with pytest.raises(ssrf.BlockedTarget) as exc:
+        ssrf.check_url(f"https://[{address}]/hook", **OFF)
+    assert "private or reserved" in exc.value.fields["url"]
+
+
+@pytest.mark.parametrize("address", ["2606:4700:4700::1111", "2a00:1450:4007:80f::200e", "2606:4700::5eff:a00:1"])
+def test_finding_11_ordinary_global_ipv6_addresses_still_pass(address):
+    assert not ssrf.embeds_ipv4(ipaddress.ip_address(address))
+    assert ssrf.check_url(f"https://[{address}]/hook", **OFF).address == ipaddress.ip_address(address)

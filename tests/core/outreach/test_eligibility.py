@@ -7,27 +7,22 @@ from datetime import timedelta
 import pytest
 
 from core.db import db, utcnow
-from core.models import Door, SocialAccount, Target, User
-from core.services import contact_policy
-from core.services.actors import Actor
+from core.models import SocialAccount, Target
 from core.services.outreach import dms, eligibility, sequences, templates
 from core.services.outreach.eligibility import Ineligible
-from tests.dm_setup import commenter, dm_status, instagram_shop, messenger
+from core.services.privacy import contact_policy
+from tests.dm_setup import commenter, dm_status, messenger
 
 
 @pytest.fixture
-def app_config(instagram_emulator):
-    return instagram_emulator.config()
+def shop_quota() -> int:
+    return 10
 
 
 @pytest.fixture
-def setup(app, factory, instagram_emulator):
-    owner = factory.user()
-    workspace = factory.workspace(owner)
-    with app.app_context():
-        shop = instagram_shop(instagram_emulator, workspace["id"], quota=10)
-        actor = Actor.for_user(db.session.get(User, owner.user["id"]), Door.API)
-        yield shop, actor, db.session.get(SocialAccount, shop.account_id)
+def setup(shop_owner):
+    shop, actor = shop_owner
+    return shop, actor, db.session.get(SocialAccount, shop.account_id)
 
 
 def test_routes_and_refusals(setup, instagram_emulator):

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.db import db, utcnow
-from core.models import DirectMessage, Door, Lead, SocialAccount, User, Workspace
-from core.services.actors import Actor
-from core.services.ingest import Incoming, store
+from core.models import DirectMessage, Lead, SocialAccount, Workspace
+from core.services.collection.ingest import Incoming, store
 from core.services.outreach import dms, followups, templates
-from core.workspace_settings import read as read_settings
-from tests.dm_setup import commenter, dm_status, instagram_shop
+from core.services.workspaces.settings import read as read_settings
+from tests.dm_setup import commenter, dm_status
 
 
-@pytest.fixture
-def app_config(instagram_emulator):
-    return instagram_emulator.config()
-
-
-@pytest.fixture
-def setup(app, factory, instagram_emulator):
-    owner = factory.user()
-    workspace = factory.workspace(owner)
-    with app.app_context():
-        shop = instagram_shop(instagram_emulator, workspace["id"], quota=5)
-        actor = Actor.for_user(db.session.get(User, owner.user["id"]), Door.API)
-        ctx = app.app_context()
-        ctx.push()
-        yield shop, actor
-        ctx.pop()
-
-
-def test_ingested_answer_marks_dm_replied_and_lead_replied(setup, instagram_emulator):
-    shop, actor = setup
+def test_ingested_answer_marks_dm_replied_and_lead_replied(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     db.session.add(Lead(workspace_id=shop.workspace_id, target_id=target.id, status="new"))
     db.session.commit()
@@ -60,8 +40,8 @@ def test_ingested_answer_marks_dm_replied_and_lead_replied(setup, instagram_emul
     assert db.session.scalar(select(Lead)).status == "replied"
 
 
-def test_ingested_stop_word_cancels_draft_with_event(setup, instagram_emulator):
-    shop, actor = setup
+def test_ingested_stop_word_cancels_draft_with_event(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     draft = dms.create_draft(target.id, actor=actor, text="Hello")
     account = db.session.get(SocialAccount, shop.account_id)
@@ -82,8 +62,8 @@ def test_ingested_stop_word_cancels_draft_with_event(setup, instagram_emulator):
     assert dm_status(draft.id) == "cancelled"
 
 
-def test_hot_targets_get_a_draft_with_the_default_template(setup, instagram_emulator):
-    shop, actor = setup
+def test_hot_targets_get_a_draft_with_the_default_template(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     template = templates.create(shop.workspace_id, actor=actor, name="Hot", body="Hi {{username}}, thanks!")
     workspace = db.session.get(Workspace, shop.workspace_id)
     workspace.settings = read_settings(workspace.settings).model_dump() | {"default_template_id": template.id}

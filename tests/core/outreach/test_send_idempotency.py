@@ -8,26 +8,15 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.errors import Invalid
-from core.models import DirectMessage, Door, IdempotencyRecord, User
-from core.services.actors import Actor
+from core.models import DirectMessage, IdempotencyRecord
 from core.services.outreach import dms
-from tests.dm_setup import commenter, instagram_shop
+from tests.dm_setup import commenter
 
 
 @pytest.fixture
-def app_config(instagram_emulator):
-    return instagram_emulator.config()
-
-
-@pytest.fixture
-def setup(app, factory, instagram_emulator):
-    owner = factory.user()
-    workspace = factory.workspace(owner)
-    with app.app_context():
-        shop = instagram_shop(instagram_emulator, workspace["id"], quota=5)
-        actor = Actor.for_user(db.session.get(User, owner.user["id"]), Door.API)
-        people = [commenter(instagram_emulator, shop)[0].id for _ in range(2)]
-        yield actor, people
+def setup(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
+    return actor, [commenter(instagram_emulator, shop)[0].id for _ in range(2)]
 
 
 def test_a_repeated_key_returns_the_first_dm_and_queues_nothing(setup, instagram_emulator):

@@ -13,35 +13,14 @@ from core.db import db, utcnow
 from core.models import (
     DirectMessage,
     DmEvent,
-    Door,
     Lead,
     LeadStatus,
     OutboxEvent,
     QuotaUsage,
     SocialAccount,
-    User,
 )
-from core.services.actors import Actor
 from core.services.outreach import dms, eligibility, followups, sending
-from tests.dm_setup import commenter, dm_status, instagram_shop, messenger
-
-
-@pytest.fixture
-def app_config(instagram_emulator):
-    return instagram_emulator.config()
-
-
-@pytest.fixture
-def setup(app, factory, instagram_emulator):
-    owner = factory.user()
-    workspace = factory.workspace(owner)
-    with app.app_context():
-        shop = instagram_shop(instagram_emulator, workspace["id"], quota=5)
-        actor = Actor.for_user(db.session.get(User, owner.user["id"]), Door.API)
-    ctx = app.app_context()
-    ctx.push()
-    yield shop, actor
-    ctx.pop()
+from tests.dm_setup import commenter, dm_status, messenger
 
 
 def _used(shop) -> int:
@@ -52,8 +31,8 @@ def _used(shop) -> int:
     )
 
 
-def test_private_reply_is_sent_once_with_events_and_lead_contacted(setup, instagram_emulator):
-    shop, actor = setup
+def test_private_reply_is_sent_once_with_events_and_lead_contacted(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, comment = commenter(instagram_emulator, shop)
     db.session.add(Lead(workspace_id=shop.workspace_id, target_id=target.id, status="new"))
     db.session.commit()
@@ -80,8 +59,8 @@ def test_private_reply_is_sent_once_with_events_and_lead_contacted(setup, instag
     assert len(instagram_emulator.sent_messages) == 1 and dm_status(dm.id) == "sent"
 
 
-def test_message_within_24h_uses_recipient_id(setup, instagram_emulator):
-    shop, actor = setup
+def test_message_within_24h_uses_recipient_id(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = messenger(instagram_emulator, shop, age=timedelta(hours=3))
     dm = dms.send_now(target.id, actor=actor, text="Thanks for writing!")
     assert dm.kind == "message"
@@ -89,8 +68,8 @@ def test_message_within_24h_uses_recipient_id(setup, instagram_emulator):
     assert instagram_emulator.sent_messages[0]["recipient"] == {"id": target.platform_user_id}
 
 
-def test_token_refused_190_marks_account_and_fails_dm(setup, instagram_emulator):
-    shop, actor = setup
+def test_token_refused_190_marks_account_and_fails_dm(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     instagram_emulator.expire_token(shop.token)
     dm = dms.send_now(target.id, actor=actor, text="Hello")
@@ -104,8 +83,8 @@ def test_token_refused_190_marks_account_and_fails_dm(setup, instagram_emulator)
     assert instagram_emulator.sent_messages == []
 
 
-def test_rate_limited_goes_back_to_approved_and_releases_quota(setup, instagram_emulator):
-    shop, actor = setup
+def test_rate_limited_goes_back_to_approved_and_releases_quota(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     instagram_emulator.rate_limit_next(code=4, method="POST", path_contains="/messages")
     dm = dms.send_now(target.id, actor=actor, text="Hello")
@@ -120,8 +99,8 @@ def test_rate_limited_goes_back_to_approved_and_releases_quota(setup, instagram_
     assert dm_status(dm.id) == "sent" and len(instagram_emulator.sent_messages) == 1
 
 
-def test_lost_outcome_is_unknown_and_keeps_quota(setup, instagram_emulator):
-    shop, actor = setup
+def test_lost_outcome_is_unknown_and_keeps_quota(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     instagram_emulator.fail_next(status=502, method="POST", path_contains="/messages")
     dm = dms.send_now(target.id, actor=actor, text="Hello")
@@ -131,8 +110,8 @@ def test_lost_outcome_is_unknown_and_keeps_quota(setup, instagram_emulator):
     assert dm_status(dm.id) == "unknown"
 
 
-def test_a_run_finding_sending_marks_unknown_and_never_resends(setup, instagram_emulator):
-    shop, actor = setup
+def test_a_run_finding_sending_marks_unknown_and_never_resends(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     dm = dms.create_draft(target.id, actor=actor, text="Hello")
     db.session.get(DirectMessage, dm.id).status = "sending"
@@ -142,8 +121,8 @@ def test_a_run_finding_sending_marks_unknown_and_never_resends(setup, instagram_
     assert instagram_emulator.sent_messages == []
 
 
-def test_recover_stuck_marks_old_sending_unknown(setup, instagram_emulator):
-    shop, actor = setup
+def test_recover_stuck_marks_old_sending_unknown(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     dm = dms.create_draft(target.id, actor=actor, text="Hello")
     row = db.session.get(DirectMessage, dm.id)
@@ -153,8 +132,8 @@ def test_recover_stuck_marks_old_sending_unknown(setup, instagram_emulator):
     assert dm_status(dm.id) == "unknown" and instagram_emulator.sent_messages == []
 
 
-def test_same_dm_approved_twice_at_once_sends_once(app, setup, instagram_emulator):
-    shop, actor = setup
+def test_same_dm_approved_twice_at_once_sends_once(app, shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     dm_id = dms.create_draft(target.id, actor=actor, text="Hello").id
     barrier, errors = threading.Barrier(2), []
@@ -178,8 +157,8 @@ def test_same_dm_approved_twice_at_once_sends_once(app, setup, instagram_emulato
     assert _used(shop) == 1
 
 
-def test_two_drafts_for_one_comment_only_one_can_be_approved(setup, instagram_emulator):
-    shop, actor = setup
+def test_two_drafts_for_one_comment_only_one_can_be_approved(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, comment = commenter(instagram_emulator, shop)
     first = dms.create_draft(target.id, actor=actor, text="One", comment_id=comment.platform_id)
     second = dms.create_draft(target.id, actor=actor, text="Two", comment_id=comment.platform_id)
@@ -189,8 +168,8 @@ def test_two_drafts_for_one_comment_only_one_can_be_approved(setup, instagram_em
     assert len(instagram_emulator.sent_messages) == 1
 
 
-def test_emulator_refuses_a_second_private_reply(setup, instagram_emulator):
-    shop, actor = setup
+def test_emulator_refuses_a_second_private_reply(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, comment = commenter(instagram_emulator, shop)
     instagram_emulator.private_replied.add(comment.platform_id)  # replied from another tool
     dm = dms.send_now(target.id, actor=actor, text="Hello")
@@ -200,8 +179,8 @@ def test_emulator_refuses_a_second_private_reply(setup, instagram_emulator):
     assert _used(shop) == 0
 
 
-def test_emulator_refuses_message_outside_window(setup, instagram_emulator):
-    shop, actor = setup
+def test_emulator_refuses_message_outside_window(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = messenger(instagram_emulator, shop, age=timedelta(hours=2))
     instagram_emulator.inbound.clear()  # our data says the window is open; the platform disagrees
     dm = dms.send_now(target.id, actor=actor, text="Hello")
@@ -210,10 +189,10 @@ def test_emulator_refuses_message_outside_window(setup, instagram_emulator):
     assert "window" in db.session.get(DirectMessage, dm.id).status_reason
 
 
-def test_opt_out_cancels_drafts_and_blocks_sends(setup, instagram_emulator):
+def test_opt_out_cancels_drafts_and_blocks_sends(shop_owner, instagram_emulator):
     from tests.factories import make_interaction
 
-    shop, actor = setup
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     draft = dms.create_draft(target.id, actor=actor, text="Hello")
     stop = make_interaction(target, kind="message", text="STOP", occurred_at=utcnow())
@@ -226,9 +205,9 @@ def test_opt_out_cancels_drafts_and_blocks_sends(setup, instagram_emulator):
     assert instagram_emulator.sent_messages == []
 
 
-def test_approved_dm_of_a_person_who_opted_out_meanwhile_is_not_sent(setup, instagram_emulator):
+def test_approved_dm_of_a_person_who_opted_out_meanwhile_is_not_sent(shop_owner, instagram_emulator):
 
-    shop, actor = setup
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     dm = dms.create_draft(target.id, actor=actor, text="Hello")
     row = db.session.get(DirectMessage, dm.id)
@@ -239,10 +218,10 @@ def test_approved_dm_of_a_person_who_opted_out_meanwhile_is_not_sent(setup, inst
     assert instagram_emulator.sent_messages == []
 
 
-def test_reply_after_dm_marks_replied_moves_lead_and_emits(setup, instagram_emulator):
+def test_reply_after_dm_marks_replied_moves_lead_and_emits(shop_owner, instagram_emulator):
     from tests.factories import make_interaction
 
-    shop, actor = setup
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     db.session.add(Lead(workspace_id=shop.workspace_id, target_id=target.id, status="new"))
     db.session.commit()
@@ -256,8 +235,8 @@ def test_reply_after_dm_marks_replied_moves_lead_and_emits(setup, instagram_emul
     assert event.data["dm_id"] == dm.id and event.data["lead_id"] is not None
 
 
-def test_paused_account_keeps_dm_approved(setup, instagram_emulator):
-    shop, actor = setup
+def test_paused_account_keeps_dm_approved(shop_owner, instagram_emulator):
+    shop, actor = shop_owner
     target, _ = commenter(instagram_emulator, shop)
     dm = dms.create_draft(target.id, actor=actor, text="Hello")
     db.session.get(DirectMessage, dm.id).status = "approved"

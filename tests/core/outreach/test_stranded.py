@@ -11,16 +11,11 @@ from sqlalchemy import select
 from core.db import db, utcnow
 from core.errors import Unavailable
 from core.models import DirectMessage, Door, JobRun, User, Workspace
-from core.services.actors import Actor
+from core.services.identity.actors import Actor
 from core.services.outreach import dms, queueing
 from tests.dm_setup import commenter, dm_status, instagram_shop
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def app_config(instagram_emulator):
-    return instagram_emulator.config()
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+"""What a card's buttons do, the same from Slack and Telegram: each is one use case in one transaction.
+
+Each returns the note the card shows (a refusal in the service's own words: Conflict, Invalid), or None;
+no access (Forbidden, NotFound) is raised for the door to answer. A double tap is harmless twice over:
+the card's approve key is taken in the transaction of the approval it asks for, and the services are
+idempotent (approving an approved DM, moving a lead to its status: no change).
+"""
+
+from __future__ import annotations
+
+from core.db import db
+from core.errors import Conflict, Invalid, VistaFlowError
+from core.i18n import _
+from core.services.chat import cards, dedupe
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
+from core.services.outreach import dms
+
+NO_TEMPLATE = _("No default DM template is set for this workspace: pick a template.")
+
+
+def _refusal(exc: VistaFlowError) -> str:
+    """A business refusal becomes the card's note; no access (Forbidden, NotFound) is the door's to answer."""
+    db.session.rollback()
+    if isinstance(exc, Conflict | Invalid):
+        return exc.message
+    raise exc
+
+
+def approve(card: cards.Card, *, actor: Actor, event_key: str | None, template_id: int | None = None) -> str | None:
+    """Approve the card's draft, or send from the default (or picked) template and set the draft aside.
+
+    `event_key` is the alert's key shared by its Slack and Telegram messages (one approval for both).
+    One transaction: the card's key, the DM and the set-aside draft are committed together or not at all.
+    """
+    if card.closed and card.draft_dm_id is None:
+        return None  # already approved, sent or not allowed: the refreshed card says which
+    key = f"approve:{event_key}" if event_key else f"approve:target:{card.target_id}"
+    chosen = template_id or card.default_template_id
+    if (card.draft_dm_id is None or template_id is not None) and chosen is None:
+        return NO_TEMPLATE
+    if not dedupe.claim("card", key):
+        db.session.commit()
+        return None
+    try:
+        if card.draft_dm_id is not None and template_id is None:
+            dms.approve(card.draft_dm_id, actor=actor)
+        else:
+            dms.send_now(
+                card.target_id, actor=actor, template_id=chosen, idempotency_key=key, replaces=card.draft_dm_id
+            )
+    except VistaFlowError as exc:
+        return _refusal(exc)  # rolled back with the key: a later tap (after midnight, reconnected) may succeed
+    return None
+
+
+def skip(card: cards.Card, *, actor: Actor) -> str | None:
+    """Set the card's drafted DM aside; without a draft there is nothing to send, so nothing changes."""
+    if card.draft_dm_id is None:
+        return _("Skipped by %(who)s", who=actor.label) if not card.closed else None
+    try:
+        dms.skip(card.draft_dm_id, actor=actor, reason="skipped from chat")
+    except VistaFlowError as exc:
+        return _refusal(exc)
+    return None
+
+
+def move_lead(card: cards.Card, status: str, *, actor: Actor) -> str | None:
+    """Move the person's lead to `status`, making them a lead first if needed, in one transaction."""
+    try:
+        leads.make_or_move(card.workspace_id, card.target_id, status, actor=actor)
+    except VistaFlowError as exc:
+        return _refusal(exc)
+    return None

@@ -1,0 +1,85 @@
+"""Block Kit for the hot target card and the other alerts, in the channel's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import _, render
+from core.platforms.slack import escape
+from core.services.chat import wording as views
+from core.services.chat.cards import Card
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
+
+
+def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) of a hot target card; buttons only while an action is possible."""
+
+    def say(text: Any) -> str:
+        return render(text, locale)
+
+    headline = views.card_headline(card, locale)
+    details = "\n".join(escape(line) for line in views.card_details(card, locale))
+    section: dict[str, Any] = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": f"*{escape(headline)}*\n{details}"},
+    }
+    blocks: list[dict[str, Any]] = [section]
+    if card.post_url:
+        link = f"<{card.post_url}|{escape(say(_('View the post')))}>"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": link}]})
+    elements: list[dict[str, Any]] = []
+    target = str(card.target_id)
+    if not card.closed:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "vf_approve",
+                "style": "primary",
+                "value": target,
+                "text": {"type": "plain_text", "text": say(_("Approve DM"))},
+            }
+        )
+        if card.templates:
+            elements.append(
+                {
+                    "type": "static_select",
+                    "action_id": "vf_template",
+                    "placeholder": {"type": "plain_text", "text": say(_("Approve with template…"))},
+                    "options": [_option(name, f"{card.target_id}:{tid}") for tid, name in card.templates],
+                }
+            )
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "vf_skip",
+                "value": target,
+                "text": {"type": "plain_text", "text": say(_("Skip"))},
+            }
+        )
+    # The option's value keeps the English status code: only its label is in the channel's language.
+    lead_options = [
+        _option(say(_("Lead: %(status)s", status=views.lead_status_name(s, locale))), f"{card.target_id}:{s}")
+        for s in views.LEAD_STATUSES
+    ]
+    lead_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "vf_lead",
+        "options": lead_options,
+        "placeholder": {"type": "plain_text", "text": say(_("Lead status…"))},
+    }
+    if card.lead_status:
+        lead_select["initial_option"] = next(o for o in lead_options if o["value"].endswith(f":{card.lead_status}"))
+    elements.append(lead_select)
+    blocks.append({"type": "actions", "block_id": f"vf_card_{card.target_id}", "elements": elements})
+    status = views.card_status(card, locale)
+    if status:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(status)}]})
+    text = headline + (f" — {status}" if status else "")
+    return text, blocks
+
+
+def alert(text: str) -> tuple[str, list[dict[str, Any]]]:
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]

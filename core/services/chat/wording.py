@@ -1,0 +1,116 @@
+"""Words both bots use: the card's lines, the other alerts, and statuses, in the chat's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import _, ngettext, render
+from core.models import LeadStatus
+from core.services.chat.cards import Card
+from core.words import LEAD_STATUS_NAMES
+
+PLATFORMS = {"instagram": "Instagram", "tiktok": "TikTok"}
+LEAD_STATUSES = [s.value for s in LeadStatus]
+EXCERPT = 280
+
+
+def excerpt(text: str | None, limit: int = EXCERPT) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def lead_status_name(status: str, locale: str | None) -> str:
+    return render(LEAD_STATUS_NAMES.get(status, status), locale)
+
+
+def card_headline(card: Card, locale: str | None = None) -> str:
+    platform = PLATFORMS.get(card.platform, card.platform)
+    return render(
+        _(
+            "🔥 @%(username)s on %(platform)s — score %(score)s",
+            username=card.username,
+            platform=platform,
+            score=card.score,
+        ),
+        locale,
+    )
+
+
+def card_details(card: Card, locale: str | None = None) -> list[str]:
+    lines = [
+        _(
+            "Account: @%(account)s · workspace %(workspace)s",
+            account=card.account_username,
+            workspace=card.workspace_name,
+        )
+    ]
+    if card.reasons:
+        lines.append(_("Why: %(reasons)s", reasons="; ".join(card.reasons)))
+    if card.last_comment:
+        lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
+    if card.lead_status:
+        lines.append(
+            _(
+                "Lead #%(lead_id)s: %(status)s",
+                lead_id=card.lead_id,
+                status=LEAD_STATUS_NAMES.get(card.lead_status, card.lead_status),
+            )
+        )
+    return [render(line, locale) for line in lines]
+
+
+def card_status(card: Card, locale: str | None = None) -> str | None:
+    """The line under the card saying what happened, or why no DM can be sent."""
+    parts = [p for p in (card.outcome, card.note) if p]
+    if not parts and not card.dm_offered and card.draft_dm_id is None and card.unavailable_reason:
+        parts.append(card.unavailable_reason)
+    return " · ".join(render(parts, locale)) or None
+
+
+def alert_text(kind: str, data: dict[str, Any], extra: dict[str, Any], locale: str | None = None) -> str:
+    """Plain text of a non-card alert; `extra` holds what was looked up when posting."""
+    if kind == "dm_replied":
+        who = extra.get("username") or render(_("someone"), locale)
+        platform = PLATFORMS.get(extra.get("platform"), "")
+        if data.get("lead_id"):
+            text = _(
+                "💬 @%(who)s replied to your DM (lead #%(lead_id)s). Reply from the %(platform)s inbox.",
+                who=who,
+                lead_id=data["lead_id"],
+                platform=platform,
+            )
+        else:
+            text = _("💬 @%(who)s replied to your DM. Reply from the %(platform)s inbox.", who=who, platform=platform)
+        return render(text, locale)
+    if kind == "needs_reconnect":
+        platform = PLATFORMS.get(data.get("platform"), data.get("platform") or "")
+        username = data.get("username")
+        if data.get("reason"):
+            text = _(
+                "⚠️ %(platform)s account @%(username)s needs to be reconnected in VistaFlow: %(reason)s.",
+                platform=platform,
+                username=username,
+                reason=data["reason"],
+            )
+        else:
+            text = _(
+                "⚠️ %(platform)s account @%(username)s needs to be reconnected in VistaFlow.",
+                platform=platform,
+                username=username,
+            )
+        return render(text, locale)
+    if kind == "digest":
+        name = extra.get("workspace_name") or render(_("your workspace"), locale)
+        counts = [
+            ngettext("%(num)d new hot target", "%(num)d new hot targets", int(data.get("hot", 0))),
+            ngettext("%(num)d DM sent", "%(num)d DMs sent", int(data.get("dms_sent", 0))),
+            ngettext("%(num)d reply", "%(num)d replies", int(data.get("replies", 0))),
+            ngettext("%(num)d lead moved", "%(num)d leads moved", int(data.get("leads_moved", 0))),
+        ]
+        text = _(
+            "📊 Daily digest for %(workspace)s (last 24 h): %(counts)s.",
+            workspace=name,
+            counts=", ".join(render(counts, locale)),
+        )
+        return render(text, locale)
+    return kind

@@ -5,13 +5,14 @@ They live in the composition root because a door never imports another door.
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from core import i18n
 from core.models import Door
+from core.services.accounts.oauth_states import CallbackBrowser
 from core.services.identity.actors import Actor
 
 # The app's one CSRF protection: the console's forms are checked; blueprints signed otherwise
@@ -40,3 +41,21 @@ def error_json(code: str, message: str, status: int, fields: dict[str, str] | No
 def session_actor() -> Actor:
     """The person signed in to the console session (cookie), acting through the console."""
     return Actor.for_user(current_user.user, Door.CONSOLE)
+
+
+# OAuth flows this browser session started (newest last); a few, for tabs opened side by side.
+_OAUTH_NONCES = "oauth_nonces"
+_KEPT_NONCES = 5
+
+
+def remember_oauth_start(nonce: str) -> None:
+    """Keep the nonce of an OAuth flow started here: only this session may bring its state back."""
+    session[_OAUTH_NONCES] = [*session.get(_OAUTH_NONCES, [])[-(_KEPT_NONCES - 1) :], nonce]
+
+
+def callback_browser() -> CallbackBrowser:
+    """Who arrives at an OAuth callback: the signed-in user and the flows this session started."""
+    nonces = session.get(_OAUTH_NONCES)
+    nonces = nonces if isinstance(nonces, list) else []
+    user_id = current_user.user.id if current_user.is_authenticated else None
+    return CallbackBrowser(user_id=user_id, nonces=frozenset(n for n in nonces if isinstance(n, str)))

@@ -19,6 +19,7 @@ from core.models import SocialAccount
 from core.services.accounts import connect as social_connect
 from core.services.accounts import connected as social_accounts
 from core.services.accounts.oauth_states import StateInvalid
+from vistaflow.web import callback_browser
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,11 @@ class SocialAccountPatch(In):
 
 
 def _auth_url(platform: str, query: AuthUrlQuery) -> dict[str, str]:
-    return {"url": social_connect.start_connect(query.workspace_id, platform, actor=current_actor())}
+    # An API client has no browser session: the callback then needs the same user signed in to the console.
+    authorization = social_connect.start_connect(
+        query.workspace_id, platform, actor=current_actor(), browser_bound=False
+    )
+    return {"url": authorization.url}
 
 
 def _callback(platform: str, query: CallbackQuery):
@@ -97,13 +102,14 @@ def _callback(platform: str, query: CallbackQuery):
         account = social_connect.complete_connect(
             platform,
             state=query.state,
+            browser=callback_browser(),
             code=query.code,
             error=query.error,
             error_reason=query.error_reason,
             error_description=query.error_description,
         )
     except StateInvalid as exc:
-        return make_response(render_template("accounts/connect_error.html", message=exc.message), 400)
+        return make_response(render_template("accounts/connect_error.html", message=exc.message), exc.status)
     except social_connect.ConnectFailed as exc:
         flash(render(exc.message), "error")
         if exc.workspace_id is None:

@@ -11,6 +11,7 @@ from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.services.accounts import connect as social_connect
 from core.services.accounts import connected as social_accounts
+from vistaflow.web import remember_oauth_start
 
 
 def _back(workspace_id: int):
@@ -35,7 +36,9 @@ def workspace_accounts(workspace_id: int):
 @bp.post("/w/<int:workspace_id>/accounts/connect/<platform>")
 @login_required
 def connect_account(workspace_id: int, platform: str):
-    return redirect(social_connect.start_connect(workspace_id, platform, actor=console_actor()), 303)
+    authorization = social_connect.start_connect(workspace_id, platform, actor=console_actor(), browser_bound=True)
+    remember_oauth_start(authorization.nonce)
+    return redirect(authorization.url, 303)
 
 
 @bp.post("/w/<int:workspace_id>/accounts/<int:account_id>/settings")

@@ -19,6 +19,7 @@ from core.errors import VistaFlowError
 from core.platforms import slack
 from core.services.accounts.connect import ConnectFailed
 from core.services.chat import installations
+from vistaflow.web import callback_browser, remember_oauth_start
 
 bp = Blueprint("slack_install", __name__)
 
@@ -35,11 +36,12 @@ def install():
         flash(gettext("Slack is not configured: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET."), "error")
         return redirect(url_for("web.chat_settings", workspace_id=workspace_id), 303)
     state = installations.start_install(workspace_id, actor=console_actor())
+    remember_oauth_start(state.nonce)
     query = urlencode(
         {
             "client_id": current_app.config["SLACK_CLIENT_ID"],
             "scope": BOT_SCOPES,
-            "state": state,
+            "state": state.token,
             "redirect_uri": slack.redirect_uri(),
         }
     )
@@ -51,7 +53,10 @@ def oauth_redirect():
     """A browser arrives here from Slack: answer with a redirect or an HTML page, never JSON or a 500."""
     try:
         installation = installations.complete_install(
-            request.args.get("state"), code=request.args.get("code"), error=request.args.get("error")
+            request.args.get("state"),
+            browser=callback_browser(),
+            code=request.args.get("code"),
+            error=request.args.get("error"),
         )
     except ConnectFailed as exc:
         flash(render(exc.message), "error")

@@ -98,13 +98,9 @@ def test_an_installer_suspended_or_deleted_meanwhile_gets_a_readable_refusal(
             db.session.delete(user)
         db.session.commit()
     answer = client.get(f"/slack/oauth_redirect?code={slack_emulator.authorize(slack_emulator.team())}&state={state}")
-    if gone == "suspended":
-        assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
-        page = client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
-        assert "can no longer sign in" in page
-    else:  # the person's pending states went with them
-        assert answer.status_code == 400 and "start the connection again" in answer.get_data(as_text=True)
-        assert answer.mimetype == "text/html"
+    # Either way the console session ended with the person: the browser arrives signed out.
+    assert answer.status_code == 403 and answer.mimetype == "text/html"
+    assert "Sign in to VistaFlow in this browser" in answer.get_data(as_text=True)
     assert slack_emulator.params("oauth.v2.access") == []  # the code is not even exchanged
     with app.app_context():
         assert db.session.query(SlackInstallation).count() == 0
@@ -135,3 +131,32 @@ def test_an_answer_without_a_team_is_a_readable_refusal(app, client, console, fa
     assert "one Slack workspace" in client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
     with app.app_context():
         assert db.session.query(SlackInstallation).count() == 0
+
+
+def test_finding_1_a_slack_state_works_only_in_the_browser_session_that_started_it(
+    app, client, console, factory, slack_emulator
+):
+    owner = factory.user()
+    workspace = factory.workspace(owner)
+    state = _started(client, console, owner, workspace["id"])
+    code = slack_emulator.authorize(slack_emulator.team())
+    # A browser with no session (the victim of a forwarded link), then the same person on another browser.
+    anonymous = app.test_client().get(f"/slack/oauth_redirect?code={code}&state={state}")
+    assert anonymous.status_code == 403 and "Sign in to VistaFlow" in anonymous.get_data(as_text=True)
+    other = Console(app.test_client())
+    other.login(owner.email)
+    assert other.get(f"/slack/oauth_redirect?code={code}&state={state}").status_code == 403
+    # An attacker's state opened by a signed-in victim attaches the victim's team to nothing.
+    attacker = factory.user()
+    attacker_ws = factory.workspace(attacker, name="Evil")
+    attacker_browser = Console(app.test_client())
+    attacker_state = _started(attacker_browser.client, attacker_browser, attacker, attacker_ws["id"])
+    hijack = client.get(f"/slack/oauth_redirect?code={code}&state={attacker_state}")
+    assert hijack.status_code == 403 and "started by someone else" in hijack.get_data(as_text=True)
+    assert slack_emulator.params("oauth.v2.access") == []
+    with app.app_context():
+        assert db.session.query(SlackInstallation).count() == 0
+    # The refusals used nothing up: the browser that started the install finishes it.
+    assert client.get(f"/slack/oauth_redirect?code={code}&state={state}").status_code == 303
+    with app.app_context():
+        assert db.session.query(SlackInstallation).one().workspace_id == workspace["id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,16 +64,22 @@ def oauth_client(platform: Platform) -> Any:
     return factory.tiktok_oauth(config)
 
 
-def start_connect(workspace_id: int, platform: str, *, actor: Actor) -> str:
+@dataclass(frozen=True)
+class Authorization:
+    url: str  # the platform's authorize URL
+    nonce: str  # a browser door keeps it in the session that must come back to the callback
+
+
+def start_connect(workspace_id: int, platform: str, *, actor: Actor, browser_bound: bool) -> Authorization:
     """Issue a single-use state and return the platform's authorize URL (owner/admin)."""
     chosen = parse_platform(platform)
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     if actor.user_id is None:
         raise Forbidden(_("Only a person can connect an account."))
     oauth = oauth_client(chosen)
-    state = oauth_states.issue(chosen.value, workspace_id, actor.user_id)
+    state = oauth_states.issue(chosen.value, workspace_id, actor.user_id, browser_bound=browser_bound)
     db.session.commit()
-    return oauth.authorize_url(state)
+    return Authorization(url=oauth.authorize_url(state.token), nonce=state.nonce)
 
 
 def _expiry(seconds: int | None) -> datetime | None:
@@ -125,6 +132,7 @@ def complete_connect(
     platform: str,
     *,
     state: str | None,
+    browser: oauth_states.CallbackBrowser,
     code: str | None = None,
     error: str | None = None,
     error_reason: str | None = None,
@@ -136,7 +144,7 @@ def complete_connect(
     nothing but the used state is written on failure.
     """
     chosen = parse_platform(platform)
-    intent = oauth_states.consume(chosen.value, state or "")
+    intent = oauth_states.consume(chosen.value, state or "", browser)
     actor = actor_for(intent)
     if error:
         raise ConnectFailed(
@@ -165,12 +173,48 @@ def complete_connect(
             ),
             workspace_id=intent.workspace_id,
         )
+    _refuse_if_connected_elsewhere(intent.workspace_id, chosen, profile, actor)
     try:
         return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
     except IntegrityError:
         # Another callback for the same account won the insert; ours becomes an update.
         db.session.rollback()
         return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
+
+
+def _refuse_if_connected_elsewhere(workspace_id: int, platform: Platform, profile: Profile, actor: Actor) -> None:
+    """One live connection per platform account: its webhooks, quotas and DMs belong to one workspace.
+
+    The other workspace is not named (the person may not belong to it); its audit log records the
+    attempt, so its owner decides whether to disconnect the account there.
+    """
+    elsewhere = db.session.scalar(
+        select(SocialAccount).where(
+            SocialAccount.workspace_id != workspace_id,
+            SocialAccount.platform == platform.value,
+            SocialAccount.platform_user_id == str(profile.id),
+            SocialAccount.status != AccountStatus.DISCONNECTED.value,
+        )
+    )
+    if elsewhere is None:
+        return
+    audit.record(
+        actor,
+        "social_account.connect_refused",
+        workspace_id=elsewhere.workspace_id,
+        subject_type="social_account",
+        subject_id=elsewhere.id,
+        details={"platform": platform.value, "username": profile.username, "reason": "connected_here"},
+    )
+    db.session.commit()
+    raise ConnectFailed(
+        _(
+            "@%(username)s is already connected to another VistaFlow workspace, so it was not connected here. "
+            "Ask an owner of that workspace to disconnect it there, then connect it again.",
+            username=profile.username,
+        ),
+        workspace_id=workspace_id,
+    )
 
 
 def _store(

@@ -23,24 +23,28 @@ from core.validation import clean_locale
 STATE_PLATFORM = "slack"
 
 
-def start_install(workspace_id: int, *, actor: Actor) -> str:
-    """Issue the single-use OAuth state for "Add to Slack" (owner/admin); the door builds the URL."""
+def start_install(workspace_id: int, *, actor: Actor) -> oauth_states.IssuedState:
+    """Issue the single-use OAuth state for "Add to Slack" (owner/admin); the door builds the URL.
+
+    Bound to the browser session that starts it: the door keeps the nonce in that session.
+    """
     require_active(require_role(workspace_id, actor, Role.ADMIN))
     if actor.user_id is None:
         raise Forbidden(_("Only a person can install the Slack app."))
-    state = oauth_states.issue(STATE_PLATFORM, workspace_id, actor.user_id)
+    state = oauth_states.issue(STATE_PLATFORM, workspace_id, actor.user_id, browser_bound=True)
     db.session.commit()
     return state
 
 
-def check_state(state: str) -> ConnectIntent:
-    """Consume the state of an OAuth redirect (StateInvalid if bad, expired or replayed)."""
-    return oauth_states.consume(STATE_PLATFORM, state)
+def check_state(state: str, browser: oauth_states.CallbackBrowser) -> ConnectIntent:
+    """Consume the state of an OAuth redirect (StateInvalid if bad, expired, replayed or not this browser's)."""
+    return oauth_states.consume(STATE_PLATFORM, state, browser)
 
 
 def complete_install(
     state: str | None,
     *,
+    browser: oauth_states.CallbackBrowser,
     code: str | None,
     error: str | None,
     exchange: Callable[[str], Mapping[str, Any]] = slack.exchange_code,
@@ -50,7 +54,7 @@ def complete_install(
     `exchange(code)` is Slack's oauth.v2.access (a core error when Slack refuses). Raises
     StateInvalid for a bad state and ConnectFailed (readable, with where to go back) for the rest.
     """
-    intent = check_state(state or "")
+    intent = check_state(state or "", browser)
     actor = actor_for(intent)
     back = intent.workspace_id
     if error or not code:

@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.models import OAuthState
+from core.models import AuditEntry, OAuthState
+from tests.conftest import Console
 from tests.social import accounts_in, all_text_in_database
 
 
@@ -22,9 +23,11 @@ def app_config(instagram_emulator, tiktok_emulator):
 
 
 @pytest.fixture
-def owner(factory):
+def owner(factory, console):
+    """An owner, signed in to the console in the browser (`client`) that comes back to the callbacks."""
     user = factory.user()
     user.workspace = factory.workspace(user)
+    console.login(user.email)
     return user
 
 
@@ -66,7 +69,6 @@ def test_auth_url_points_at_instagram_with_business_scopes_and_a_state(owner, in
 
 def test_full_instagram_flow_stores_an_encrypted_long_lived_token(app, client, console, owner, instagram_emulator):
     ig_id = instagram_emulator.add_account("acme.shop", "BUSINESS")
-    console.login(owner.email)
     response = connect(client, owner)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/w/{owner.workspace['id']}/accounts")
@@ -149,7 +151,6 @@ def test_expired_state_is_refused(app, client, owner, instagram_emulator):
 
 
 def test_denied_consent_comes_back_as_a_readable_message(app, client, console, owner, instagram_emulator):
-    console.login(owner.email)
     state = state_of(auth_url(owner))
     response = client.get(
         "/social-accounts/instagram/callback?error=access_denied&error_reason=user_denied"
@@ -163,7 +164,6 @@ def test_denied_consent_comes_back_as_a_readable_message(app, client, console, o
 
 def test_personal_account_is_refused(app, client, console, owner, instagram_emulator):
     instagram_emulator.add_account("just.me", "PERSONAL")
-    console.login(owner.email)
     response = client.get(consent(auth_url(owner)), follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "@just.me is a personal Instagram account" in html and "Business or Creator" in html
@@ -172,7 +172,6 @@ def test_personal_account_is_refused(app, client, console, owner, instagram_emul
 
 def test_bad_code_is_a_readable_message_and_nothing_is_stored(app, client, console, owner, instagram_emulator):
     instagram_emulator.add_account("acme.shop", "BUSINESS")
-    console.login(owner.email)
     state = state_of(auth_url(owner))
     response = client.get(f"/social-accounts/instagram/callback?code=AQ-bogus%23_&state={state}", follow_redirects=True)
     html = response.get_data(as_text=True)
@@ -193,12 +192,14 @@ def test_callback_code_keeps_working_with_the_trailing_marker(app, client, owner
     assert len(accounts_in(app, owner.workspace["id"])) == 1
 
 
-def test_member_removed_after_starting_cannot_finish(app, client, factory, owner, instagram_emulator):
+def test_member_removed_after_starting_cannot_finish(app, factory, owner, instagram_emulator):
     instagram_emulator.add_account("acme.shop", "BUSINESS")
     admin = factory.member(owner, owner.workspace["id"], "admin")
+    browser = Console(app.test_client())
+    browser.login(admin.email)
     callback = consent(auth_url(admin, workspace_id=owner.workspace["id"]))
     owner.delete(f"/workspaces/{owner.workspace['id']}/members/{admin.user['id']}")
-    assert client.get(callback).status_code == 303
+    assert browser.get(callback).status_code == 303
     assert accounts_in(app, owner.workspace["id"]) == []
 
 
@@ -214,7 +215,6 @@ def test_no_plaintext_token_in_database_or_logs_after_a_full_flow(
     caplog.set_level(logging.DEBUG)
     instagram_emulator.add_account("acme.shop", "BUSINESS")
     tiktok_emulator.add_account("acme.tt")
-    console.login(owner.email)
     assert connect(client, owner, "instagram").status_code == 303
     assert connect(client, owner, "tiktok").status_code == 303
     listed = owner.get(f"/social-accounts/workspace/{owner.workspace['id']}").get_data(as_text=True)
@@ -265,7 +265,6 @@ def test_auth_url_validates_its_query(owner):
 
 def test_console_connect_button_runs_the_same_flow(app, client, console, owner, instagram_emulator):
     instagram_emulator.add_account("acme.shop", "BUSINESS")
-    console.login(owner.email)
     page = f"/w/{owner.workspace['id']}/accounts"
     response = console.post_form(page, {}, action=f"{page}/connect/instagram")
     assert response.status_code == 303
@@ -273,3 +272,78 @@ def test_console_connect_button_runs_the_same_flow(app, client, console, owner, 
     done = client.get(consent(response.headers["Location"]), follow_redirects=True)
     assert "Instagram account @acme.shop connected." in done.get_data(as_text=True)
     assert [a.username for a in accounts_in(app, owner.workspace["id"])] == ["acme.shop"]
+
+
+# ------------------------------------------------- finding 1: OAuth login CSRF and double connections
+
+
+def test_finding_1_a_callback_in_a_browser_without_a_session_connects_nothing(app, owner, instagram_emulator):
+    instagram_emulator.add_account("acme.shop", "BUSINESS")
+    callback = consent(auth_url(owner))
+    anonymous = app.test_client()
+    response = anonymous.get(callback)
+    assert response.status_code == 403 and response.mimetype == "text/html"
+    assert "Sign in to VistaFlow in this browser" in response.get_data(as_text=True)
+    assert accounts_in(app, owner.workspace["id"]) == []
+    assert instagram_emulator.calls("POST", "/oauth/access_token") == []
+
+
+def test_finding_1_an_attackers_link_opened_by_a_victim_attaches_nothing(
+    app, client, factory, owner, instagram_emulator
+):
+    # The attacker starts a flow for their own workspace and gets the victim to consent with it.
+    attacker = factory.user()
+    attacker.workspace = factory.workspace(attacker, name="Evil")
+    instagram_emulator.add_account("victim.shop", "BUSINESS")
+    callback = consent(auth_url(attacker))
+    response = client.get(callback)  # the victim's browser, signed in as the owner
+    assert response.status_code == 403
+    assert "started by someone else or in another browser" in response.get_data(as_text=True)
+    assert accounts_in(app, attacker.workspace["id"]) == [] and accounts_in(app, owner.workspace["id"]) == []
+    assert instagram_emulator.calls("POST", "/oauth/access_token") == []
+
+
+def test_finding_1_a_console_flow_comes_back_to_the_session_that_started_it(
+    app, client, console, owner, instagram_emulator
+):
+    instagram_emulator.add_account("acme.shop", "BUSINESS")
+    page = f"/w/{owner.workspace['id']}/accounts"
+    started = console.post_form(page, {}, action=f"{page}/connect/instagram")
+    callback = consent(started.headers["Location"])
+    # The same person signed in on another browser does not hold this session's nonce.
+    elsewhere = Console(app.test_client())
+    elsewhere.login(owner.email)
+    assert elsewhere.get(callback).status_code == 403
+    assert accounts_in(app, owner.workspace["id"]) == []
+    # The refusal did not use the state up: the browser that started the flow still finishes it.
+    assert client.get(callback).status_code == 303
+    assert [a.username for a in accounts_in(app, owner.workspace["id"])] == ["acme.shop"]
+
+
+def test_finding_1_an_account_connected_to_another_workspace_is_not_connected_twice(
+    app, client, factory, owner, instagram_emulator
+):
+    instagram_emulator.add_account("acme.shop", "BUSINESS")
+    assert connect(client, owner).status_code == 303
+    [first] = accounts_in(app, owner.workspace["id"])
+
+    rival = factory.user()
+    rival.workspace = factory.workspace(rival, name="Rival")
+    browser = Console(app.test_client())
+    browser.login(rival.email)
+    answer = browser.get(consent(auth_url(rival)), follow_redirects=True).get_data(as_text=True)
+    assert "@acme.shop is already connected to another VistaFlow workspace" in answer
+    assert "Acme" not in answer  # the other workspace is not named
+    assert accounts_in(app, rival.workspace["id"]) == []
+    with app.app_context():
+        refused = db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.workspace_id == owner.workspace["id"], AuditEntry.action == "social_account.connect_refused"
+            )
+        ).all()
+    assert [entry.subject_id for entry in refused] == [str(first.id)]
+
+    # Its owner decides: once disconnected there, the account can be connected to the other workspace.
+    assert owner.delete(f"/social-accounts/{first.id}").status_code in (200, 204)
+    assert browser.get(consent(auth_url(rival))).status_code == 303
+    assert [a.username for a in accounts_in(app, rival.workspace["id"])] == ["acme.shop"]

@@ -79,14 +79,15 @@ def lead_list(workspace_id: int, actor: Actor, status: str | None) -> list[str]:
     return lines
 
 
-def move_lead(actor: Actor, lead_id: str, status: str) -> list[str]:
+def move_lead(workspace_id: int, actor: Actor, lead_id: str, status: str) -> list[str]:
     try:
         number = whole_number(lead_id.lstrip("#"), "id")
     except Invalid:
         number = None
     if number is None:
         raise Invalid(_("Give a lead number, e.g. lead 12 qualified."), fields={"id": _("A number.")})
-    lead = leads.change_status(number, status, actor=actor)
+    # The chat belongs to one workspace: a lead of another (even one the person works in) is not found.
+    lead = leads.change_status(number, status, actor=actor, workspace_id=workspace_id)
     return [_("Lead #%(id)s is now %(status)s.", id=lead.id, status=_status(lead.status))]
 
 
@@ -118,7 +119,7 @@ def run(workspace_id: int, actor: Actor, words: list[str], prefix: str) -> list[
         if name == "lead":
             if len(args) != 2:
                 return [_("Usage: %(prefix)slead <id> <status>", prefix=prefix)]
-            return move_lead(actor, args[0], args[1])
+            return move_lead(workspace_id, actor, args[0], args[1])
         if name == "quota":
             return quota_lines(workspace_id, actor)
     except VistaFlowError as exc:

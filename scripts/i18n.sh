@@ -20,7 +20,7 @@ case "${1:-}" in
   extract) extract ;;
   update)
     extract
-    "$PYBABEL" -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+    "$PYBABEL" -q update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 120
     ;;
   compile) "$PYBABEL" -q compile -d translations ;;
   init)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.db import db
-from core.models import ChatUserLink, JobRun, TelegramChat
+from core.models import AuditEntry, ChatUserLink, JobRun, Lead, TelegramChat
+from core.services.identity.actors import Actor
+from core.services.leads import changes as leads
 from tests.bot.helpers import link_telegram, telegram_update, tg_message
+from tests.factories import make_account, make_target
 
 CHAT = 555001
+SYSTEM = Actor.system("test")
 
 
 def test_secret_header_is_required(app, client, telegram_emulator):
@@ -71,3 +75,57 @@ def test_chat_that_removed_the_bot_is_disabled(app, client, console, factory, te
         assert result["posted"] is False and result["final"] is True
         assert db.session.scalar(select(TelegramChat)).disabled_at is not None
         assert post_message(message.id)["posted"] is False  # never retried forever
+
+
+def test_finding_2_a_code_of_another_workspace_does_not_move_a_linked_chat(
+    app, client, console, factory, telegram_emulator
+):
+    owner = factory.user(name="Tara")
+    shop = factory.workspace(owner, name="Shop")["id"]
+    link_telegram(client, console, telegram_emulator, owner, shop, CHAT, 91)
+    intruder = factory.user(name="Ivan")
+    other = factory.workspace(intruder, name="Other")["id"]
+    _switch(console, intruder.email)
+    code = link_telegram(client, console, telegram_emulator, intruder, other, CHAT, 92)  # same group chat
+    assert "already linked to another VistaFlow workspace" in telegram_emulator.params("sendMessage")[-1]["text"]
+    with app.app_context():
+        chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == CHAT))
+        assert chat.workspace_id == shop and chat.linked_by_user_id == owner.user["id"]
+        assert db.session.scalar(select(ChatUserLink).where(ChatUserLink.workspace_id == other)) is None
+        refused = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "chat.telegram_link_refused"))
+        assert refused.workspace_id == shop and refused.details["other_workspace_id"] == other
+    # The refused code was not spent: it still links a chat of its own.
+    telegram_update(client, tg_message(CHAT + 7, 92, f"/start {code}"))
+    assert "Linked to “Other” as Ivan" in telegram_emulator.params("sendMessage")[-1]["text"]
+    # Once the chat is unlinked in its workspace, a new code of the other workspace may take it.
+    with app.app_context():
+        chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == CHAT))
+        chat_row = chat.id
+    _switch(console, owner.email)
+    unlinked = console.post_form(f"/w/{shop}/chat", {}, action=f"/w/{shop}/chat/telegram/{chat_row}/remove")
+    assert unlinked.status_code == 303, unlinked.status_code
+    _switch(console, intruder.email)
+    link_telegram(client, console, telegram_emulator, intruder, other, CHAT, 92)
+    assert "Linked to “Other”" in telegram_emulator.params("sendMessage")[-1]["text"]
+
+
+def _switch(console, email: str) -> None:
+    console.post_form("/account", {}, action="/logout")
+    console.login(email)
+
+
+def test_finding_5_a_lead_command_reaches_only_the_chats_workspace(app, client, console, factory, telegram_emulator):
+    owner = factory.user(name="Tara")
+    shop = factory.workspace(owner, name="Shop")["id"]
+    studio = factory.workspace(owner, name="Studio")["id"]  # Tara works in both
+    link_telegram(client, console, telegram_emulator, owner, shop, CHAT, 91)
+    with app.app_context():
+        elsewhere = leads.create(studio, make_target(make_account(studio), username="ana").id, actor=SYSTEM).id
+        here = leads.create(shop, make_target(make_account(shop), username="bo").id, actor=SYSTEM).id
+    telegram_update(client, tg_message(CHAT, 91, f"/lead {elsewhere} won"))
+    assert "not found" in telegram_emulator.params("sendMessage")[-1]["text"].lower()
+    telegram_update(client, tg_message(CHAT, 91, f"/lead {here} contacted"))
+    assert f"Lead #{here} is now" in telegram_emulator.params("sendMessage")[-1]["text"]
+    with app.app_context():
+        assert db.session.get(Lead, elsewhere).status == "new"
+        assert db.session.get(Lead, here).status == "contacted"

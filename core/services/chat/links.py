@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from core.db import db, utcnow
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.i18n import _
 from core.models import ChatLinkCode, ChatProvider, ChatUserLink, Door, Membership, Role, TelegramChat, User
 from core.services import audit
@@ -71,10 +71,12 @@ def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, tel
         .values(used_at=utcnow(), used_by=str(telegram_user_id))
         .returning(ChatLinkCode.workspace_id, ChatLinkCode.user_id)
     ).first()
-    db.session.commit()
     if row is None:
+        db.session.rollback()
         raise Invalid(_("This link code is unknown, expired or already used; get a new one in VistaFlow."))
     workspace_id, user_id = row
+    _refuse_if_linked_elsewhere(chat_id, workspace_id, telegram_user_id)
+    db.session.commit()
     user = db.session.get(User, user_id)
     actor = Actor.for_user(user, Door.TELEGRAM)
     workspace = require_active(require_role(workspace_id, actor))
@@ -99,6 +101,31 @@ def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, tel
     )
     db.session.commit()
     return Redeemed(workspace_id, workspace.name, user, chat)
+
+
+def _refuse_if_linked_elsewhere(chat_id: int, workspace_id: int, telegram_user_id: int) -> None:
+    """A chat working for one workspace is not moved by a code of another: unlink it there first."""
+    chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == chat_id))
+    if chat is None or chat.workspace_id == workspace_id or chat.disabled_at is not None:
+        return
+    # The code stays unused (its owner may use it in another chat), and the chat's own
+    # workspace learns that someone tried to take the chat away.
+    db.session.rollback()
+    audit.record(
+        Actor.system("telegram"),
+        "chat.telegram_link_refused",
+        workspace_id=chat.workspace_id,
+        subject_type="telegram_chat",
+        subject_id=chat_id,
+        details={"telegram_user_id": str(telegram_user_id), "other_workspace_id": workspace_id},
+    )
+    db.session.commit()
+    raise Conflict(
+        _(
+            "This chat is already linked to another VistaFlow workspace; "
+            "unlink it there first (Settings > Chat), then send the code again."
+        )
+    )
 
 
 def _upsert_link(workspace_id: int, provider: str, external_id: str, user_id: int, via: str) -> ChatUserLink:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from core import i18n
+from core import i18n, passwords
 from core.errors import Invalid
 from core.i18n import _
 
@@ -22,7 +23,8 @@ def clean_email(value: str, field: str = "email") -> str:
         raise Invalid(_("The email address is not valid."), fields={field: str(exc)}) from None
 
 
-def check_password(value: str, field: str = "password") -> str:
+def check_password(value: str, field: str = "password", *, personal: Iterable[str] = ()) -> str:
+    """A password long enough and hard to guess; `personal` (name, email) may not make it up."""
     if not isinstance(value, str) or len(value) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             _("The password is too weak."),
@@ -37,6 +39,9 @@ def check_password(value: str, field: str = "password") -> str:
                 field: _("Use at most %(max_password_length)s characters.", max_password_length=MAX_PASSWORD_LENGTH)
             },
         )
+    reason = passwords.weakness(value, personal)
+    if reason is not None:
+        raise Invalid(_("The password is too easy to guess."), fields={field: reason})
     return value
 
 

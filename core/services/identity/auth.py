@@ -38,7 +38,7 @@ def register(email: str, password: str, name: str, *, door: Door, is_platform_ad
     """Create a user account; Conflict if the email is taken."""
     cleaned = collect(
         email=lambda: clean_email(email),
-        password=lambda: check_password(password),
+        password=lambda: check_password(password, personal=(email, name)),
         name=lambda: clean_name(name),
     )
     email = cleaned["email"]

@@ -116,7 +116,7 @@ def change_password(current_password: str, new_password: str, *, actor: Actor) -
     """Set a new password and end every other session and JWT; returns a fresh session for the caller."""
     user = get_me(actor=actor)
     _check_password_attempt(user, current_password, "current_password")
-    check_password(new_password, "new_password")
+    check_password(new_password, "new_password", personal=(user.email, user.name))
     if verify_password(user.password_hash, new_password):
         raise Invalid(
             _("Choose a password different from the current one."),

@@ -13,6 +13,8 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 graceful_timeout = 30
 accesslog = "-"
+# OAuth callbacks carry a one-time `code` (and a `state`) in the query: the access log masks them.
+logger_class = "vistaflow.access_log.ScrubbingLogger"
 # gunicorn trusts no peer with proxy headers, loopback included: a SCRIPT_NAME header would otherwise rewrite
 # every link (to another host with "//evil.example"). The app alone reads X-Forwarded-For / -Proto, through
 # exactly TRUSTED_PROXY_HOPS proxies (werkzeug's ProxyFix in vistaflow.create_app).

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from console.i18n import render
+from console.redirects import referrer_or
 from core.db import db
 from core.errors import Invalid, TooManyRequests, VistaFlowError
 from vistaflow.web import error_json
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
         if exc.status == 404 or (exc.status == 403 and request.method == "GET"):
             return render_template("error.html", status=exc.status, message=exc.message), exc.status, headers
         flash(flash_text(exc), "error")
-        return redirect(request.referrer or url_for("web.home")), 303
+        return redirect(referrer_or(url_for("web.home"))), 303
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

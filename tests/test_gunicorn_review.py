@@ -37,7 +37,13 @@ def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[i
 
 
 @pytest.fixture(scope="module")
-def gunicorn(database_url, tmp_path_factory):
+def access_log(tmp_path_factory):
+    """The file gunicorn's access log (accesslog = "-", its stdout) goes to."""
+    return tmp_path_factory.mktemp("logs") / "access.log"
+
+
+@pytest.fixture(scope="module")
+def gunicorn(database_url, tmp_path_factory, access_log):
     port = _free_port()
     env = subprocess_env(
         database_url,
@@ -47,11 +53,12 @@ def gunicorn(database_url, tmp_path_factory):
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path_factory.mktemp("metrics")),
     )
     env.pop("FORWARDED_ALLOW_IPS", None)
+    log_file = open(access_log, "w")  # noqa: SIM115 (gunicorn writes to it until the fixture ends)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=log_file,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -71,6 +78,7 @@ def gunicorn(database_url, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log_file.close()
 
 
 def test_finding_10_a_script_name_header_from_loopback_rewrites_no_link(gunicorn):
@@ -116,3 +124,17 @@ def test_finding_17_metrics_sum_every_gunicorn_worker(gunicorn):
         assert headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8" or (
             headers["content-type"].count("charset") == 1 and headers["content-type"].startswith("text/plain")
         ), headers["content-type"]
+
+
+def test_finding_12_the_access_log_masks_oauth_codes_and_states(gunicorn, access_log):
+    code, state = "AQD-one-time-code-4242", "eyJzdGF0ZSI6InNlY3JldCJ9.sig"
+    _get(gunicorn, f"/social-accounts/instagram/callback?code={code}&state={state}")
+    _get(gunicorn, f"/slack/oauth_redirect?state={state}&code={code}", {"Referer": f"https://x.example/?code={code}"})
+
+    def logged() -> str:
+        text = access_log.read_text()
+        return text if text.count("code=***") >= 2 else ""
+
+    text = wait_for(logged, timeout=20, message="both callbacks in the access log")
+    assert code not in text and state not in text
+    assert "/social-accounts/instagram/callback?code=***&state=***" in text

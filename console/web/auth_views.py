@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from console.redirects import local_path
 from console.web import bp
 from console.web.session import ConsoleUser
 from core.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
@@ -16,17 +15,7 @@ from core.services.identity import auth
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL in ?next= would be an open redirect. Browsers read a
-    # backslash as "/" and drop tabs and newlines, so "/<backslash>evil.example" leaves the site too.
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
-        and urlsplit(target).netloc == ""
-    ):
-        return target
-    return url_for("web.home")
+    return local_path(target) or url_for("web.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])

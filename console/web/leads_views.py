@@ -11,6 +11,7 @@ from flask_login import login_required
 from console.api.lead_params import LeadExportQuery, LeadFilterQuery, LeadListQuery, parse_args
 from console.api.leads import csv_response
 from console.i18n import render
+from console.redirects import referrer_or
 from console.web import bp, dm_views
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
@@ -186,7 +187,7 @@ def leads_bulk(workspace_id: int):
             gettext("Lead %(lead_id)s skipped: %(reason)s", lead_id=skip["lead_id"], reason=render(skip["reason"])),
             "error",
         )
-    return redirect(request.referrer or url_for("web.workspace_leads", workspace_id=workspace_id), 303)
+    return redirect(referrer_or(url_for("web.workspace_leads", workspace_id=workspace_id)), 303)
 
 
 @bp.get("/w/<int:workspace_id>/leads/export.csv")

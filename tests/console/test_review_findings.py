@@ -318,3 +318,35 @@ def test_console_form_with_deep_json_looking_text_is_not_refused(console, owner)
     token = csrf_from(console.get("/w/new").get_data(as_text=True))
     response = console.client.post("/w/new", data={"csrf_token": token, "name": "[" * 200, "time_zone": "UTC"})
     assert response.status_code != 400
+
+
+# ---------------------------------------------------------------- 12: redirects and the access log
+
+
+@pytest.mark.parametrize(
+    ("referrer", "back_to"),
+    [
+        ("https://evil.example/phish", None),
+        ("http://evil.example/w/1/leads", None),
+        ("//evil.example/x", None),
+        ("https://localhost/w/1/leads", None),  # another scheme is another origin
+        ("http://localhost/w/{ws}/leads?status=new", "/w/{ws}/leads?status=new"),
+    ],
+)
+def test_finding_12_a_refused_form_goes_back_only_to_a_page_of_ours(client, console, owner, referrer, back_to):
+    ws = owner.workspace["id"]
+    console.login(owner.email)
+    page = f"/w/{ws}/leads"
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    for action, form in (
+        (f"/w/{ws}/leads/bulk", {"lead_ids": ["abc"]}),
+        (f"/w/{ws}/dm/bulk-approve", {"dm_ids": ["x"]}),
+    ):
+        answer = client.post(action, data={"csrf_token": token, **form}, headers={"Referer": referrer.format(ws=ws)})
+        assert answer.status_code == 303
+        location = answer.headers["Location"]
+        assert "evil.example" not in location and not location.startswith("https://")
+        if back_to is not None:
+            assert location == back_to.format(ws=ws)
+        else:
+            assert location.startswith("/") and not location.startswith("//")

@@ -8,6 +8,7 @@ covered automatically as long as each parameter name is in PARAM_KINDS.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from core.db import db, utcnow
 from core.models import (
     ChatMessage,
     ChatUserLink,
+    ConsoleSession,
     Conversation,
     Delivery,
     DirectMessage,
@@ -76,6 +78,7 @@ SELF = {
     "web.create_token": "the caller's API tokens",
     "web.delete_account": "the caller's own account",
     "web.logout": "the caller's session",
+    "web.end_other_sessions": "the caller's other sign-ins",
     "auth.me_get": "the caller",
     "auth.me_post_post": "the caller",
     "users.get_me_get": "the caller",
@@ -118,6 +121,7 @@ PARAM_KINDS = {
     "job_id": "job_id",
     "user_id": "member_user_id",
     "token_id": "token_id",
+    "session_id": "console_session_id",
     "chat_row_id": "telegram_chat_id",
     "link_id": "chat_link_id",
     "conversation_id": "conversation_id",
@@ -250,7 +254,8 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             last_item_at=utcnow(),
             last_inbound_at=utcnow(),
         )
-        db.session.add_all([telegram, link, conversation])
+        sign_in = ConsoleSession(user_id=owner.user["id"], key_hash=hashlib.sha256(f"{name}{ws}".encode()).hexdigest())
+        db.session.add_all([telegram, link, conversation, sign_in])
         db.session.add(
             ChatMessage(
                 workspace_id=ws,
@@ -280,6 +285,7 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "job_id": run.id,
             "member_user_id": member.user["id"],
             "token_id": token.get_json()["id"],
+            "console_session_id": sign_in.id,
             "telegram_chat_id": telegram.id,
             "chat_link_id": link.id,
             "conversation_id": conversation.id,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from console.redirects import local_path
 from console.web import bp
-from console.web.session import ConsoleUser
+from console.web.session import current_session_key, sign_in
 from core.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from core.models import Door
-from core.services.identity import auth
+from core.services.identity import auth, console_sessions
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,7 +32,7 @@ def signup():
         except (Invalid, Conflict) as exc:  # shown inline, next to the field
             errors = exc.fields or {"email": exc.message}
         else:
-            login_user(ConsoleUser(user))
+            sign_in(user)
             flash(gettext("Welcome to VistaFlow! Create your first workspace to get started."), "success")
             return redirect(url_for("web.new_workspace"))
     return render_template("auth/signup.html", form=form, errors=errors), (422 if errors else 200)
@@ -57,7 +57,7 @@ def login():
         except TooManyRequests as exc:
             error, status = f"{exc.message} (about {exc.retry_after // 60 + 1} min)", 429
         else:
-            login_user(ConsoleUser(user), remember=bool(request.form.get("remember")))
+            sign_in(user, remember=bool(request.form.get("remember")))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error, email=request.form.get("email", "")), status
 
@@ -65,6 +65,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The sign-in's row ends first: the remember-me cookie, wherever it was copied, opens nothing after.
+    console_sessions.end(current_session_key())
     logout_user()
     flash(gettext("You are logged out."), "info")
     return redirect(url_for("web.login"))

@@ -34,6 +34,29 @@ def time_left(until: datetime | None, now: datetime | None = None) -> str:
     return gettext("%(minutes)s min", minutes=minutes)
 
 
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_name(user_agent: str | None) -> str:
+    """ "Firefox on macOS" from a User-Agent header; the header itself (shortened) when it is not a browser."""
+    agent = user_agent or ""
+    browser = next((name for mark, name in _BROWSERS if mark in agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in agent), None)
+    if browser and system:
+        return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (agent[:60] or gettext("Unknown browser"))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(browser_name, "browser_name")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(time_left, "time_left")

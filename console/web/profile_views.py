@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_login import login_required, login_user, logout_user
+from flask_babel import gettext, ngettext
+from flask_login import login_required, logout_user
 
 from console.i18n import forget_locale, render
 from console.web import bp
-from console.web.session import ConsoleUser, console_actor
+from console.web.session import console_actor, current_session_key, sign_in
 from core.errors import Conflict, Invalid, TooManyRequests
-from core.services.identity import api_tokens, users
+from core.services.identity import api_tokens, console_sessions, users
 from core.validation import time_zones
 
 
@@ -22,6 +22,8 @@ def _render(errors: dict[str, str] | None = None, *, new_secret: str | None = No
         me=me,
         notifications=users.notifications_of(me),
         tokens=api_tokens.page_for(actor=actor, limit=200).items,
+        sessions=console_sessions.current(actor=actor),
+        this_session=console_sessions.key_digest(current_session_key()),
         all_zones=sorted(time_zones()),
         errors=errors or {},
         form=request.form if errors else {},
@@ -71,8 +73,8 @@ def change_password():
         return _render(exc.fields, status=422)
     except TooManyRequests as exc:
         return _render({"current_password": exc.message}, status=429)
-    # The session id carries the token version: log in again with the new one to stay signed in here.
-    login_user(ConsoleUser(session.user))
+    # Every sign-in ended with the old password: this browser signs in again, as it was (kept or not).
+    sign_in(session.user, remember=request.cookies.get("remember_token") is not None)
     flash(gettext("Password changed. Every other session has been logged out."), "success")
     return redirect(url_for("web.profile"), 303)
 
@@ -95,6 +97,22 @@ def create_token():
 def revoke_token(token_id: int):
     token = api_tokens.revoke(token_id, actor=console_actor())
     flash(gettext("Token “%(name)s” revoked.", name=token.name), "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    console_sessions.end_one(session_id, actor=console_actor())
+    flash(gettext("That browser is signed out."), "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    count = console_sessions.end_others(current_session_key(), actor=console_actor())
+    flash(ngettext("%(num)d other session signed out.", "%(num)d other sessions signed out.", count), "success")
     return redirect(url_for("web.profile"), 303)
 
 

@@ -1,12 +1,13 @@
-"""Console sessions with flask-login; a password change or suspension ends every session."""
+"""Console sessions with flask-login: each sign-in has a row (logout ends it, remember-me cookie included);
+a password change or suspension ends every session."""
 
 from __future__ import annotations
 
 from flask import redirect, request, url_for
-from flask_login import LoginManager, UserMixin
+from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from core.models import User
-from core.services.identity import auth
+from core.services.identity import auth, console_sessions
 from vistaflow.web import session_actor
 
 login_manager = LoginManager()
@@ -14,13 +15,14 @@ login_manager.session_protection = "strong"
 
 
 class ConsoleUser(UserMixin):
-    """The signed-in user as flask-login sees it; the id carries the token version."""
+    """The signed-in user as flask-login sees it; the id carries the token version and the sign-in's key."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_key: str) -> None:
         self.user = user
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.token_version}"
+        return f"{self.user.id}:{self.user.token_version}:{self.session_key}"
 
     def __getattr__(self, name: str):
         return getattr(self.user, name)
@@ -28,11 +30,27 @@ class ConsoleUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(session_id: str) -> ConsoleUser | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, _, rest = session_id.partition(":")
+    version, _, key = rest.partition(":")
+    if not user_id.isdigit() or not version.isdigit() or not key:
         return None
     user = auth.user_for_session(int(user_id), int(version))
-    return ConsoleUser(user) if user else None
+    if user is None or not console_sessions.is_live(user.id, key):
+        return None
+    return ConsoleUser(user, key)
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a console sign-in for this browser (a row the account page lists and logout ends)."""
+    started = console_sessions.start(
+        user.id, remember=remember, user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or ""
+    )
+    login_user(ConsoleUser(user, started.key), remember=remember)
+
+
+def current_session_key() -> str:
+    """The key of this browser's sign-in ("" when signed out)."""
+    return getattr(current_user, "session_key", "") if current_user.is_authenticated else ""
 
 
 @login_manager.unauthorized_handler

@@ -54,3 +54,6 @@ __all__ += ["ALERT_KINDS", "ChatUserLink", "SlackInstallation", "TelegramChat"]
 from core.models.conversation import Conversation, ConversationRead, ConversationState  # noqa: E402
 
 __all__ += ["Conversation", "ConversationRead", "ConversationState"]
+from core.models.console_session import ConsoleSession  # noqa: E402
+
+__all__ += ["ConsoleSession"]

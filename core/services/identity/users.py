@@ -16,7 +16,7 @@ from core.i18n import _
 from core.models import AuditEntry, Membership, Role, User, Workspace
 from core.security.passwords import hash_password, verify_password
 from core.services import audit
-from core.services.identity import auth
+from core.services.identity import auth, console_sessions
 from core.services.identity.actors import Actor
 from core.validation import check_password, clean_locale, clean_name, clean_time_zone, collect
 
@@ -125,6 +125,7 @@ def change_password(current_password: str, new_password: str, *, actor: Actor) -
     user.password_hash = hash_password(new_password)
     # Every JWT and console session carries the version; bumping it invalidates them all at once.
     user.token_version = User.token_version + 1
+    console_sessions.end_all(user.id)
     audit.record(actor, "user.password_changed", subject_type="user", subject_id=user.id)
     db.session.commit()
     db.session.refresh(user)

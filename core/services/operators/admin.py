@@ -7,6 +7,7 @@ from core.errors import Conflict, Forbidden, NotFound
 from core.i18n import _
 from core.models import Door, User, Workspace
 from core.services import audit
+from core.services.identity import console_sessions
 from core.services.identity.actors import Actor
 from core.services.identity.auth import find_user_by_email
 
@@ -56,6 +57,7 @@ def suspend_user(user_id: int, *, actor: Actor, reason: str = "") -> User:
         user.suspended_at = utcnow()
         # Sessions and JWTs issued before the suspension stay dead even after a reactivation.
         user.token_version = User.token_version + 1
+        console_sessions.end_all(user.id)
         audit.record(
             actor,
             "admin.user_suspended",

@@ -158,6 +158,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "LOGIN_MAX_FAILURES_PER_EMAIL": _int(env, "LOGIN_MAX_FAILURES_PER_EMAIL", 5),
         "LOGIN_MAX_FAILURES_PER_IP": _int(env, "LOGIN_MAX_FAILURES_PER_IP", 30),
         "LOGIN_FAILURE_WINDOW": _int(env, "LOGIN_FAILURE_WINDOW", 900),
+        "REGISTER_MAX_TAKEN_PER_IP": _int(env, "REGISTER_MAX_TAKEN_PER_IP", 10),
+        "REGISTER_TAKEN_WINDOW": _int(env, "REGISTER_TAKEN_WINDOW", 3600),
         "LOG_JSON": _bool(env, "LOG_JSON", production),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Set by gunicorn.conf.py for its workers: /metrics then sums the counters of every web process.

@@ -60,3 +60,9 @@ def clear(key: str) -> None:
         return
     with _lock:
         _memory.pop(key, None)
+
+
+def forget_memory() -> None:
+    """Drop every in-process count (the test suite does between tests, as it empties the database)."""
+    with _lock:
+        _memory.clear()

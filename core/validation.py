@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from core import i18n, passwords
+from core import i18n
 from core.errors import Invalid
 from core.i18n import _
+from core.security import password_policy
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -39,7 +40,7 @@ def check_password(value: str, field: str = "password", *, personal: Iterable[st
                 field: _("Use at most %(max_password_length)s characters.", max_password_length=MAX_PASSWORD_LENGTH)
             },
         )
-    reason = passwords.weakness(value, personal)
+    reason = password_policy.weakness(value, personal)
     if reason is not None:
         raise Invalid(_("The password is too easy to guess."), fields={field: reason})
     return value

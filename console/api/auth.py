@@ -54,10 +54,10 @@ class MeOut(Out):
     response=SessionOut,
     status=201,
     auth=False,
-    errors=(409, 422),
+    errors=(409, 422, 429),
 )
 def register(body: RegisterIn):
-    user = auth.register(body.email, body.password, body.name, door=Door.API)
+    user = auth.register(body.email, body.password, body.name, door=Door.API, ip=request.remote_addr)
     return auth.issue_session(user)
 
 

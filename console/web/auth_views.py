@@ -27,9 +27,13 @@ def signup():
     if request.method == "POST":
         try:
             user = auth.register(
-                form.get("email", ""), form.get("password", ""), form.get("name", ""), door=Door.CONSOLE
+                form.get("email", ""),
+                form.get("password", ""),
+                form.get("name", ""),
+                door=Door.CONSOLE,
+                ip=request.remote_addr,
             )
-        except (Invalid, Conflict) as exc:  # shown inline, next to the field
+        except (Invalid, Conflict, TooManyRequests) as exc:  # shown inline, next to the field
             errors = exc.fields or {"email": exc.message}
         else:
             sign_in(user)

@@ -6,10 +6,10 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from console.i18n import forget_locale
+from console.i18n import forget_locale, render
 from console.web import bp
 from console.web.session import console_actor
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, TooManyRequests
 from core.models import Role
 from core.services.workspaces import lifecycle as workspaces
 from core.validation import time_zones
@@ -103,15 +103,17 @@ def workspace_settings(workspace_id: int):
 def workspace_members(workspace_id: int):
     workspace, role = load_workspace(workspace_id)
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
-            workspaces.add_member(
+            answer = workspaces.add_member(
                 workspace_id, request.form.get("email", ""), request.form.get("role", "member"), actor=console_actor()
             )
-        except (Invalid, Conflict) as exc:
+        except (Invalid, Conflict, TooManyRequests) as exc:
             errors = exc.fields or {"email": exc.message}
+            status = 429 if isinstance(exc, TooManyRequests) else 422
         else:
-            flash(gettext("Member added."), "success")
+            flash(render(answer.message), "info")
             return redirect(url_for("web.workspace_members", workspace_id=workspace_id))
     members = workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items
     return render_template(
@@ -122,7 +124,7 @@ def workspace_members(workspace_id: int):
         errors=errors,
         form=request.form,
         roles=[r.value for r in Role],
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.post("/w/<int:workspace_id>/members/<int:user_id>/role")

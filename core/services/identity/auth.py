@@ -34,8 +34,17 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def register(email: str, password: str, name: str, *, door: Door, is_platform_admin: bool = False) -> User:
-    """Create a user account; Conflict if the email is taken."""
+def register(
+    email: str, password: str, name: str, *, door: Door, ip: str | None = None, is_platform_admin: bool = False
+) -> User:
+    """Create a user account; Conflict if the email is taken, TooManyRequests after many such tries."""
+    # Each "already registered" tells the caller an address has an account: an address of the
+    # caller's own, now and then; a list of them, when probing. Past a few per hour, nothing more.
+    taken_key = f"register:taken:ip:{ip}" if ip else None
+    if taken_key:
+        count, wait = throttle.failures(taken_key, current_app.config["REGISTER_TAKEN_WINDOW"])
+        if count >= current_app.config["REGISTER_MAX_TAKEN_PER_IP"]:
+            raise TooManyRequests(_("Too many sign-up attempts; try again later."), retry_after=wait)
     cleaned = collect(
         email=lambda: clean_email(email),
         password=lambda: check_password(password, personal=(email, name)),
@@ -43,6 +52,8 @@ def register(email: str, password: str, name: str, *, door: Door, is_platform_ad
     )
     email = cleaned["email"]
     if find_user_by_email(email) is not None:
+        if taken_key:
+            throttle.add_failure(taken_key, current_app.config["REGISTER_TAKEN_WINDOW"])
         raise Conflict(_("An account with this email already exists."), fields={"email": _("Already registered.")})
     user = User(
         email=email,

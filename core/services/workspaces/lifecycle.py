@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from core import throttle
 from core.db import db
-from core.errors import Conflict, Invalid, NotFound
-from core.i18n import _
+from core.errors import Conflict, Invalid, NotFound, TooManyRequests
+from core.i18n import Text, _
 from core.models import DmTemplate, Membership, Role, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
@@ -20,6 +22,11 @@ from core.services.identity.auth import find_user_by_email
 from core.services.outreach import starters
 from core.services.workspaces import settings as workspace_settings
 from core.validation import clean_email, clean_name, clean_time_zone, collect
+from core.words import ROLE_NAMES
+
+# Adding members by email, per admin: enough for onboarding a team, too few to probe addresses.
+MEMBER_ADDS_PER_WINDOW = 30
+MEMBER_ADD_WINDOW = 3600
 
 
 def _slugify(name: str) -> str:
@@ -156,24 +163,46 @@ def _check_grant(actor_role: Role | None, role: Role, current: Role | None = Non
         raise Invalid(_("Only an owner can grant the owner role."), fields={"role": _("Needs the owner role.")})
 
 
-def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> Membership:
-    """Add an existing user by email with a role (owner/admin)."""
+@dataclass(frozen=True)
+class MemberRequest:
+    """What adding a member by email answers, the same whether or not the address has an account."""
+
+    email: str
+    role: Role
+    message: Text
+
+
+def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> MemberRequest:
+    """Add the user with this email, if there is one (owner/admin); the answer does not tell which."""
     workspace = require_active(require_role(workspace_id, actor, Role.ADMIN))
     cleaned = collect(email=lambda: clean_email(email), role=lambda: _parse_role(role))
     _workspace, actor_role = get(workspace_id, actor=actor)
     _check_grant(actor_role, cleaned["role"])
+    # Every try counts, found or not: asking address after address is how accounts get enumerated.
+    key = f"member_add:{actor.user_id}"
+    count, wait = throttle.failures(key, MEMBER_ADD_WINDOW)
+    if count >= MEMBER_ADDS_PER_WINDOW:
+        raise TooManyRequests(_("Too many members added in a short time; try again later."), retry_after=wait)
+    throttle.add_failure(key, MEMBER_ADD_WINDOW)
+    answer = MemberRequest(
+        cleaned["email"],
+        cleaned["role"],
+        _(
+            "If %(email)s has a VistaFlow account, they are now a member (%(role)s). If not, nothing was "
+            "added: ask them to sign up with this address, then add them again.",
+            email=cleaned["email"],
+            role=ROLE_NAMES[cleaned["role"].value],
+        ),
+    )
     user = find_user_by_email(cleaned["email"])
     if user is None:
-        raise Invalid(
-            _("No VistaFlow user has this email; ask them to sign up first."), fields={"email": _("Unknown user.")}
-        )
+        return answer
     exists = db.session.scalar(
         select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
     )
-    if exists is not None:
+    if exists is not None:  # members are listed to the admin anyway: saying so reveals nothing new
         raise Conflict(_("This user is already a member."), fields={"email": _("Already a member.")})
-    membership = Membership(workspace_id=workspace.id, user_id=user.id, role=cleaned["role"])
-    db.session.add(membership)
+    db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=cleaned["role"]))
     audit.record(
         actor,
         "member.added",
@@ -183,7 +212,7 @@ def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> Mem
         details={"role": cleaned["role"].value},
     )
     db.session.commit()
-    return membership
+    return answer
 
 
 def _membership(workspace_id: int, user_id: int) -> Membership:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -86,7 +88,7 @@ def test_members_lifecycle_and_roles(factory, owner, workspace):
     third = factory.user()
     refused = member.post(f"/workspaces/{wid}/members", json={"email": third.email, "role": "owner"})
     assert refused.status_code == 422 and "role" in refused.get_json()["error"]["fields"]
-    assert member.post(f"/workspaces/{wid}/members", json={"email": third.email}).status_code == 201
+    assert member.post(f"/workspaces/{wid}/members", json={"email": third.email}).status_code == 202
 
     assert owner.delete(f"/workspaces/{wid}/members/{third.user['id']}").status_code == 204
     assert third.get(f"/workspaces/{wid}").status_code == 404
@@ -94,8 +96,8 @@ def test_members_lifecycle_and_roles(factory, owner, workspace):
 
 def test_add_member_errors(factory, owner, workspace):
     wid = workspace["id"]
-    unknown = owner.post(f"/workspaces/{wid}/members", json={"email": "ghost@example.com"})
-    assert unknown.status_code == 422 and "email" in unknown.get_json()["error"]["fields"]
+    malformed = owner.post(f"/workspaces/{wid}/members", json={"email": "ghost-at-example.com"})
+    assert malformed.status_code == 422 and "email" in malformed.get_json()["error"]["fields"]
     bad_role = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email, "role": "king"})
     assert bad_role.status_code == 422 and "role" in bad_role.get_json()["error"]["fields"]
     again = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email})
@@ -185,3 +187,48 @@ def test_default_template_must_belong_to_the_workspace(app, factory, owner, work
     assert "settings.default_template_id" in refused.get_json()["error"]["fields"]
     accepted = owner.patch(f"/workspaces/{wid}", json={"settings": {"default_template_id": mine_id}})
     assert accepted.status_code == 200 and accepted.get_json()["settings"]["default_template_id"] == mine_id
+
+
+def test_finding_4_adding_a_member_answers_the_same_for_known_and_unknown_addresses(app, factory, owner, workspace):
+    wid = workspace["id"]
+    known = factory.user(name="Grace Hopper")
+    answers = [
+        owner.post(f"/workspaces/{wid}/members", json={"email": email, "role": "member"})
+        for email in (known.email, "ghost@example.com")
+    ]
+    assert [a.status_code for a in answers] == [202, 202]
+    bodies = [a.get_json() for a in answers]
+    assert set(bodies[0]) == set(bodies[1]) == {"email", "role", "message"}
+    assert bodies[0]["message"].replace(known.email, "X") == bodies[1]["message"].replace("ghost@example.com", "X")
+    assert "Grace" not in json.dumps(bodies)  # the answer never names the person
+    emails = [m["email"] for m in owner.get(f"/workspaces/{wid}/members").get_json()["items"]]
+    assert known.email in emails and "ghost@example.com" not in emails
+
+
+def test_finding_4_adding_members_is_throttled_per_admin(app, factory, owner, workspace):
+    wid = workspace["id"]
+    codes = [
+        owner.post(f"/workspaces/{wid}/members", json={"email": f"probe-{n}@example.com"}).status_code
+        for n in range(31)
+    ]
+    assert codes[:30] == [202] * 30
+    refused = owner.post(f"/workspaces/{wid}/members", json={"email": "probe-x@example.com"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert codes[30] == 429
+
+
+def test_finding_4_sign_up_with_known_addresses_is_throttled_per_ip(app, factory):
+    known = [factory.user().email for _ in range(3)]
+    app.config["REGISTER_MAX_TAKEN_PER_IP"] = 2
+    client = app.test_client()
+    signup = {"password": "ochre-lantern-walrus", "name": "Probe"}
+    taken = [client.post("/auth/register", json={"email": email, **signup}).status_code for email in known[:2]]
+    assert taken == [409, 409]
+    # The third probe is refused before the address is even looked at, known or not.
+    for email in (known[2], "fresh@example.com"):
+        answer = client.post("/auth/register", json={"email": email, **signup})
+        assert answer.status_code == 429 and answer.get_json()["error"]["code"] == "too_many_requests"
+    other_ip = client.post(
+        "/auth/register", json={"email": "fresh@example.com", **signup}, environ_base={"REMOTE_ADDR": "127.0.0.2"}
+    )
+    assert other_ip.status_code == 201

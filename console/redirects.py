@@ -23,12 +23,13 @@ def local_path(target: str | None) -> str | None:
 
 
 def referrer_or(default: str) -> str:
-    """The page the request came from when it is one of ours (same scheme and host), else `default`."""
+    """The page the request came from when it is one of ours (same host), else `default`."""
     referrer = request.referrer
     if not referrer:
         return default
     parts = urlsplit(referrer)
-    if (parts.scheme, parts.netloc) != (request.scheme, request.host):
+    # The host only: behind a TLS proxy the browser's Referer says https while the app may see http.
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
         return default
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return local_path(path) or default

@@ -5,6 +5,7 @@ Memory is only used by the single-process install, where it is the whole truth.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 
@@ -66,3 +67,16 @@ def forget_memory() -> None:
     """Drop every in-process count (the test suite does between tests, as it empties the database)."""
     with _lock:
         _memory.clear()
+
+
+def client_key(ip: str) -> str:
+    """The part of a client address that names one client: an IPv6 host owns its whole /64."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

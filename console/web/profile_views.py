@@ -8,7 +8,7 @@ from flask_login import login_required, logout_user
 
 from console.i18n import forget_locale, render
 from console.web import bp
-from console.web.session import console_actor, current_session_key, sign_in
+from console.web.session import console_actor, current_session_key, kept_signed_in, sign_in
 from core.errors import Conflict, Invalid, TooManyRequests
 from core.services.identity import api_tokens, console_sessions, users
 from core.validation import time_zones
@@ -74,7 +74,7 @@ def change_password():
     except TooManyRequests as exc:
         return _render({"current_password": exc.message}, status=429)
     # Every sign-in ended with the old password: this browser signs in again, as it was (kept or not).
-    sign_in(session.user, remember=request.cookies.get("remember_token") is not None)
+    sign_in(session.user, remember=kept_signed_in())
     flash(gettext("Password changed. Every other session has been logged out."), "success")
     return redirect(url_for("web.profile"), 303)
 

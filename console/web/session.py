@@ -3,8 +3,8 @@ a password change or suspension ends every session."""
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask import current_app, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, user_loaded_from_cookie
 
 from core.models import User
 from core.services.identity import auth, console_sessions
@@ -51,6 +51,18 @@ def sign_in(user: User, *, remember: bool = False) -> None:
 def current_session_key() -> str:
     """The key of this browser's sign-in ("" when signed out)."""
     return getattr(current_user, "session_key", "") if current_user.is_authenticated else ""
+
+
+def kept_signed_in() -> bool:
+    """Whether this browser holds a remember-me cookie ("Keep me logged in")."""
+    return request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")) is not None
+
+
+@user_loaded_from_cookie.connect
+def _restored_from_remember_cookie(_app, user: ConsoleUser) -> None:
+    # flask-login restores the sign-in without noting the browser's identifier, so "strong" session
+    # protection would throw it away on the very next request (flask-login issue 685).
+    session["_id"] = login_manager._session_identifier_generator()
 
 
 @login_manager.unauthorized_handler

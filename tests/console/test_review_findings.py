@@ -329,7 +329,9 @@ def test_console_form_with_deep_json_looking_text_is_not_refused(console, owner)
         ("https://evil.example/phish", None),
         ("http://evil.example/w/1/leads", None),
         ("//evil.example/x", None),
-        ("https://localhost/w/1/leads", None),  # another scheme is another origin
+        ("https://user@localhost/w/1/leads", None),  # userinfo makes it another netloc
+        ("javascript://localhost/%0aalert(1)", None),
+        ("https://localhost/w/{ws}/leads", "/w/{ws}/leads"),  # a TLS proxy in front: the host decides
         ("http://localhost/w/{ws}/leads?status=new", "/w/{ws}/leads?status=new"),
     ],
 )

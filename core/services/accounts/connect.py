@@ -173,7 +173,7 @@ def complete_connect(
             ),
             workspace_id=intent.workspace_id,
         )
-    _refuse_if_connected_elsewhere(intent.workspace_id, chosen, profile, actor)
+    _refuse_if_connected_elsewhere(intent.workspace_id, chosen, profile)
     try:
         return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
     except IntegrityError:
@@ -182,12 +182,23 @@ def complete_connect(
         return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
 
 
-def _refuse_if_connected_elsewhere(workspace_id: int, platform: Platform, profile: Profile, actor: Actor) -> None:
+def _refuse_if_connected_elsewhere(workspace_id: int, platform: Platform, profile: Profile) -> None:
     """One live connection per platform account: its webhooks, quotas and DMs belong to one workspace.
 
     The other workspace is not named (the person may not belong to it); its audit log records the
-    attempt, so its owner decides whether to disconnect the account there.
+    attempt (as the system: who tried, from another tenant, is not theirs to know), so its owner
+    decides whether to disconnect the account there. A workspace that already has the account (a
+    reconnect, even of one connected twice before this rule) is never refused.
     """
+    mine = db.session.scalar(
+        select(SocialAccount.id).where(
+            SocialAccount.workspace_id == workspace_id,
+            SocialAccount.platform == platform.value,
+            SocialAccount.platform_user_id == str(profile.id),
+        )
+    )
+    if mine is not None:
+        return
     elsewhere = db.session.scalar(
         select(SocialAccount).where(
             SocialAccount.workspace_id != workspace_id,
@@ -199,7 +210,7 @@ def _refuse_if_connected_elsewhere(workspace_id: int, platform: Platform, profil
     if elsewhere is None:
         return
     audit.record(
-        actor,
+        Actor.system("connect"),
         "social_account.connect_refused",
         workspace_id=elsewhere.workspace_id,
         subject_type="social_account",

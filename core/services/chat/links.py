@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
@@ -99,7 +100,12 @@ def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, tel
         subject_id=chat_id,
         details={"title": chat.title},
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two codes sent in a new chat at the same moment: the other one linked it first.
+        db.session.rollback()
+        raise Conflict(_("This chat was linked by someone else at the same moment; send your code again.")) from None
     return Redeemed(workspace_id, workspace.name, user, chat)
 
 

@@ -179,11 +179,14 @@ def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> Mem
     _workspace, actor_role = get(workspace_id, actor=actor)
     _check_grant(actor_role, cleaned["role"])
     # Every try counts, found or not: asking address after address is how accounts get enumerated.
-    key = f"member_add:{actor.user_id}"
-    count, wait = throttle.failures(key, MEMBER_ADD_WINDOW)
-    if count >= MEMBER_ADDS_PER_WINDOW:
-        raise TooManyRequests(_("Too many members added in a short time; try again later."), retry_after=wait)
-    throttle.add_failure(key, MEMBER_ADD_WINDOW)
+    # Per person and per workspace, so new accounts made to probe with start from the workspace's count.
+    keys = (f"member_add:user:{actor.user_id}", f"member_add:workspace:{workspace.id}")
+    for key in keys:
+        count, wait = throttle.failures(key, MEMBER_ADD_WINDOW)
+        if count >= MEMBER_ADDS_PER_WINDOW:
+            raise TooManyRequests(_("Too many members added in a short time; try again later."), retry_after=wait)
+    for key in keys:
+        throttle.add_failure(key, MEMBER_ADD_WINDOW)
     answer = MemberRequest(
         cleaned["email"],
         cleaned["role"],

@@ -342,6 +342,10 @@ def test_finding_1_an_account_connected_to_another_workspace_is_not_connected_tw
             )
         ).all()
     assert [entry.subject_id for entry in refused] == [str(first.id)]
+    assert [entry.actor_user_id for entry in refused] == [None]  # who tried, from elsewhere, stays theirs
+
+    # A workspace that has the account reconnects it, whatever another workspace holds.
+    assert connect(client, owner).status_code == 303
 
     # Its owner decides: once disconnected there, the account can be connected to the other workspace.
     assert owner.delete(f"/social-accounts/{first.id}").status_code in (200, 204)

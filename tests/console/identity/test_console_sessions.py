@@ -97,3 +97,14 @@ def test_finding_3_a_password_change_leaves_only_this_browser_in_the_list(app, f
     assert _signed_in(laptop) and not _signed_in(phone)
     page = laptop.get("/account").get_data(as_text=True)
     assert "Safari on iPhone" not in page and page.count("this browser") == 1
+
+
+def test_keep_me_logged_in_survives_the_browser_closing_and_the_next_page(app, factory):
+    user = factory.user()
+    laptop = _browser(app, FIREFOX)
+    _sign_in(laptop, user.email, remember=True)
+    laptop.client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
+    assert _signed_in(laptop)
+    # flask-login's "strong" protection used to drop a restored sign-in on the request after.
+    assert _signed_in(laptop) and _signed_in(laptop)
+    assert laptop.client.get_cookie("remember_token") is not None

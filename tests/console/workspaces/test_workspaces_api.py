@@ -222,13 +222,22 @@ def test_finding_4_sign_up_with_known_addresses_is_throttled_per_ip(app, factory
     app.config["REGISTER_MAX_TAKEN_PER_IP"] = 2
     client = app.test_client()
     signup = {"password": "ochre-lantern-walrus", "name": "Probe"}
-    taken = [client.post("/auth/register", json={"email": email, **signup}).status_code for email in known[:2]]
-    assert taken == [409, 409]
-    # The third probe is refused before the address is even looked at, known or not.
-    for email in (known[2], "fresh@example.com"):
-        answer = client.post("/auth/register", json={"email": email, **signup})
+
+    def register(email: str, ip: str):
+        return client.post("/auth/register", json={"email": email, **signup}, environ_base={"REMOTE_ADDR": ip})
+
+    assert [register(email, "2001:db8::1").status_code for email in known[:2]] == [409, 409]
+    # The third probe is refused before the address is even looked at, known or not, from anywhere
+    # in the same IPv6 /64 (one host owns all of it).
+    for email, ip in ((known[2], "2001:db8::1"), ("fresh@example.com", "2001:db8::beef")):
+        answer = register(email, ip)
         assert answer.status_code == 429 and answer.get_json()["error"]["code"] == "too_many_requests"
-    other_ip = client.post(
-        "/auth/register", json={"email": "fresh@example.com", **signup}, environ_base={"REMOTE_ADDR": "127.0.0.2"}
-    )
-    assert other_ip.status_code == 201
+    assert register("fresh@example.com", "2001:db8:1::1").status_code == 201
+
+
+def test_finding_4_a_new_admin_does_not_restart_the_workspaces_count(app, factory, owner, workspace):
+    wid = workspace["id"]
+    admin = factory.member(owner, wid, role="admin")  # the owner's first add
+    for n in range(29):
+        assert owner.post(f"/workspaces/{wid}/members", json={"email": f"probe-{n}@example.com"}).status_code == 202
+    assert admin.post(f"/workspaces/{wid}/members", json={"email": "probe-x@example.com"}).status_code == 429

@@ -43,6 +43,8 @@ PURGE_CHAT_KEYS = "worker.jobs.chat.purge_chat_keys"
 SLACK_ACTION = "bot.jobs.slack_action"
 SLACK_COMMAND = "bot.jobs.slack_command"
 TELEGRAM_UPDATE = "bot.jobs.telegram_update"
+# mail
+SEND_MAIL = "worker.jobs.mail.send_mail"
 # privacy, jobs, audit
 PURGE_RAW_PAYLOADS = "worker.jobs.privacy.purge_raw_payloads"
 PURGE_AUDIT_LOG = "worker.jobs.maintenance.purge_audit_log"

@@ -8,8 +8,9 @@ from pydantic import Field
 from console.api.auth_context import current_actor, current_user
 from console.api.schemas import In, Out, UserOut
 from console.api.spec import operation
+from console.i18n import current_locale, render
 from core.models import Door
-from core.services.identity import auth
+from core.services.identity import auth, password_reset
 from core.services.workspaces import lifecycle as workspaces
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -24,6 +25,19 @@ class RegisterIn(In):
 class LoginIn(In):
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
+
+
+class PasswordResetIn(In):
+    email: str = Field(max_length=320)
+
+
+class PasswordResetConfirmIn(In):
+    token: str = Field(max_length=200)
+    new_password: str = Field(max_length=256)
+
+
+class AcceptedOut(Out):
+    message: str
 
 
 class SessionOut(Out):
@@ -74,6 +88,37 @@ def register(body: RegisterIn):
 def login(body: LoginIn):
     user = auth.authenticate(body.email, body.password, ip=request.remote_addr, door=Door.API)
     return auth.issue_session(user)
+
+
+@operation(
+    bp,
+    "POST",
+    "/password-reset",
+    summary="Mail a password-reset link to this address, if it has an account (the same answer either way)",
+    body=PasswordResetIn,
+    response=AcceptedOut,
+    status=202,
+    auth=False,
+    errors=(422, 429),
+)
+def request_password_reset(body: PasswordResetIn):
+    password_reset.request_reset(body.email, door=Door.API, ip=request.remote_addr, locale=current_locale())
+    return AcceptedOut(message=render(password_reset.SENT))
+
+
+@operation(
+    bp,
+    "POST",
+    "/password-reset/confirm",
+    summary="Set a new password with the link's token; every session and access token ends",
+    body=PasswordResetConfirmIn,
+    response=AcceptedOut,
+    auth=False,
+    errors=(422,),
+)
+def confirm_password_reset(body: PasswordResetConfirmIn):
+    password_reset.reset_password(body.token, body.new_password, door=Door.API)
+    return AcceptedOut(message=render(password_reset.DONE))
 
 
 def _me() -> dict:

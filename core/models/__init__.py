@@ -57,3 +57,6 @@ __all__ += ["Conversation", "ConversationRead", "ConversationState"]
 from core.models.console_session import ConsoleSession  # noqa: E402
 
 __all__ += ["ConsoleSession"]
+from core.models.mail import MailMessage, MailStatus, PasswordReset  # noqa: E402
+
+__all__ += ["MailMessage", "MailStatus", "PasswordReset"]

@@ -40,7 +40,7 @@ def register(
     """Create a user account; Conflict if the email is taken, TooManyRequests after many such tries."""
     # Each "already registered" tells the caller an address has an account: an address of the
     # caller's own, now and then; a list of them, when probing. Past a few per hour, nothing more.
-    taken_key = f"register:taken:ip:{ip}" if ip else None
+    taken_key = f"register:taken:ip:{throttle.client_key(ip)}" if ip else None
     if taken_key:
         count, wait = throttle.failures(taken_key, current_app.config["REGISTER_TAKEN_WINDOW"])
         if count >= current_app.config["REGISTER_MAX_TAKEN_PER_IP"]:
@@ -79,7 +79,7 @@ def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
     cfg = current_app.config
     keys = [(f"login:email:{email.strip().lower()}", cfg["LOGIN_MAX_FAILURES_PER_EMAIL"])]
     if ip:
-        keys.append((f"login:ip:{ip}", cfg["LOGIN_MAX_FAILURES_PER_IP"]))
+        keys.append((f"login:ip:{throttle.client_key(ip)}", cfg["LOGIN_MAX_FAILURES_PER_IP"]))
     return keys
 
 

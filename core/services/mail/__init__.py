@@ -1,0 +1,5 @@
+"""Outgoing mail: recorded in `mail_messages`, sent by the `send-mail` job through SMTP, retried.
+
+- `outbox.record`, `outbox.start`: queue a message (after the commit) for the job.
+- `outbox.deliver`: the job's body (send, retry later, or give up).
+"""

@@ -12,6 +12,7 @@ from console.web import bp
 from console.web.session import console_actor
 from core.errors import NotFound
 from core.models import JobStatus
+from core.services.mail import outbox
 from core.services.operators import admin as platform_admin
 from core.services.operators import directory as platform_directory
 
@@ -103,3 +104,10 @@ def operator_user_status(user_id: int, action: str):
         user = platform_admin.reactivate_user(user_id, actor=actor)
         flash(gettext("%(email)s reactivated.", email=user.email), "success")
     return redirect(url_for("web.operator_user", user_id=user_id), 303)
+
+
+@bp.get("/console/admin/mail")
+@operator_required
+def operator_mail():
+    report = outbox.recent(actor=console_actor())
+    return render_template("operator/mail.html", report=report)

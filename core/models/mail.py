@@ -14,6 +14,8 @@ from core.db import UTCDateTime, db, utcnow
 class MailStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
+    # No SMTP_URL (the quick start): written to the log, its body kept for the operators' Mail page.
+    LOGGED = "logged"
     RETRYING = "retrying"
     FAILED = "failed"
     # Asked for an address with no account (password reset): nothing is sent, but the request

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from markupsafe import escape
+from sqlalchemy import func, select
 
 from core import job_names, jobs
 from core.db import db, utcnow
 from core.i18n import Text, render
 from core.models import MailMessage, MailStatus
 from core.platforms import smtp
+from core.services.identity.actors import Actor
+from core.services.operators.admin import require_platform_admin
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +96,12 @@ def deliver(message_id: int) -> str:
             )
             smtp.send(smtp.SmtpSettings.from_url(url), letter)
         else:
-            # The quick start has no mail server: the log is the mailbox (development only).
+            # The quick start has no mail server: the log (and the operators' Mail page) is the mailbox.
             log.info("mail to %s (no SMTP_URL set): %s\n%s", message.to_address, message.subject, message.body_text)
+            message.status = MailStatus.LOGGED.value
+            message.sent_at = utcnow()
+            db.session.commit()
+            return message.status
     except smtp.SmtpError as exc:
         return _failed(message, str(exc))
     message.status = MailStatus.SENT.value
@@ -103,6 +110,28 @@ def deliver(message_id: int) -> str:
     message.last_error = None
     db.session.commit()
     return message.status
+
+
+@dataclass(frozen=True)
+class MailReport:
+    since: datetime
+    counts: dict[str, int]
+    messages: list[MailMessage]
+
+
+def recent(*, actor: Actor, hours: int = 24, limit: int = 200) -> MailReport:
+    """Mail of the last `hours` for platform operators: counts by status and the latest messages."""
+    require_platform_admin(actor)
+    since = utcnow() - timedelta(hours=hours)
+    counts = dict(
+        db.session.execute(
+            select(MailMessage.status, func.count()).where(MailMessage.created_at >= since).group_by(MailMessage.status)
+        ).all()
+    )
+    messages = db.session.scalars(
+        select(MailMessage).where(MailMessage.created_at >= since).order_by(MailMessage.id.desc()).limit(limit)
+    ).all()
+    return MailReport(since, counts, list(messages))
 
 
 def _failed(message: MailMessage, error: str) -> str:

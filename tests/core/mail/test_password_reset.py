@@ -149,13 +149,26 @@ def test_the_console_flow_from_the_login_page(app, client, console, factory, smt
     assert console.login(user.email, NEW_PASSWORD).status_code == 302
 
 
-def test_without_smtp_url_the_mail_is_written_to_the_log(app, client, factory, caplog):
+def test_without_smtp_url_the_mail_is_logged_and_shown_to_operators(app, client, factory, caplog, runner):
     app.config["SMTP_URL"] = None
     user = factory.user()
     client.post("/auth/password-reset", json={"email": user.email})
     with caplog.at_level("INFO", logger="core.services.mail.outbox"):
         run_due_mail(app)
     assert "/reset-password/" in caplog.text and user.email in caplog.text
+    with app.app_context():
+        assert db.session.scalar(select(MailMessage)).status == "logged"
+
+    console = Console(app.test_client())
+    console.login(user.email)
+    assert console.get("/console/admin/mail").status_code == 404  # operators only
+    operator = factory.user()
+    assert runner.invoke(args=["vistaflow", "promote", operator.email]).exit_code == 0
+    console = Console(app.test_client())
+    console.login(operator.email)
+    page = console.get("/console/admin/mail").get_data(as_text=True)
+    assert user.email in page and "logged: 1" in page and "/reset-password/" in page
+    assert "SMTP_URL is not set" in page
 
 
 def test_the_mail_speaks_the_persons_language(app, client, factory, smtp_server):

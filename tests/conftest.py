@@ -221,8 +221,11 @@ class Factory:
 
     def member(self, owner: Api, workspace_id: int, role: str = "member") -> Api:
         user = self.user()
-        response = owner.post(f"/workspaces/{workspace_id}/members", json={"email": user.email, "role": role})
-        assert response.status_code == 202, response.get_json()
+        invited = owner.post(f"/workspaces/{workspace_id}/invitations", json={"email": user.email, "role": role})
+        assert invited.status_code == 202, invited.get_json()
+        token = invited.get_json()["invite_url"].rsplit("/", 1)[1]
+        accepted = user.post("/invitations/accept", json={"token": token})
+        assert accepted.status_code == 200, accepted.get_json()
         return user
 
 

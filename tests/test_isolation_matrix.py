@@ -31,6 +31,7 @@ from core.models import (
     DirectMessage,
     DmTemplate,
     Integration,
+    Invitation,
     OutboxEvent,
     Sequence,
     SequenceEnrollment,
@@ -62,6 +63,8 @@ PUBLIC = {
     "auth.confirm_password_reset_post": "authenticated by the single-use mailed token",
     "web.forgot_password": "the forgot-password page",
     "web.reset_password": "authenticated by the single-use mailed token (tests/core/mail)",
+    "invitations.accept_invitation_post": "the single-use mailed token, for the invited address only",
+    "web.invitation": "the single-use mailed token, accepted only by the invited address",
     "social_accounts.instagram_callback_get": "OAuth callback, authenticated by the single-use signed state",
     "social_accounts.tiktok_callback_get": "OAuth callback, authenticated by the single-use signed state",
     "webhooks.meta_challenge_get": "Meta subscription check, authenticated by META_WEBHOOK_VERIFY_TOKEN",
@@ -126,6 +129,7 @@ PARAM_KINDS = {
     "user_id": "member_user_id",
     "token_id": "token_id",
     "session_id": "console_session_id",
+    "invitation_id": "invitation_id",
     "chat_row_id": "telegram_chat_id",
     "link_id": "chat_link_id",
     "conversation_id": "conversation_id",
@@ -259,7 +263,14 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             last_inbound_at=utcnow(),
         )
         sign_in = ConsoleSession(user_id=owner.user["id"], key_hash=hashlib.sha256(f"{name}{ws}".encode()).hexdigest())
-        db.session.add_all([telegram, link, conversation, sign_in])
+        invitation = Invitation(
+            workspace_id=ws,
+            email=f"invitee-{name}@example.com",
+            role="member",
+            token_hash=hashlib.sha256(f"invite-{name}{ws}".encode()).hexdigest(),
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add_all([telegram, link, conversation, sign_in, invitation])
         db.session.add(
             ChatMessage(
                 workspace_id=ws,
@@ -290,6 +301,7 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "member_user_id": member.user["id"],
             "token_id": token.get_json()["id"],
             "console_session_id": sign_in.id,
+            "invitation_id": invitation.id,
             "telegram_chat_id": telegram.id,
             "chat_link_id": link.id,
             "conversation_id": conversation.id,
@@ -627,6 +639,7 @@ def test_the_world_has_every_kind_of_object(app, world):
         "telegram_chats",
         "chat_user_links",
         "conversations",
+        "invitations",
     }
     with app.app_context():
         tables = inspect(db.engine).get_table_names()

@@ -11,11 +11,9 @@ from pydantic import Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from console.i18n import render
 from core.models import Membership, Role, Workspace
 from core.services.workspaces import lifecycle as workspaces
 from core.services.workspaces import settings as workspace_settings
-from core.services.workspaces.lifecycle import MemberRequest
 from core.services.workspaces.settings import WorkspaceSettings
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
@@ -55,21 +53,6 @@ class WorkspaceOut(Out):
             suspended=workspace.is_suspended,
             created_at=workspace.created_at,
         )
-
-
-class MemberIn(In):
-    email: str = Field(max_length=320)
-    role: str = Field("member", max_length=16)
-
-
-class MemberRequestOut(Out):
-    email: str
-    role: str
-    message: str
-
-    @classmethod
-    def of(cls, answer: MemberRequest) -> MemberRequestOut:
-        return cls(email=answer.email, role=answer.role.value, message=render(answer.message))
 
 
 class MemberPatch(In):
@@ -145,20 +128,6 @@ def update_workspace(workspace_id: int, body: WorkspacePatch):
 def list_members(workspace_id: int, query: PageQuery):
     page = workspaces.members_page(workspace_id, actor=current_actor(), cursor=query.cursor, limit=query.limit)
     return page.map(MemberOut.of)
-
-
-@operation(
-    bp,
-    "POST",
-    "/<int:workspace_id>/members",
-    summary="Add the user with this email, if any (owner/admin); the same answer either way",
-    body=MemberIn,
-    response=MemberRequestOut,
-    status=202,
-    errors=(403, 409, 429),
-)
-def add_member(workspace_id: int, body: MemberIn):
-    return MemberRequestOut.of(workspaces.add_member(workspace_id, body.email, body.role, actor=current_actor()))
 
 
 @operation(

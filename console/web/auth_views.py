@@ -40,6 +40,9 @@ def signup():
             status = exc.status
         else:
             sign_in(user)
+            target = local_path(request.args.get("next"))
+            if target:  # an invitation (or another page) sent the person here first
+                return redirect(target)
             flash(gettext("Welcome to VistaFlow! Create your first workspace to get started."), "success")
             return redirect(url_for("web.new_workspace"))
     return render_template("auth/signup.html", form=form, errors=errors), status

@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from console.i18n import forget_locale, render
 from console.web import bp
 from console.web.session import console_actor
-from core.errors import Conflict, Invalid, TooManyRequests
+from core.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from core.models import Role
+from core.services.workspaces import invitations
 from core.services.workspaces import lifecycle as workspaces
 from core.validation import time_zones
+from core.words import ROLE_NAMES
 
 COMMON_ZONES = ["UTC", "Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo"]
 
@@ -101,29 +103,49 @@ def workspace_settings(workspace_id: int):
 @bp.route("/w/<int:workspace_id>/members", methods=["GET", "POST"])
 @login_required
 def workspace_members(workspace_id: int):
+    load_workspace(workspace_id)
+    if request.method != "POST":
+        return _members_page(workspace_id)
+    try:
+        issued = invitations.invite(
+            workspace_id, request.form.get("email", ""), request.form.get("role", "member"), actor=console_actor()
+        )
+    except (Invalid, Conflict, TooManyRequests) as exc:
+        status = 429 if isinstance(exc, TooManyRequests) else 422
+        return _members_page(workspace_id, errors=exc.fields or {"email": exc.message}, status=status)
+    # Rendered from the POST (no redirect): the link is shown once, never kept in the session.
+    return _members_page(workspace_id, issued=issued)
+
+
+@bp.post("/w/<int:workspace_id>/invitations/<int:invitation_id>/resend")
+@login_required
+def resend_invitation(workspace_id: int, invitation_id: int):
+    load_workspace(workspace_id)
+    return _members_page(workspace_id, issued=invitations.resend(workspace_id, invitation_id, actor=console_actor()))
+
+
+@bp.post("/w/<int:workspace_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(workspace_id: int, invitation_id: int):
+    invitation = invitations.revoke(workspace_id, invitation_id, actor=console_actor())
+    flash(gettext("The invitation to %(email)s is revoked.", email=invitation.email), "success")
+    return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
+
+
+def _members_page(workspace_id: int, *, errors: dict | None = None, issued=None, status: int = 200):
     workspace, role = load_workspace(workspace_id)
-    errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            answer = workspaces.add_member(
-                workspace_id, request.form.get("email", ""), request.form.get("role", "member"), actor=console_actor()
-            )
-        except (Invalid, Conflict, TooManyRequests) as exc:
-            errors = exc.fields or {"email": exc.message}
-            status = 429 if isinstance(exc, TooManyRequests) else 422
-        else:
-            flash(render(answer.message), "info")
-            return redirect(url_for("web.workspace_members", workspace_id=workspace_id))
-    members = workspaces.members_page(workspace_id, actor=console_actor(), limit=200).items
+    actor = console_actor()
     return render_template(
         "workspaces/members.html",
         workspace=workspace,
         role=role,
-        members=members,
-        errors=errors,
+        members=workspaces.members_page(workspace_id, actor=actor, limit=200).items,
+        invitations=invitations.pending(workspace_id, actor=actor),
+        errors=errors or {},
         form=request.form,
         roles=[r.value for r in Role],
+        issued=issued,
+        issued_message=render(issued.message) if issued else None,
     ), status
 
 
@@ -145,3 +167,31 @@ def remove_member(workspace_id: int, user_id: int):
         session.pop("workspace_id", None)
         return redirect(url_for("web.home"), 303)
     return redirect(url_for("web.workspace_members", workspace_id=workspace_id), 303)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    try:
+        preview = invitations.preview(token)
+    except Invalid as exc:
+        return render_template("workspaces/invitation.html", link_error=render(exc.message)), 404
+    refusal = None
+    if request.method == "POST" and current_user.is_authenticated:
+        try:
+            membership = invitations.accept(token, actor=console_actor())
+        except (Forbidden, Invalid) as exc:
+            refusal = render(exc.message)
+        else:
+            flash(gettext("Welcome to %(workspace)s!", workspace=preview.workspace_name), "success")
+            return redirect(url_for("web.workspace_overview", workspace_id=membership.workspace_id), 303)
+    here = url_for("web.invitation", token=token)
+    mismatch = current_user.is_authenticated and current_user.user.email.lower() != preview.email.lower()
+    return render_template(
+        "workspaces/invitation.html",
+        invite=preview,
+        role_name=render(ROLE_NAMES[preview.role.value]),
+        refusal=refusal,
+        mismatch=mismatch,
+        login_url=url_for("web.login", next=here),
+        signup_url=url_for("web.signup", next=here),
+    ), (403 if refusal else 200)

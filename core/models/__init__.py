@@ -60,3 +60,6 @@ __all__ += ["ConsoleSession"]
 from core.models.mail import MailMessage, MailStatus, PasswordReset  # noqa: E402
 
 __all__ += ["MailMessage", "MailStatus", "PasswordReset"]
+from core.models.invitation import Invitation  # noqa: E402
+
+__all__ += ["Invitation"]

@@ -16,7 +16,7 @@ NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWi
 
 
 def register(live, email: str, name: str) -> None:
-    """Another person signs up through the JSON API, so the console can add them by email."""
+    """Another person signs up through the JSON API, so the console can invite them by email."""
     response = live.app.test_client().post(
         "/auth/register", json={"email": email, "password": DEFAULT_PASSWORD, "name": name}
     )
@@ -78,7 +78,7 @@ def test_sign_up_create_and_switch_workspaces(page, browse, screenshot):
     expect(page.locator(".sidebar a.active")).to_have_text("Dashboard")
 
 
-def test_members_add_change_role_and_last_owner(page, browse, live, screenshot):
+def test_members_invite_change_role_and_last_owner(page, browser, browse, live, screenshot):
     register(live, "grace@example.com", "Grace Hopper")
     browse.sign_up("ada@example.com")
     workspace_id = browse.create_workspace("Acme Growth")
@@ -91,19 +91,38 @@ def test_members_add_change_role_and_last_owner(page, browse, live, screenshot):
     # A malformed email is refused inline; an unknown one gets the same answer as a known one.
     form = page.locator("form.row-form")
     form.get_by_label("Email").fill("nobody-at-example.com")
-    form.get_by_role("button", name="Add member").click()
+    form.get_by_role("button", name="Send invitation").click()
     expect(page.locator("#e-email")).to_contain_text("@-sign")
     form = page.locator("form.row-form")
     form.get_by_label("Email").fill("nobody@example.com")
-    form.get_by_role("button", name="Add member").click()
-    expect(page.locator(".flash-info")).to_contain_text("If nobody@example.com has a VistaFlow account")
-    expect(page.locator("tbody tr", has_text="nobody@example.com")).to_have_count(0)
+    form.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".flash-success")).to_contain_text("Invitation sent to nobody@example.com")
+    pending = page.locator("#invitations tbody tr", has_text="nobody@example.com")
+    expect(pending).to_have_count(1)
+    pending.get_by_role("button", name="Revoke").click()
+    expect(page.locator(".flash-success")).to_contain_text("The invitation to nobody@example.com is revoked.")
+    expect(page.locator("#invitations")).to_have_count(0)
 
     form = page.locator("form.row-form")
     form.get_by_label("Email").fill("grace@example.com")
     form.get_by_label("Role").select_option("member")
-    form.get_by_role("button", name="Add member").click()
-    expect(page.locator(".flash-info")).to_contain_text("If grace@example.com has a VistaFlow account")
+    form.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".flash-success")).to_contain_text("Invitation sent to grace@example.com")
+    link = page.locator("#invite-link").inner_text()
+    # Grace, in a browser of her own, opens the link, logs in and accepts.
+    grace = browser.new_context(base_url=live.url).new_page()
+    grace.goto(link.replace(link.split("/invitations/")[0], ""))
+    expect(grace.get_by_role("heading", name="Join Acme Growth")).to_be_visible()
+    grace.get_by_role("link", name="Log in").click()
+    grace.get_by_label("Email").fill("grace@example.com")
+    grace.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    grace.get_by_role("button", name="Log in").click()
+    grace.get_by_role("button", name="Accept and join").click()
+    grace.wait_for_url(f"**/w/{workspace_id}")
+    expect(grace.locator(".flash-success")).to_contain_text("Welcome to Acme Growth!")
+    grace.context.close()
+
+    page.reload()
     grace_row = page.locator("tbody tr", has_text="grace@example.com")
     expect(grace_row.get_by_label("Role of Grace Hopper")).to_have_value("member")
 

@@ -60,14 +60,14 @@ def test_the_workspace_default_speaks_to_members_without_a_choice_or_a_browser(f
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["settings"]["default_locale"] == "fr"
     unknown = {"email": "nobody-here@example.com", "role": "member"}
-    answer = owner.post(f"/workspaces/{wid}/members", json=unknown).get_json()
-    assert answer["message"].startswith("Si nobody-here@example.com a un compte VistaFlow, ")
+    answer = owner.post(f"/workspaces/{wid}/invitations", json=unknown).get_json()
+    assert answer["message"].startswith("Invitation envoyée à nobody-here@example.com (membre).")
     # The browser still wins over the workspace.
-    english = owner.post(f"/workspaces/{wid}/members", json=unknown, headers={"Accept-Language": "en"})
-    assert english.get_json()["message"].startswith("If nobody-here@example.com has a VistaFlow account, ")
+    english = owner.post(f"/workspaces/{wid}/invitations", json=unknown, headers={"Accept-Language": "en"})
+    assert english.get_json()["message"].startswith("Invitation sent to nobody-here@example.com (member).")
     # Someone outside the workspace learns nothing from it, not even its language.
     stranger = factory.user()
-    answer = stranger.post(f"/workspaces/{wid}/members", json=unknown).get_json()["error"]
+    answer = stranger.post(f"/workspaces/{wid}/invitations", json=unknown).get_json()["error"]
     assert answer["message"] == "Workspace not found."
     bad = owner.patch(f"/workspaces/{wid}", json={"settings": {"default_locale": "de"}})
     assert bad.status_code == 422 and "settings.default_locale" in bad.get_json()["error"]["fields"]

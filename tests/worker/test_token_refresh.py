@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.models import AuditEntry, JobRun, SocialAccount
+from tests.conftest import Console
 from tests.social import accounts_in, load_account, seed_account
 
 
@@ -139,6 +140,8 @@ def test_expired_instagram_token_needs_reconnect_without_a_call(app, runner, wor
 
 
 def connect_tiktok(client, owner, workspace_id) -> None:
+    # The consent comes back to a browser signed in as the person who started it (issue 17, finding 1).
+    Console(client).login(owner.email)
     url = owner.get(f"/social-accounts/tiktok/auth-url?workspaceId={workspace_id}").get_json()["url"]
     location = urlsplit(httpx.get(url, follow_redirects=False).headers["Location"])
     assert client.get(f"{location.path}?{location.query}").status_code == 303

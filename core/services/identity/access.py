@@ -69,6 +69,7 @@ NOT_FOUND = {
     "Delivery": _("Delivery not found."),
     "Enrolment": _("Enrolment not found."),
     "Integration": _("Integration not found."),
+    "Invitation": _("Invitation not found."),
     "Lead": _("Lead not found."),
     "Link": _("Link not found."),
     "Sequence": _("Sequence not found."),

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from core import throttle
 from core.db import db
-from core.errors import Conflict, Invalid, NotFound, TooManyRequests
-from core.i18n import Text, _
-from core.models import DmTemplate, Membership, Role, Workspace
+from core.errors import Conflict, Invalid, NotFound
+from core.i18n import _
+from core.models import DmTemplate, Membership, Role, User, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
 from core.services.identity.access import require_active, require_role
@@ -22,11 +20,6 @@ from core.services.identity.auth import find_user_by_email
 from core.services.outreach import starters
 from core.services.workspaces import settings as workspace_settings
 from core.validation import clean_email, clean_name, clean_time_zone, collect
-from core.words import ROLE_NAMES
-
-# Adding members by email, per admin: enough for onboarding a team, too few to probe addresses.
-MEMBER_ADDS_PER_WINDOW = 30
-MEMBER_ADD_WINDOW = 3600
 
 
 def _slugify(name: str) -> str:
@@ -146,14 +139,14 @@ def members_page(workspace_id: int, *, actor: Actor, cursor: str | None = None, 
     return paginate(stmt, [Membership.id], cursor=cursor, limit=limit)
 
 
-def _parse_role(role: str) -> Role:
+def parse_role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
         raise Invalid(_("Unknown role."), fields={"role": _("One of: owner, admin, member.")}) from None
 
 
-def _check_grant(actor_role: Role | None, role: Role, current: Role | None = None) -> None:
+def check_grant(actor_role: Role | None, role: Role, current: Role | None = None) -> None:
     # Only owners make (or unmake) owners; admins manage admins and members.
     if actor_role in (None, Role.OWNER):
         return
@@ -163,59 +156,37 @@ def _check_grant(actor_role: Role | None, role: Role, current: Role | None = Non
         raise Invalid(_("Only an owner can grant the owner role."), fields={"role": _("Needs the owner role.")})
 
 
-@dataclass(frozen=True)
-class MemberRequest:
-    """What adding a member by email answers, the same whether or not the address has an account."""
-
-    email: str
-    role: Role
-    message: Text
-
-
-def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> MemberRequest:
-    """Add the user with this email, if there is one (owner/admin); the answer does not tell which."""
+def add_member(workspace_id: int, email: str, role: str, *, actor: Actor) -> Membership:
+    """Add an existing user at once (the demo and operators' scripts); people join by invitation."""
     workspace = require_active(require_role(workspace_id, actor, Role.ADMIN))
-    cleaned = collect(email=lambda: clean_email(email), role=lambda: _parse_role(role))
+    cleaned = collect(email=lambda: clean_email(email), role=lambda: parse_role(role))
     _workspace, actor_role = get(workspace_id, actor=actor)
-    _check_grant(actor_role, cleaned["role"])
-    # Every try counts, found or not: asking address after address is how accounts get enumerated.
-    # Per person and per workspace, so new accounts made to probe with start from the workspace's count.
-    keys = (f"member_add:user:{actor.user_id}", f"member_add:workspace:{workspace.id}")
-    for key in keys:
-        count, wait = throttle.failures(key, MEMBER_ADD_WINDOW)
-        if count >= MEMBER_ADDS_PER_WINDOW:
-            raise TooManyRequests(_("Too many members added in a short time; try again later."), retry_after=wait)
-    for key in keys:
-        throttle.add_failure(key, MEMBER_ADD_WINDOW)
-    answer = MemberRequest(
-        cleaned["email"],
-        cleaned["role"],
-        _(
-            "If %(email)s has a VistaFlow account, they are now a member (%(role)s). If not, nothing was "
-            "added: ask them to sign up with this address, then add them again.",
-            email=cleaned["email"],
-            role=ROLE_NAMES[cleaned["role"].value],
-        ),
-    )
+    check_grant(actor_role, cleaned["role"])
     user = find_user_by_email(cleaned["email"])
     if user is None:
-        return answer
+        raise Invalid(_("No VistaFlow user has this email."), fields={"email": _("Unknown user.")})
+    return join(workspace, user, cleaned["role"], actor=actor)
+
+
+def join(workspace: Workspace, user: User, role: Role, *, actor: Actor) -> Membership:
+    """Make `user` a member with `role` (Conflict if already one); the caller commits."""
     exists = db.session.scalar(
         select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
     )
-    if exists is not None:  # members are listed to the admin anyway: saying so reveals nothing new
+    if exists is not None:
         raise Conflict(_("This user is already a member."), fields={"email": _("Already a member.")})
-    db.session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=cleaned["role"]))
+    membership = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
+    db.session.add(membership)
     audit.record(
         actor,
         "member.added",
         workspace_id=workspace.id,
         subject_type="user",
         subject_id=user.id,
-        details={"role": cleaned["role"].value},
+        details={"role": role.value},
     )
     db.session.commit()
-    return answer
+    return membership
 
 
 def _membership(workspace_id: int, user_id: int) -> Membership:
@@ -242,11 +213,11 @@ def _owner_count(workspace_id: int) -> int:
 def change_role(workspace_id: int, user_id: int, role: str, *, actor: Actor) -> Membership:
     """Change a member's role; the last owner cannot be demoted."""
     require_active(require_role(workspace_id, actor, Role.ADMIN))
-    new_role = collect(role=lambda: _parse_role(role))["role"]
+    new_role = collect(role=lambda: parse_role(role))["role"]
     _workspace, actor_role = get(workspace_id, actor=actor)
     membership = _membership(workspace_id, user_id)
     current = Role(membership.role)
-    _check_grant(actor_role, new_role, current)
+    check_grant(actor_role, new_role, current)
     if current == Role.OWNER and new_role != Role.OWNER and _owner_count(workspace_id) <= 1:
         raise Conflict(
             _("The last owner cannot be demoted; make someone else owner first."), fields={"role": _("Last owner.")}

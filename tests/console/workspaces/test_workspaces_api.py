@@ -80,27 +80,30 @@ def test_members_lifecycle_and_roles(factory, owner, workspace):
     # A member can read but not manage.
     assert member.get(f"/workspaces/{wid}").status_code == 200
     assert member.patch(f"/workspaces/{wid}", json={"name": "Mine"}).status_code == 403
-    assert member.post(f"/workspaces/{wid}/members", json={"email": owner.email}).status_code == 403
+    assert member.post(f"/workspaces/{wid}/invitations", json={"email": "x@example.com"}).status_code == 403
 
     promoted = owner.patch(f"/workspaces/{wid}/members/{member.user['id']}", json={"role": "admin"})
     assert promoted.status_code == 200 and promoted.get_json()["role"] == "admin"
     # Admins manage members but cannot mint owners.
     third = factory.user()
-    refused = member.post(f"/workspaces/{wid}/members", json={"email": third.email, "role": "owner"})
+    refused = member.post(f"/workspaces/{wid}/invitations", json={"email": third.email, "role": "owner"})
     assert refused.status_code == 422 and "role" in refused.get_json()["error"]["fields"]
-    assert member.post(f"/workspaces/{wid}/members", json={"email": third.email}).status_code == 202
+    invited = member.post(f"/workspaces/{wid}/invitations", json={"email": third.email})
+    assert invited.status_code == 202
+    token = invited.get_json()["invite_url"].rsplit("/", 1)[1]
+    assert third.post("/invitations/accept", json={"token": token}).status_code == 200
 
     assert owner.delete(f"/workspaces/{wid}/members/{third.user['id']}").status_code == 204
     assert third.get(f"/workspaces/{wid}").status_code == 404
 
 
-def test_add_member_errors(factory, owner, workspace):
+def test_invitation_errors(factory, owner, workspace):
     wid = workspace["id"]
-    malformed = owner.post(f"/workspaces/{wid}/members", json={"email": "ghost-at-example.com"})
+    malformed = owner.post(f"/workspaces/{wid}/invitations", json={"email": "ghost-at-example.com"})
     assert malformed.status_code == 422 and "email" in malformed.get_json()["error"]["fields"]
-    bad_role = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email, "role": "king"})
+    bad_role = owner.post(f"/workspaces/{wid}/invitations", json={"email": "x@example.com", "role": "king"})
     assert bad_role.status_code == 422 and "role" in bad_role.get_json()["error"]["fields"]
-    again = owner.post(f"/workspaces/{wid}/members", json={"email": owner.email})
+    again = owner.post(f"/workspaces/{wid}/invitations", json={"email": owner.email})
     assert again.status_code == 409
 
 
@@ -130,7 +133,8 @@ WORKSPACE_ROUTES = [
     ("GET", "/workspaces/{wid}", None),
     ("PATCH", "/workspaces/{wid}", {"name": "Stolen"}),
     ("GET", "/workspaces/{wid}/members", None),
-    ("POST", "/workspaces/{wid}/members", {"email": "{email}"}),
+    ("POST", "/workspaces/{wid}/invitations", {"email": "{email}"}),
+    ("GET", "/workspaces/{wid}/invitations", None),
     ("PATCH", "/workspaces/{wid}/members/{uid}", {"role": "member"}),
     ("DELETE", "/workspaces/{wid}/members/{uid}", None),
 ]
@@ -189,32 +193,36 @@ def test_default_template_must_belong_to_the_workspace(app, factory, owner, work
     assert accepted.status_code == 200 and accepted.get_json()["settings"]["default_template_id"] == mine_id
 
 
-def test_finding_4_adding_a_member_answers_the_same_for_known_and_unknown_addresses(app, factory, owner, workspace):
+def test_finding_4_inviting_answers_the_same_for_known_and_unknown_addresses(app, factory, owner, workspace):
     wid = workspace["id"]
     known = factory.user(name="Grace Hopper")
     answers = [
-        owner.post(f"/workspaces/{wid}/members", json={"email": email, "role": "member"})
+        owner.post(f"/workspaces/{wid}/invitations", json={"email": email, "role": "member"})
         for email in (known.email, "ghost@example.com")
     ]
     assert [a.status_code for a in answers] == [202, 202]
     bodies = [a.get_json() for a in answers]
-    assert set(bodies[0]) == set(bodies[1]) == {"email", "role", "message"}
+    assert set(bodies[0]) == set(bodies[1])
     assert bodies[0]["message"].replace(known.email, "X") == bodies[1]["message"].replace("ghost@example.com", "X")
     assert "Grace" not in json.dumps(bodies)  # the answer never names the person
+    # Nobody is added unasked: the members list is unchanged, the invitations list shows addresses only.
     emails = [m["email"] for m in owner.get(f"/workspaces/{wid}/members").get_json()["items"]]
-    assert known.email in emails and "ghost@example.com" not in emails
+    assert emails == [owner.email]
+    pending = owner.get(f"/workspaces/{wid}/invitations").get_json()["items"]
+    assert {i["email"] for i in pending} == {known.email, "ghost@example.com"}
+    assert "Grace" not in json.dumps(pending)
+    assert known.get(f"/workspaces/{wid}").status_code == 404  # not a member until they accept
 
 
-def test_finding_4_adding_members_is_throttled_per_admin(app, factory, owner, workspace):
+def test_finding_4_inviting_is_throttled_per_admin(app, factory, owner, workspace):
     wid = workspace["id"]
     codes = [
-        owner.post(f"/workspaces/{wid}/members", json={"email": f"probe-{n}@example.com"}).status_code
-        for n in range(31)
+        owner.post(f"/workspaces/{wid}/invitations", json={"email": f"probe-{n}@example.com"}).status_code
+        for n in range(30)
     ]
-    assert codes[:30] == [202] * 30
-    refused = owner.post(f"/workspaces/{wid}/members", json={"email": "probe-x@example.com"})
+    assert codes == [202] * 30
+    refused = owner.post(f"/workspaces/{wid}/invitations", json={"email": "probe-x@example.com"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
-    assert codes[30] == 429
 
 
 def test_finding_4_sign_up_with_known_addresses_is_throttled_per_ip(app, factory):
@@ -237,7 +245,8 @@ def test_finding_4_sign_up_with_known_addresses_is_throttled_per_ip(app, factory
 
 def test_finding_4_a_new_admin_does_not_restart_the_workspaces_count(app, factory, owner, workspace):
     wid = workspace["id"]
-    admin = factory.member(owner, wid, role="admin")  # the owner's first add
+    admin = factory.member(owner, wid, role="admin")  # the owner's first invitation
     for n in range(29):
-        assert owner.post(f"/workspaces/{wid}/members", json={"email": f"probe-{n}@example.com"}).status_code == 202
-    assert admin.post(f"/workspaces/{wid}/members", json={"email": "probe-x@example.com"}).status_code == 429
+        invited = owner.post(f"/workspaces/{wid}/invitations", json={"email": f"probe-{n}@example.com"})
+        assert invited.status_code == 202
+    assert admin.post(f"/workspaces/{wid}/invitations", json={"email": "probe-x@example.com"}).status_code == 429

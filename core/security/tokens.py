@@ -55,8 +55,13 @@ def new_api_token() -> tuple[str, str]:
     return secret, digest_api_token(secret)
 
 
-def digest_api_token(secret: str) -> str:
+def digest(secret: str) -> str:
+    """What we keep of a secret handed out once (a link, a code, a token): its SHA-256, in hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def digest_api_token(secret: str) -> str:
+    return digest(secret)
 
 
 def looks_like_api_token(token: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,16 +13,13 @@ from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 from core.i18n import _
 from core.models import ChatLinkCode, ChatProvider, ChatUserLink, Door, Membership, Role, TelegramChat, User
+from core.security.tokens import digest
 from core.services import audit
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
 
 CODE_TTL = timedelta(minutes=15)
 DOORS = {ChatProvider.SLACK.value: Door.SLACK, ChatProvider.TELEGRAM.value: Door.TELEGRAM}
-
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ def issue_code(workspace_id: int, *, actor: Actor) -> IssuedCode:
     code = secrets.token_urlsafe(18)
     expires_at = utcnow() + CODE_TTL
     db.session.add(
-        ChatLinkCode(workspace_id=workspace_id, user_id=actor.user_id, code_hash=_hash(code), expires_at=expires_at)
+        ChatLinkCode(workspace_id=workspace_id, user_id=actor.user_id, code_hash=digest(code), expires_at=expires_at)
     )
     db.session.execute(delete(ChatLinkCode).where(ChatLinkCode.expires_at < utcnow() - timedelta(days=1)))
     audit.record(
@@ -65,7 +61,7 @@ def redeem_code(code: str, *, chat_id: int, chat_title: str, chat_type: str, tel
     row = db.session.execute(
         update(ChatLinkCode)
         .where(
-            ChatLinkCode.code_hash == _hash((code or "").strip()),
+            ChatLinkCode.code_hash == digest((code or "").strip()),
             ChatLinkCode.used_at.is_(None),
             ChatLinkCode.expires_at > utcnow(),
         )

@@ -7,7 +7,6 @@ nothing, and the account page can list and end the others.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from core.db import db, utcnow
 from core.errors import NotFound
 from core.i18n import _
 from core.models import ConsoleSession
+from core.security.tokens import digest
 from core.services import audit
 from core.services.identity.actors import Actor
 
@@ -30,10 +30,6 @@ IDLE_SESSION = timedelta(days=7)
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class Started:
     key: str
@@ -44,7 +40,11 @@ def start(user_id: int, *, remember: bool, user_agent: str, ip: str) -> Started:
     """A new sign-in for this browser; the key goes into its cookies and nowhere else."""
     key = secrets.token_urlsafe(24)
     row = ConsoleSession(
-        user_id=user_id, key_hash=_hash(key), remember=remember, user_agent=(user_agent or "")[:200], ip=(ip or "")[:64]
+        user_id=user_id,
+        key_hash=digest(key),
+        remember=remember,
+        user_agent=(user_agent or "")[:200],
+        ip=(ip or "")[:64],
     )
     db.session.add(row)
     db.session.commit()
@@ -53,7 +53,7 @@ def start(user_id: int, *, remember: bool, user_agent: str, ip: str) -> Started:
 
 def is_live(user_id: int, key: str) -> bool:
     """Whether the browser holding `key` is still signed in as `user_id` (and note that it was seen)."""
-    row = db.session.scalar(select(ConsoleSession).where(ConsoleSession.key_hash == _hash(key or "")))
+    row = db.session.scalar(select(ConsoleSession).where(ConsoleSession.key_hash == digest(key or "")))
     if row is None or row.user_id != user_id or row.ended_at is not None or _expired(row, utcnow()):
         return False
     now = utcnow()
@@ -67,7 +67,7 @@ def end(key: str) -> None:
     """Logout: this browser's sign-in ends, its remember-me cookie with it."""
     db.session.execute(
         update(ConsoleSession)
-        .where(ConsoleSession.key_hash == _hash(key or ""), ConsoleSession.ended_at.is_(None))
+        .where(ConsoleSession.key_hash == digest(key or ""), ConsoleSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
     db.session.commit()
@@ -95,7 +95,7 @@ def current(*, actor: Actor) -> list[ConsoleSession]:
 
 def key_digest(key: str) -> str:
     """What the row of the sign-in holding `key` stores (to mark "this browser" in a list)."""
-    return _hash(key) if key else ""
+    return digest(key) if key else ""
 
 
 def end_one(session_id: int, *, actor: Actor) -> ConsoleSession:
@@ -116,7 +116,7 @@ def end_others(keep_key: str, *, actor: Actor) -> int:
         .where(
             ConsoleSession.user_id == actor.user_id,
             ConsoleSession.ended_at.is_(None),
-            ConsoleSession.key_hash != _hash(keep_key or ""),
+            ConsoleSession.key_hash != digest(keep_key or ""),
         )
         .values(ended_at=utcnow())
     ).rowcount

@@ -6,7 +6,6 @@ difference is only in whether the recorded mail is sent.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from core.errors import Invalid, TooManyRequests
 from core.i18n import _
 from core.models import Door, PasswordReset, User
 from core.security.passwords import hash_password
+from core.security.tokens import digest
 from core.services import audit
 from core.services.identity import console_sessions
 from core.services.identity.actors import Actor
@@ -37,10 +37,6 @@ DONE = _("Your password is changed, and every session was signed out. Log in wit
 BAD_LINK = _("This reset link is unknown, expired or already used; ask for a new one.")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_reset(email: str, *, door: Door, ip: str | None, locale: str | None) -> None:
     """Mail a reset link to the account with this address, if there is one; the caller learns nothing."""
     address = clean_email(email)
@@ -52,7 +48,7 @@ def request_reset(email: str, *, door: Door, ip: str | None, locale: str | None)
     letter = None
     if user is not None:
         token = secrets.token_urlsafe(32)
-        db.session.add(PasswordReset(user_id=user.id, token_hash=_hash(token), expires_at=utcnow() + LINK_TTL))
+        db.session.add(PasswordReset(user_id=user.id, token_hash=digest(token), expires_at=utcnow() + LINK_TTL))
         letter = _letter(user, f"{current_app.config['PUBLIC_URL']}/reset-password/{token}")
         audit.record(
             Actor.for_user(user, door), "user.password_reset_requested", subject_type="user", subject_id=user.id
@@ -64,7 +60,7 @@ def request_reset(email: str, *, door: Door, ip: str | None, locale: str | None)
 
 def check_link(token: str) -> PasswordReset:
     """The live reset behind a link (Invalid otherwise): what the "choose a new password" page shows."""
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token or "")))
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == digest(token or "")))
     if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
         raise Invalid(BAD_LINK, fields={"token": BAD_LINK})
     return reset

@@ -6,7 +6,6 @@ address only until the person accepts: nobody learns who has an account, nor add
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from core.i18n import Text, _
 from core.models import Invitation, Membership, Role, User, Workspace
+from core.security.tokens import digest
 from core.services import audit
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
@@ -35,10 +35,6 @@ INVITES_PER_WINDOW = 30
 INVITE_WINDOW = 3600
 KIND = "invitation"
 BAD_LINK = _("This invitation is unknown, expired, revoked or already used; ask for a new one.")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -188,7 +184,7 @@ def accept(token: str, *, actor: Actor) -> Membership:
 
 def _send(invitation: Invitation, workspace: Workspace, actor: Actor) -> Issued:
     token = secrets.token_urlsafe(32)
-    invitation.token_hash = _hash(token)
+    invitation.token_hash = digest(token)
     invitation.expires_at = utcnow() + INVITATION_TTL
     link = f"{current_app.config['PUBLIC_URL']}/invitations/{token}"
     invitee = find_user_by_email(invitation.email)
@@ -231,7 +227,7 @@ def _pending(workspace_id: int, invitation_id: int, actor: Actor) -> Invitation:
 
 
 def _live(token: str) -> Invitation:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _hash(token or "")))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest(token or "")))
     if invitation is None or not invitation.is_pending:
         raise Invalid(BAD_LINK, fields={"token": BAD_LINK})
     return invitation

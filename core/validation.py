@@ -141,7 +141,13 @@ def clean_instant(value: datetime | None, field: str) -> datetime | None:
         instant = None
     if instant is None or not EARLIEST <= instant <= LATEST:
         raise Invalid(
-            "A date is out of range.",
-            fields={field: f"Use a date between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}."},
+            _("A date is out of range."),
+            fields={
+                field: _(
+                    "Use a date between %(earliest)s and %(latest)s.",
+                    earliest=EARLIEST.strftime("%Y-%m-%d"),
+                    latest=LATEST.strftime("%Y-%m-%d"),
+                )
+            },
         )
     return instant

@@ -39,7 +39,7 @@ def inbox(workspace_id: int):
     try:
         account_id = whole_number(args.get("account"), "account")
     except Invalid:
-        account_id, errors["account"] = None, "Pick an account from the list."
+        account_id, errors["account"] = None, _("Pick an account from the list.")
     page = threads.page_for(
         workspace_id,
         actor=actor,
@@ -156,5 +156,5 @@ def inbox_comment(workspace_id: int, conversation_id: int, interaction_id: int, 
         moderation.set_hidden(interaction_id, actor=console_actor(), hidden=action == "hide", workspace_id=workspace_id)
         flash(_("Comment hidden.") if action == "hide" else _("Comment shown again."), "success")
     else:
-        raise Invalid("Unknown action.", fields={"action": "reply, hide or unhide"})
+        raise Invalid(_("Unknown action."), fields={"action": _("One of: %(choices)s", choices="reply, hide, unhide")})
     return _back(workspace_id, conversation.id)

@@ -28,7 +28,7 @@ def _local_datetime(raw: str, zone: str, field: str, errors: dict[str, str]) -> 
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        errors[field] = "Use a date and time, e.g. 2026-03-01T09:30."
+        errors[field] = gettext("Use a date and time, e.g. 2026-03-01T09:30.")
         return None
     return value.replace(tzinfo=ZoneInfo(zone)) if value.tzinfo is None else value
 

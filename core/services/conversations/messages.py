@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db
 from core.errors import Invalid
+from core.i18n import _
 from core.models import DmKind, DmStatus, SocialAccount, Target, Workspace
 from core.services.conversations import threads
 from core.services.identity.access import require_active
@@ -34,7 +35,7 @@ def send(conversation_id: int, *, actor: Actor, text: str, idempotency_key: str 
     account = db.session.get(SocialAccount, conversation.social_account_id)
     workspace = require_active(db.session.get(Workspace, conversation.workspace_id))
     if not isinstance(text, str) or not text.strip():
-        raise Invalid("Write a message first.", fields={"text": "Required."})
+        raise Invalid(_("Write a message first."), fields={"text": _("Required.")})
     key = dms.stored_key(actor, idempotency_key) if idempotency_key is not None else None
     if key and (first := dms.by_key(workspace.id, key)) is not None:
         return dms.replay(first, target.id, None, text, None)

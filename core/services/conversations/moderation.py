@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.db import db
 from core.errors import Unavailable
+from core.i18n import _
 from core.models import Interaction, Platform, Role, SocialAccount, Workspace
 from core.platforms import PlatformError, RateLimited, TokenExpired
 from core.services import audit
@@ -28,9 +29,9 @@ def _comment(interaction_id: int, actor: Actor, workspace_id: int | None) -> tup
     require_active(db.session.get(Workspace, interaction.workspace_id))
     account = db.session.get(SocialAccount, interaction.social_account_id)
     if account.platform != Platform.INSTAGRAM.value:
-        raise eligibility.NotAllowedByPlatform("TikTok's API offers no public reply or hiding from VistaFlow.")
+        raise eligibility.NotAllowedByPlatform(_("TikTok's API offers no public reply or hiding from VistaFlow."))
     if interaction.kind not in COMMENT_KINDS:
-        raise eligibility.NotAllowedByPlatform("Only a comment can be answered in public or hidden.")
+        raise eligibility.NotAllowedByPlatform(_("Only a comment can be answered in public or hidden."))
     return interaction, account
 
 
@@ -41,11 +42,15 @@ def _call(account: SocialAccount, action):
     except TokenExpired as exc:
         connected.mark_needs_reconnect(account, f"Instagram refused the token ({exc.message}).", actor=Actor.system())
         db.session.commit()
-        raise eligibility.NotAllowedByPlatform(f"@{account.username} must be reconnected.") from None
+        raise eligibility.NotAllowedByPlatform(
+            _("@%(username)s must be reconnected.", username=account.username)
+        ) from None
     except RateLimited as exc:
-        raise Unavailable(f"Instagram asks to slow down; try again in {int(exc.retry_after) + 1} s.") from None
+        raise Unavailable(
+            _("Instagram asks to slow down; try again in %(seconds)s s.", seconds=int(exc.retry_after) + 1)
+        ) from None
     except PlatformError as exc:
-        raise eligibility.NotAllowedByPlatform(f"Instagram refused: {exc.message}") from None
+        raise eligibility.NotAllowedByPlatform(_("Instagram refused: %(reason)s", reason=exc.message)) from None
     finally:
         close = getattr(client, "close", None)
         if close:
@@ -57,9 +62,9 @@ def reply_in_public(interaction_id: int, *, actor: Actor, text: str, workspace_i
     comment, account = _comment(interaction_id, actor, workspace_id)
     body = templates.check_text(text)
     if comment.parent_platform_id or comment.kind != "comment":
-        raise eligibility.NotAllowedByPlatform("Instagram allows public replies only to top-level comments.")
+        raise eligibility.NotAllowedByPlatform(_("Instagram allows public replies only to top-level comments."))
     if comment.is_hidden:
-        raise eligibility.NotAllowedByPlatform("This comment is hidden; Instagram allows no reply to it.")
+        raise eligibility.NotAllowedByPlatform(_("This comment is hidden; Instagram allows no reply to it."))
     reply_id = _call(account, lambda client: client.reply_to_comment(comment.platform_id, body))
     audit.record(
         actor,

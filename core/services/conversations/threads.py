@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
 from core.errors import Invalid
+from core.i18n import _
 from core.models import (
     Conversation,
     ConversationRead,
@@ -224,7 +225,7 @@ def page_for(
     require_role(workspace_id, actor)
     stmt = sa.select(Conversation).where(Conversation.workspace_id == workspace_id)
     if filter is not None and filter not in FILTERS:
-        raise Invalid("Unknown filter.", fields={"filter": "One of: " + ", ".join(FILTERS)})
+        raise Invalid(_("Unknown filter."), fields={"filter": _("One of: %(choices)s", choices=", ".join(FILTERS))})
     if filter == "mine":
         stmt = stmt.where(Conversation.assignee_user_id == actor.user_id)
     elif filter == "unassigned":
@@ -279,7 +280,7 @@ def set_state(conversation_id: int, *, actor: Actor, state: str | None = None, a
     conversation = get(conversation_id, actor=actor)
     fields: dict[str, str] = {}
     if state is not None and state not in (OPEN, WAITING, DONE):
-        fields["state"] = "Must be one of open, waiting, done."
+        fields["state"] = _("Must be one of open, waiting, done.")
     if assignee_id is not ... and assignee_id is not None:
         member = db.session.scalar(
             sa.select(Membership.id).where(
@@ -287,12 +288,12 @@ def set_state(conversation_id: int, *, actor: Actor, state: str | None = None, a
             )
         )
         if not isinstance(assignee_id, int) or member is None:
-            fields["assigneeId"] = "Not a member of this workspace."
+            fields["assigneeId"] = _("Not a member of this workspace.")
     if fields:
-        raise Invalid("The conversation cannot be changed that way.", fields=fields)
+        raise Invalid(_("The conversation cannot be changed that way."), fields=fields)
     if state is not None:
         if conversation.state_reason == "opted_out" and state != DONE:
-            raise eligibility.OptedOut("This person asked not to be contacted; the conversation stays done.")
+            raise eligibility.OptedOut(_("This person asked not to be contacted; the conversation stays done."))
         conversation.state = state
     if assignee_id is not ...:
         conversation.assignee_user_id = assignee_id

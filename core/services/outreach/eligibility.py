@@ -105,7 +105,7 @@ def check_sender(account: SocialAccount) -> None:
 def check_person(target: Target) -> None:
     """The person side: opt-out, the do-not-contact list, and Instagram's "not available" (551)."""
     if target.unavailable_at is not None:
-        raise Ineligible("Instagram says this person cannot receive messages from the account.")
+        raise Ineligible(_("Instagram says this person cannot receive messages from the account."))
     if target.opted_out_at is not None:
         raise Ineligible(_("This person asked not to be contacted (opt-out)."))
     if contact_policy.is_blocked(target.workspace_id, target.platform, target.platform_user_id):
@@ -145,13 +145,15 @@ def conversation_window(
     """
     now = now or utcnow()
     if account.platform != Platform.INSTAGRAM.value:
-        raise NotAllowedByPlatform("TikTok offers no way to send a DM to a commenter; DMs are not offered for TikTok.")
+        raise NotAllowedByPlatform(
+            _("TikTok offers no way to send a DM to a commenter; DMs are not offered for TikTok.")
+        )
     try:
         check_sender(account)
     except Ineligible as exc:
         raise NotAllowedByPlatform(exc.message) from None
     if target.unavailable_at is not None:
-        raise PersonUnavailable("Instagram says this person cannot receive messages from the account.")
+        raise PersonUnavailable(_("Instagram says this person cannot receive messages from the account."))
     try:
         check_person(target)
     except Ineligible as exc:
@@ -292,6 +294,8 @@ def recheck(dm: DirectMessage, account: SocialAccount, target: Target, *, now: d
     elif dm.message_tag == HUMAN_AGENT_TAG:
         last = target.last_inbound_message_at
         if last is None or now - last >= HUMAN_AGENT_WINDOW:
-            raise WindowClosed("The person's last message is more than 7 days old; even a human agent cannot answer.")
+            raise WindowClosed(
+                _("The person's last message is more than 7 days old; even a human agent cannot answer.")
+            )
     elif not message_window_open(target, now):
         raise Ineligible(_("The person's last message is more than 24 hours old; Instagram allows no message now."))

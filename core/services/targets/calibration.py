@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from core.db import db, utcnow
 from core.errors import Conflict
+from core.i18n import _
 from core.models import DirectMessage, Interaction, Lead, Role
 from core.scoring import calibration as calib
 from core.scoring import formula
@@ -127,7 +128,7 @@ def report(workspace_id: int, *, actor: Actor) -> dict[str, Any]:
 def _store(workspace, weights: dict[str, float], previous: dict[str, float] | None) -> dict[str, Any]:
     """New weights, and the reply curve refitted on the scores those weights give."""
     candidate = read_settings(merge(workspace.settings, {"scoring": {"weights": weights}}))
-    replies, _ = observations(workspace.id, candidate.scoring)
+    replies, _wins = observations(workspace.id, candidate.scoring)
     curve = calib.reply_curve(replies) if replies else []
     workspace.settings = merge(
         workspace.settings,
@@ -148,10 +149,16 @@ def apply_suggested(workspace_id: int, *, actor: Actor) -> dict[str, Any]:
     """Replace the weights with the suggested ones (owner only, audited, undoable); never done automatically."""
     workspace = require_active(require_role(workspace_id, actor, Role.OWNER))
     settings = read_settings(workspace.settings)
-    replies, _ = observations(workspace_id, settings.scoring)
+    replies, _wins = observations(workspace_id, settings.scoring)
     fitted = calib.fit(replies, settings.scoring, minimum=calib.MIN_REPLY_OUTCOMES, per_class=calib.MIN_PER_CLASS)
     if not fitted.enough:
-        raise Conflict(f"Not enough outcomes yet: {len(replies)} of {calib.MIN_REPLY_OUTCOMES} DMs with a known reply.")
+        raise Conflict(
+            _(
+                "Not enough outcomes yet: %(known)s of %(needed)s DMs with a known reply.",
+                known=len(replies),
+                needed=calib.MIN_REPLY_OUTCOMES,
+            )
+        )
     before = settings.scoring.weights.model_dump()
     _store(workspace, fitted.suggested_weights, before)
     audit.record(
@@ -172,7 +179,7 @@ def undo(workspace_id: int, *, actor: Actor) -> dict[str, Any]:
     settings = read_settings(workspace.settings)
     previous = settings.calibration.previous_weights
     if previous is None:
-        raise Conflict("There is no applied calibration to undo.")
+        raise Conflict(_("There is no applied calibration to undo."))
     replaced = settings.scoring.weights.model_dump()
     _store(workspace, previous, None)
     audit.record(

@@ -124,3 +124,22 @@ def test_a_member_cannot_invite_and_an_admin_cannot_invite_owners(factory, team)
     admin = factory.member(team, ws, "admin")
     owner_invite = admin.post(f"/workspaces/{ws}/invitations", json={"email": "x@example.com", "role": "owner"})
     assert owner_invite.status_code == 422 and "role" in owner_invite.get_json()["error"]["fields"]
+
+
+def test_the_invitation_speaks_the_invitees_language(app, factory, team, smtp_server):
+    grace = factory.user()
+    assert grace.patch("/users/me", json={"locale": "fr"}).status_code == 200
+    _invite(team, grace.email)
+    assert (
+        team.patch(f"/workspaces/{team.workspace['id']}", json={"settings": {"default_locale": "fr"}}).status_code
+        == 200
+    )
+    _invite(team, "nouveau@example.com")  # no account: the workspace's language
+    run_due_mail(app)
+    subjects = {m["To"]: m["Subject"] for m in smtp_server.messages}
+    assert subjects == {
+        grace.email: "Rejoignez Acme Growth sur VistaFlow",
+        "nouveau@example.com": "Rejoignez Acme Growth sur VistaFlow",
+    }
+    body = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert "vous invite dans l\u2019espace de travail VistaFlow « Acme Growth »" in body

@@ -8,7 +8,10 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
+from collections.abc import Sequence
 
+from core.errors import TooManyRequests
+from core.i18n import Text
 from core.redis_conn import get_redis
 
 _memory: dict[str, list[float]] = {}
@@ -52,6 +55,16 @@ def add_failure(key: str, window: int) -> None:
         return
     with _lock:
         _memory_hits(key, window, now).append(now)
+
+
+def count_attempt(limits: Sequence[tuple[str, int]], window: int, refusal: Text) -> None:
+    """Refuse (TooManyRequests with `refusal`) when any key has reached its limit, else count one more on each."""
+    for key, limit in limits:
+        count, wait = failures(key, window)
+        if count >= limit:
+            raise TooManyRequests(refusal, retry_after=wait)
+    for key, _limit in limits:
+        add_failure(key, window)
 
 
 def clear(key: str) -> None:

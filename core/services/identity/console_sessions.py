@@ -19,6 +19,7 @@ from core.i18n import _
 from core.models import ConsoleSession
 from core.security.tokens import digest
 from core.services import audit
+from core.services.identity.access import fits_key
 from core.services.identity.actors import Actor
 
 # The remember-me cookie lives a year (flask-login's default); a session unseen that long is gone.
@@ -100,7 +101,7 @@ def key_digest(key: str) -> str:
 
 def end_one(session_id: int, *, actor: Actor) -> ConsoleSession:
     """End one of the actor's own sign-ins (NotFound for anyone else's)."""
-    row = db.session.get(ConsoleSession, session_id) if 0 < session_id < 2**31 else None
+    row = db.session.get(ConsoleSession, session_id) if fits_key(ConsoleSession, session_id) else None
     if row is None or row.user_id != actor.user_id or row.ended_at is not None:
         raise NotFound(_("Session not found."))
     row.ended_at = utcnow()

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from core import i18n, throttle
 from core.db import db, utcnow
-from core.errors import Invalid, TooManyRequests
+from core.errors import Invalid
 from core.i18n import _
 from core.models import Door, PasswordReset, User
 from core.security.passwords import hash_password
@@ -100,12 +100,7 @@ def _throttle(address: str, ip: str | None) -> None:
     keys = [(f"reset:email:{address}", cfg["PASSWORD_RESET_MAX_PER_EMAIL"])]
     if ip:
         keys.append((f"reset:ip:{throttle.client_key(ip)}", cfg["PASSWORD_RESET_MAX_PER_IP"]))
-    for key, limit in keys:
-        count, wait = throttle.failures(key, THROTTLE_WINDOW)
-        if count >= limit:
-            raise TooManyRequests(_("Too many password reset requests; try again later."), retry_after=wait)
-    for key, _limit in keys:
-        throttle.add_failure(key, THROTTLE_WINDOW)
+    throttle.count_attempt(keys, THROTTLE_WINDOW, _("Too many password reset requests; try again later."))
 
 
 def _letter(user: User, link: str) -> outbox.Letter:

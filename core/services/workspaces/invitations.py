@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from core import throttle
 from core.db import db, utcnow
-from core.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from core.errors import Conflict, Forbidden, Invalid
 from core.i18n import Text, _
 from core.models import Invitation, Membership, Role, User, Workspace
 from core.security.tokens import digest
@@ -235,10 +235,8 @@ def _live(token: str) -> Invitation:
 
 def _throttle(actor: Actor, workspace_id: int) -> None:
     # Per person and per workspace, so accounts made to probe with start from the workspace's count.
-    keys = (f"invite:user:{actor.user_id}", f"invite:workspace:{workspace_id}")
-    for key in keys:
-        count, wait = throttle.failures(key, INVITE_WINDOW)
-        if count >= INVITES_PER_WINDOW:
-            raise TooManyRequests(_("Too many invitations in a short time; try again later."), retry_after=wait)
-    for key in keys:
-        throttle.add_failure(key, INVITE_WINDOW)
+    keys = [
+        (f"invite:user:{actor.user_id}", INVITES_PER_WINDOW),
+        (f"invite:workspace:{workspace_id}", INVITES_PER_WINDOW),
+    ]
+    throttle.count_attempt(keys, INVITE_WINDOW, _("Too many invitations in a short time; try again later."))

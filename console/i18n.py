@@ -114,6 +114,10 @@ def number_filter(value: Any) -> str:
     return formatting.number_text(value, current_locale())
 
 
+def hour_filter(value: int) -> str:
+    return formatting.hour_text(int(value), current_locale())
+
+
 def money_filter(value: Any, currency: str = "EUR") -> str:
     return formatting.money_text(value, currency, current_locale())
 
@@ -163,4 +167,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(relative_filter, "ago")
     app.add_template_filter(number_filter, "number")
     app.add_template_filter(money_filter, "money")
+    app.add_template_filter(hour_filter, "clock_hour")
     app.add_template_filter(render, "tr")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,11 @@ def time_text(value: datetime | None, locale: str | None, time_zone: str | None 
     if value is None:
         return EMPTY
     return babel_time(_aware(value).astimezone(_zone(time_zone)), "short", locale=babel_locale(locale))
+
+
+def hour_text(hour: int, locale: str | None) -> str:
+    """A whole hour of the day as the locale writes it ("8:00 AM", "08:00")."""
+    return babel_time(time(hour), format="short", locale=babel_locale(locale))
 
 
 def relative_text(value: datetime | None, locale: str | None, now: datetime | None = None) -> str:

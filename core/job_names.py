@@ -45,6 +45,8 @@ SLACK_COMMAND = "bot.jobs.slack_command"
 TELEGRAM_UPDATE = "bot.jobs.telegram_update"
 # mail
 SEND_MAIL = "worker.jobs.mail.send_mail"
+MAIL_DIGESTS = "worker.jobs.mail.mail_digests"
+MAIL_HOT_ALERTS = "worker.jobs.mail.mail_hot_alerts"
 # privacy, jobs, audit
 PURGE_RAW_PAYLOADS = "worker.jobs.privacy.purge_raw_payloads"
 PURGE_AUDIT_LOG = "worker.jobs.maintenance.purge_audit_log"

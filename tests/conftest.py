@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from redis import Redis
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
 pytest_plugins = ["tests.emulators.fixtures"]
@@ -196,6 +196,22 @@ class Api:
         return Api(self.client, token)
 
 
+def verification_link(app, user_id: int) -> str:
+    """The link in the newest verification mail recorded for the user (its body is kept until sent)."""
+    from core.db import db
+    from core.models import MailMessage
+
+    with app.app_context():
+        body = db.session.scalar(
+            select(MailMessage.body_text)
+            .where(MailMessage.user_id == user_id, MailMessage.kind == "verify_email")
+            .order_by(MailMessage.id.desc())
+        )
+    match = re.search(r"\S+/verify-email/\S+", body or "")
+    assert match, f"no verification link mailed to user {user_id}"
+    return match.group(0)
+
+
 class Factory:
     """Creates users and workspaces through the API (the real write path)."""
 
@@ -203,7 +219,15 @@ class Factory:
         self.client = client
         self.counter = 0
 
-    def user(self, email: str | None = None, name: str = "Test User", password: str = DEFAULT_PASSWORD) -> Api:
+    def user(
+        self,
+        email: str | None = None,
+        name: str = "Test User",
+        password: str = DEFAULT_PASSWORD,
+        *,
+        verified: bool = True,
+    ) -> Api:
+        """A registered user; `verified` follows the link of the verification mail, as the person would."""
         self.counter += 1
         email = email or f"user{self.counter}_{secrets.token_hex(3)}@example.com"
         response = self.client.post("/auth/register", json={"email": email, "password": password, "name": name})
@@ -212,6 +236,10 @@ class Factory:
         api.user = response.get_json()["user"]
         api.email = email
         api.password = password
+        if verified:
+            token = verification_link(self.client.application, api.user["id"]).rsplit("/", 1)[1]
+            confirmed = self.client.post("/auth/verify-email", json={"token": token})
+            assert confirmed.status_code == 200, confirmed.get_json()
         return api
 
     def workspace(self, owner: Api, name: str = "Acme", time_zone: str = "UTC") -> dict:

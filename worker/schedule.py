@@ -113,6 +113,20 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "description": "Slack/Telegram: post the daily digest where it is 09:00 in the workspace's time zone.",
     },
     {
+        "id": "mail-daily-digest",
+        "func": job_names.MAIL_DIGESTS,
+        "cron": "4,19,34,49 * * * *",
+        "queue": "default",
+        "description": "Mail each member's daily digest at their chosen hour in their time zone.",
+    },
+    {
+        "id": "mail-hot-alerts",
+        "func": job_names.MAIL_HOT_ALERTS,
+        "cron": "*/5 * * * *",
+        "queue": "default",
+        "description": "Mail hot-target alerts, batched: at most one per person per 15 minutes.",
+    },
+    {
         "id": "chat-purge-keys",
         "func": job_names.PURGE_CHAT_KEYS,
         "cron": "23 4 * * *",

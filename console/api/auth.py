@@ -10,7 +10,7 @@ from console.api.schemas import In, Out, UserOut
 from console.api.spec import operation
 from console.i18n import current_locale, render
 from core.models import Door
-from core.services.identity import auth, password_reset
+from core.services.identity import auth, email_verification, password_reset
 from core.services.workspaces import lifecycle as workspaces
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -71,7 +71,9 @@ class MeOut(Out):
     errors=(409, 422, 429),
 )
 def register(body: RegisterIn):
-    user = auth.register(body.email, body.password, body.name, door=Door.API, ip=request.remote_addr)
+    user = auth.register(
+        body.email, body.password, body.name, door=Door.API, ip=request.remote_addr, locale=current_locale()
+    )
     return auth.issue_session(user)
 
 
@@ -119,6 +121,25 @@ def request_password_reset(body: PasswordResetIn):
 def confirm_password_reset(body: PasswordResetConfirmIn):
     password_reset.reset_password(body.token, body.new_password, door=Door.API)
     return AcceptedOut(message=render(password_reset.DONE))
+
+
+class VerifyEmailIn(In):
+    token: str = Field(max_length=400)
+
+
+@operation(
+    bp,
+    "POST",
+    "/verify-email",
+    summary="Confirm an address with the token of the link mailed at sign-up",
+    body=VerifyEmailIn,
+    response=AcceptedOut,
+    auth=False,
+    errors=(422,),
+)
+def verify_email(body: VerifyEmailIn):
+    email_verification.confirm(body.token, door=Door.API)
+    return AcceptedOut(message=render(email_verification.VERIFIED))
 
 
 def _me() -> dict:

@@ -36,6 +36,7 @@ class UserOut(Out):
     name: str
     time_zone: str
     is_platform_admin: bool
+    email_verified_at: datetime | None = None
     created_at: datetime
 
 

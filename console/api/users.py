@@ -8,12 +8,13 @@ from typing import Any
 from flask import Blueprint
 from pydantic import Field
 
-from console.api.auth import SessionOut
+from console.api.auth import AcceptedOut, SessionOut
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
+from console.i18n import render
 from core.models import ApiToken, User
-from core.services.identity import api_tokens, users
+from core.services.identity import api_tokens, email_verification, users
 from core.services.identity.users import NotificationPreferences
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -21,6 +22,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 class NotificationsPatch(In):
     email_digest: bool | None = None
+    digest_hour: int | None = Field(None, description="0-23, in the user's time zone.")
     hot_target_alerts: bool | None = None
 
 
@@ -38,6 +40,7 @@ class ProfileOut(Out):
     time_zone: str
     locale: str | None = Field(description="The chosen language; null follows Accept-Language.")
     notifications: NotificationPreferences
+    email_verified_at: datetime | None = Field(description="null until the link mailed at sign-up is opened.")
     is_platform_admin: bool
     last_login_at: datetime | None
     created_at: datetime
@@ -51,6 +54,7 @@ class ProfileOut(Out):
             time_zone=user.time_zone,
             locale=user.locale,
             notifications=users.notifications_of(user),
+            email_verified_at=user.email_verified_at,
             is_platform_admin=user.is_platform_admin,
             last_login_at=user.last_login_at,
             created_at=user.created_at,
@@ -117,6 +121,22 @@ def update_me(body: ProfilePatch):
         actor=current_actor(), name=body.name, time_zone=body.time_zone, locale=body.locale, notifications=notifications
     )
     return ProfileOut.of(user)
+
+
+@operation(
+    bp,
+    "POST",
+    "/me/verification",
+    summary="Mail the address-verification link again (nothing to do once verified)",
+    response=AcceptedOut,
+    status=202,
+    errors=(429,),
+)
+def resend_verification():
+    user = users.get_me(actor=current_actor())
+    email_verification.send_link(user, resend=True)
+    message = email_verification.VERIFIED if user.is_verified else email_verification.sent_to(user)
+    return AcceptedOut(message=render(message))
 
 
 @operation(

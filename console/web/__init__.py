@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         profile_views,
         slack_install_views,
         targets_views,
+        unsubscribe_views,
         workspace_views,
     )
     from console.web.formatting import init_app as init_formatting

@@ -12,7 +12,7 @@ from console.web import bp
 from console.web.session import current_session_key, sign_in
 from core.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unauthorized
 from core.models import Door
-from core.services.identity import auth, console_sessions, password_reset
+from core.services.identity import auth, console_sessions, email_verification, password_reset
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,6 +34,7 @@ def signup():
                 form.get("name", ""),
                 door=Door.CONSOLE,
                 ip=request.remote_addr,
+                locale=current_locale(),
             )
         except (Invalid, Conflict, TooManyRequests) as exc:  # shown inline, next to the field
             errors = exc.fields or {"email": exc.message}
@@ -123,3 +124,15 @@ def logout():
     logout_user()
     flash(gettext("You are logged out."), "info")
     return redirect(url_for("web.login"))
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    # Opening the link is the proof: like every mailed confirmation, it works from any browser.
+    try:
+        email_verification.confirm(token, door=Door.CONSOLE)
+    except Invalid as exc:
+        flash(render(exc.message), "error")
+    else:
+        flash(render(email_verification.VERIFIED), "success")
+    return redirect(url_for("web.home" if current_user.is_authenticated else "web.login"), 303)

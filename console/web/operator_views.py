@@ -12,7 +12,7 @@ from console.web import bp
 from console.web.session import console_actor
 from core.errors import NotFound
 from core.models import JobStatus
-from core.services.mail import outbox
+from core.services.mail import report as mail_report
 from core.services.operators import admin as platform_admin
 from core.services.operators import directory as platform_directory
 
@@ -109,5 +109,5 @@ def operator_user_status(user_id: int, action: str):
 @bp.get("/console/admin/mail")
 @operator_required
 def operator_mail():
-    report = outbox.recent(actor=console_actor())
+    report = mail_report.recent(actor=console_actor())
     return render_template("operator/mail.html", report=report)

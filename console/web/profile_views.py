@@ -10,7 +10,7 @@ from console.i18n import forget_locale, render
 from console.web import bp
 from console.web.session import console_actor, current_session_key, kept_signed_in, sign_in
 from core.errors import Conflict, Invalid, TooManyRequests
-from core.services.identity import api_tokens, console_sessions, users
+from core.services.identity import api_tokens, console_sessions, email_verification, users
 from core.validation import time_zones
 
 
@@ -47,15 +47,37 @@ def update_profile():
             name=form.get("name", ""),
             time_zone=form.get("time_zone", ""),
             locale=form.get("locale"),
-            notifications={
-                "email_digest": form.get("email_digest") == "on",
-                "hot_target_alerts": form.get("hot_target_alerts") == "on",
-            },
+            notifications=_notifications(form),
         )
     except Invalid as exc:
         return _render(exc.fields, status=422)
     forget_locale()  # the flash below already speaks the newly chosen language
     flash(gettext("Profile saved."), "success")
+    return redirect(url_for("web.profile"), 303)
+
+
+def _notifications(form) -> dict:
+    chosen = {
+        "email_digest": form.get("email_digest") == "on",
+        "hot_target_alerts": form.get("hot_target_alerts") == "on",
+    }
+    hour = (form.get("digest_hour") or "").strip()
+    if hour:
+        # A number stays a number for the model to range-check; anything else reaches it as is, to be named.
+        chosen["digest_hour"] = int(hour) if hour.lstrip("-").isdigit() else hour
+    return chosen
+
+
+@bp.post("/account/verification")
+@login_required
+def resend_verification():
+    me = users.get_me(actor=console_actor())
+    try:
+        email_verification.send_link(me, resend=True)
+    except TooManyRequests as exc:
+        flash(render(exc.message), "error")
+    else:
+        flash(render(email_verification.VERIFIED if me.is_verified else email_verification.sent_to(me)), "success")
     return redirect(url_for("web.profile"), 303)
 
 

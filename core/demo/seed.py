@@ -153,11 +153,13 @@ def create_demo(now: datetime | None = None) -> DemoResult:
     if found is not None:
         return DemoResult(False, DEMO_EMAIL, password, found[1].id, {})
     _drop_interrupted()
-    user = auth.find_user_by_email(DEMO_EMAIL) or auth.register(DEMO_EMAIL, password, "Camille (demo)", door=Door.CLI)
+    user = auth.find_user_by_email(DEMO_EMAIL) or auth.register(
+        DEMO_EMAIL, password, "Camille (demo)", door=Door.CLI, verified=True
+    )
     actor = Actor(user_id=user.id, door=Door.CLI, label=f"demo ({user.email})")
     workspace = workspaces.create(WORKSPACE_NAME, actor=actor, time_zone=TIME_ZONE)
     teammate = auth.find_user_by_email(TEAMMATE_EMAIL) or auth.register(
-        TEAMMATE_EMAIL, uuid.uuid4().hex, "Théo (demo teammate)", door=Door.CLI
+        TEAMMATE_EMAIL, uuid.uuid4().hex, "Théo (demo teammate)", door=Door.CLI, verified=True
     )
     workspaces.add_member(workspace.id, teammate.email, "member", actor=actor)
     account = connect_sandbox_account(workspace.id, user.id)

@@ -38,6 +38,10 @@ class MailMessage(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default=MailStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # digest:<user>:<local day>, hot:<user>:<window>: a second scheduler's run records nothing twice.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # RFC 8058 one-click unsubscribe target, sent as List-Unsubscribe with List-Unsubscribe-Post.
+    unsubscribe_url: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

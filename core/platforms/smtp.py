@@ -45,12 +45,18 @@ class SmtpSettings:
         )
 
 
-def build(*, sender: str, to: str, subject: str, text: str, html: str | None) -> EmailMessage:
-    """A message with a plain-text part and, when given, an HTML alternative."""
+def build(
+    *, sender: str, to: str, subject: str, text: str, html: str | None, unsubscribe_url: str | None = None
+) -> EmailMessage:
+    """A message with a plain-text part and, when given, an HTML alternative and a one-click unsubscribe."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
+    if unsubscribe_url:
+        # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the URL, no page, no login.
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -16,6 +16,7 @@ from core.models import ApiToken, Door, User
 from core.security.passwords import hash_password, needs_rehash, verify_password
 from core.security.tokens import decode_jwt, digest_api_token, issue_jwt, looks_like_api_token
 from core.services import audit
+from core.services.identity import email_verification
 from core.services.identity.actors import Actor
 from core.validation import check_password, clean_email, clean_name, collect
 
@@ -35,9 +36,22 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def register(
-    email: str, password: str, name: str, *, door: Door, ip: str | None = None, is_platform_admin: bool = False
+    email: str,
+    password: str,
+    name: str,
+    *,
+    door: Door,
+    ip: str | None = None,
+    is_platform_admin: bool = False,
+    verified: bool = False,
+    locale: str | None = None,
 ) -> User:
-    """Create a user account; Conflict if the email is taken, TooManyRequests after many such tries."""
+    """Create a user account and mail the verification link; Conflict if the email is taken.
+
+    `verified` is for accounts an operator makes (CLI, demo): the operator vouches for the address.
+    `locale` is the sign-up page's language, for the verification mail. TooManyRequests after many
+    tries at taken addresses.
+    """
     # Each "already registered" tells the caller an address has an account: an address of the
     # caller's own, now and then; a list of them, when probing. Past a few per hour, nothing more.
     taken_key = f"register:taken:ip:{throttle.client_key(ip)}" if ip else None
@@ -61,6 +75,7 @@ def register(
         password_hash=hash_password(password),
         is_platform_admin=is_platform_admin,
         preferences={},
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
     try:
@@ -72,6 +87,7 @@ def register(
         raise Conflict(
             _("An account with this email already exists."), fields={"email": _("Already registered.")}
         ) from None
+    email_verification.send_link(user, locale=locale)
     return user
 
 

@@ -20,7 +20,7 @@ from core.models import Door, PasswordReset, User
 from core.security.passwords import hash_password
 from core.security.tokens import digest
 from core.services import audit
-from core.services.identity import console_sessions
+from core.services.identity import console_sessions, email_verification
 from core.services.identity.actors import Actor
 from core.services.identity.auth import find_user_by_email
 from core.services.mail import outbox
@@ -87,6 +87,7 @@ def reset_password(token: str, new_password: str, *, door: Door) -> User:
         .values(used_at=utcnow())
     )
     user.password_hash = hash_password(new_password)
+    email_verification.mark_verified(user)  # the link reached the mailbox
     user.token_version = User.token_version + 1
     console_sessions.end_all(user.id)
     audit.record(Actor.for_user(user, door), "user.password_reset", subject_type="user", subject_id=user.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select, update
 
 from core import throttle
@@ -29,6 +29,8 @@ class NotificationPreferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email_digest: bool = True
+    # The local hour (in the person's time zone) the daily digest mail arrives.
+    digest_hour: int = Field(8, ge=0, le=23)
     hot_target_alerts: bool = True
 
 

@@ -7,65 +7,92 @@ still reaches the person running VistaFlow on their own machine.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import func, select
 
 from core import job_names, jobs
 from core.db import db, utcnow
-from core.i18n import Text, render
+from core.i18n import Text, _, render
 from core.models import MailMessage, MailStatus
 from core.platforms import smtp
-from core.services.identity.actors import Actor
-from core.services.operators.admin import require_platform_admin
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 # Retries wait 1, 2, 4 then 8 minutes: a server restart or a greylisting pause is over by then.
 FIRST_RETRY = timedelta(minutes=1)
+UNSUBSCRIBE_FOOTER = _("To stop these mails, open this link (or turn them off on your account page):")
 
 
 @dataclass(frozen=True)
 class Letter:
     """What a message says, still untranslated: rendered in the recipient's language when recorded.
 
-    Paragraphs of text, then an optional link (a button in the HTML part). Rendering escapes every
-    paragraph for the HTML part: a person's name is text, never markup.
+    Paragraphs of text, then an optional link (a button in the HTML part). A paragraph given as a tuple
+    is its lines, each rendered, one per line. Rendering escapes every paragraph for the HTML part: a
+    person's name is text, never markup.
     """
 
     subject: Text
-    paragraphs: tuple[Text, ...]
+    paragraphs: tuple[Text | tuple[Text | str, ...], ...]
     link: str | None = None
     closing: tuple[Text, ...] = ()
 
     def text(self, locale: str) -> str:
-        parts = [render(p, locale) for p in self.paragraphs]
+        parts = [_paragraph(p, locale) for p in self.paragraphs]
         if self.link:
             parts.append(self.link)
-        parts += [render(p, locale) for p in self.closing]
+        parts += [_paragraph(p, locale) for p in self.closing]
         return "\n\n".join(parts) + "\n"
 
     def html(self, locale: str) -> str:
-        parts = [f"<p>{escape(render(p, locale))}</p>" for p in self.paragraphs]
+        parts = [_html_paragraph(_paragraph(p, locale)) for p in self.paragraphs]
         if self.link:
             parts.append(f'<p><a href="{escape(self.link)}">{escape(self.link)}</a></p>')
-        parts += [f"<p>{escape(render(p, locale))}</p>" for p in self.closing]
+        parts += [_html_paragraph(_paragraph(p, locale)) for p in self.closing]
         return f'<!doctype html><html lang="{escape(locale)}"><body>{"".join(parts)}</body></html>'
 
 
-def record(kind: str, to_address: str, letter: Letter | None, *, locale: str, user_id: int | None) -> MailMessage:
+def _paragraph(paragraph: Text | tuple, locale: str) -> str:
+    rendered = render(paragraph, locale)
+    return "\n".join(rendered) if isinstance(rendered, tuple) else str(rendered)
+
+
+def _html_paragraph(text: str) -> str:
+    # A paragraph's line breaks (a digest's list) stay line breaks; the text itself is escaped.
+    return "<p>" + "<br>".join(str(escape(line)) for line in text.split("\n")) + "</p>"
+
+
+def record(
+    kind: str,
+    to_address: str,
+    letter: Letter | None,
+    *,
+    locale: str,
+    user_id: int | None,
+    unsubscribe_url: str | None = None,
+    dedupe_key: str | None = None,
+) -> MailMessage:
     """Add a message to the current transaction (the caller commits, then calls `start`).
 
     Without a letter the row is a `no_recipient` record: the request did the same work as a real one.
     """
-    message = MailMessage(kind=kind, to_address=to_address[:320], user_id=user_id, locale=locale)
+    message = MailMessage(
+        kind=kind,
+        to_address=to_address[:320],
+        user_id=user_id,
+        locale=locale,
+        unsubscribe_url=unsubscribe_url,
+        dedupe_key=dedupe_key,
+    )
     if letter is None:
         message.status = MailStatus.NO_RECIPIENT.value
     else:
+        if unsubscribe_url:
+            letter = replace(letter, closing=(*letter.closing, UNSUBSCRIBE_FOOTER, unsubscribe_url))
         message.subject = str(render(letter.subject, locale))[:200]
         message.body_text = letter.text(locale)
         message.body_html = letter.html(locale)
@@ -93,6 +120,7 @@ def deliver(message_id: int) -> str:
                 subject=message.subject,
                 text=message.body_text or "",
                 html=message.body_html,
+                unsubscribe_url=message.unsubscribe_url,
             )
             smtp.send(smtp.SmtpSettings.from_url(url), letter)
         else:
@@ -110,28 +138,6 @@ def deliver(message_id: int) -> str:
     message.last_error = None
     db.session.commit()
     return message.status
-
-
-@dataclass(frozen=True)
-class MailReport:
-    since: datetime
-    counts: dict[str, int]
-    messages: list[MailMessage]
-
-
-def recent(*, actor: Actor, hours: int = 24, limit: int = 200) -> MailReport:
-    """Mail of the last `hours` for platform operators: counts by status and the latest messages."""
-    require_platform_admin(actor)
-    since = utcnow() - timedelta(hours=hours)
-    counts = dict(
-        db.session.execute(
-            select(MailMessage.status, func.count()).where(MailMessage.created_at >= since).group_by(MailMessage.status)
-        ).all()
-    )
-    messages = db.session.scalars(
-        select(MailMessage).where(MailMessage.created_at >= since).order_by(MailMessage.id.desc()).limit(limit)
-    ).all()
-    return MailReport(since, counts, list(messages))
 
 
 def _failed(message: MailMessage, error: str) -> str:

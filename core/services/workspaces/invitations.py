@@ -20,6 +20,7 @@ from core.i18n import Text, _
 from core.models import Invitation, Membership, Role, User, Workspace
 from core.security.tokens import digest
 from core.services import audit
+from core.services.identity import email_verification
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
 from core.services.identity.auth import find_user_by_email
@@ -173,6 +174,7 @@ def accept(token: str, *, actor: Actor) -> Membership:
     if not claimed:
         db.session.rollback()
         raise Invalid(BAD_LINK, fields={"token": BAD_LINK})
+    email_verification.mark_verified(user)  # the invitation was mailed to this address
     membership = db.session.scalar(
         select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
     )

@@ -6,14 +6,15 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.i18n import _
 from core.models import DmTemplate, Membership, Role, User, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
+from core.services.identity import email_verification
 from core.services.identity.access import require_active, require_role
 from core.services.identity.actors import Actor
 from core.services.identity.auth import find_user_by_email
@@ -54,8 +55,9 @@ def page_for(actor: Actor, *, cursor: str | None, limit: int | None) -> Page:
 
 
 def create(name: str, *, actor: Actor, time_zone: str = "UTC") -> Workspace:
-    """Create a workspace with the actor as its owner."""
+    """Create a workspace with the actor as its owner; an unverified address owns one at most."""
     cleaned = collect(name=lambda: clean_name(name), time_zone=lambda: clean_time_zone(time_zone))
+    _require_verified_beyond_first(actor)
     workspace = Workspace(
         name=cleaned["name"],
         slug=_slugify(cleaned["name"]),
@@ -71,6 +73,17 @@ def create(name: str, *, actor: Actor, time_zone: str = "UTC") -> Workspace:
     )
     db.session.commit()
     return workspace
+
+
+def _require_verified_beyond_first(actor: Actor) -> None:
+    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or user.is_verified:
+        return
+    owned = db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.user_id == user.id, Membership.role == Role.OWNER)
+    )
+    if owned:
+        raise Forbidden(email_verification.NEEDED_FOR_SECOND_WORKSPACE)
 
 
 def get(workspace_id: int, *, actor: Actor) -> tuple[Workspace, Role | None]:

@@ -26,7 +26,7 @@ def test_profile_page_updates_name_zone_and_notifications(app, factory):
     assert response.status_code == 303
     body = user.get("/users/me").get_json()
     assert body["name"] == "Ann Lee" and body["time_zone"] == "Asia/Tokyo"
-    assert body["notifications"] == {"email_digest": False, "hot_target_alerts": True}
+    assert body["notifications"] == {"email_digest": False, "digest_hour": 8, "hot_target_alerts": True}
     bad = browser.post_form("/account", {"name": "", "time_zone": "UTC"}, action="/account/profile")
     assert bad.status_code == 422 and "Must not be empty" in bad.get_data(as_text=True)
 

@@ -15,7 +15,7 @@ def test_profile_read_and_update(factory):
     user = factory.user(name="Ann")
     body = user.get("/users/me").get_json()
     assert body["name"] == "Ann" and body["time_zone"] == "UTC"
-    assert body["notifications"] == {"email_digest": True, "hot_target_alerts": True}
+    assert body["notifications"] == {"email_digest": True, "digest_hour": 8, "hot_target_alerts": True}
     assert "password_hash" not in json.dumps(body)
 
     response = user.patch(
@@ -24,7 +24,7 @@ def test_profile_read_and_update(factory):
     assert response.status_code == 200, response.get_json()
     body = user.get("/users/me").get_json()
     assert body["name"] == "Ann B" and body["time_zone"] == "Europe/Paris"
-    assert body["notifications"] == {"email_digest": False, "hot_target_alerts": True}
+    assert body["notifications"] == {"email_digest": False, "digest_hour": 8, "hot_target_alerts": True}
 
 
 def test_profile_update_names_every_bad_field(factory):

@@ -9,6 +9,7 @@ import pytest
 from core import jobs
 from core.db import utcnow
 from core.services.jobs import clock
+from tests.conftest import Factory
 from tests.emulators.smtp import SmtpServer
 
 
@@ -31,3 +32,22 @@ def run_due_mail(app, now: datetime | None = None) -> int:
             jobs.execute(run_id, raise_errors=False)
             ran += 1
     return ran
+
+
+class MailedFactory(Factory):
+    """Users whose sign-up mail (the verification link, followed) is delivered and out of the inbox."""
+
+    def __init__(self, client, smtp_server: SmtpServer) -> None:
+        super().__init__(client)
+        self.smtp_server = smtp_server
+
+    def user(self, *args, **kwargs):
+        api = super().user(*args, **kwargs)
+        run_due_mail(self.client.application)
+        self.smtp_server.messages.clear()
+        return api
+
+
+@pytest.fixture
+def factory(client, smtp_server) -> MailedFactory:
+    return MailedFactory(client, smtp_server)

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from core.db import db, utcnow
 from core.models import Invitation
 from tests.conftest import DEFAULT_PASSWORD, Console
-from tests.core.mail.conftest import run_due_mail
+from tests.core.mail.conftest import MailedFactory, run_due_mail
 from tests.emulators.smtp import SmtpServer
 
 
@@ -28,6 +28,11 @@ def smtp_server():
 @pytest.fixture
 def app_config(smtp_server):
     return {"SMTP_URL": smtp_server.url}
+
+
+@pytest.fixture
+def factory(client, smtp_server) -> MailedFactory:
+    return MailedFactory(client, smtp_server)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_no_job_is_started_for_a_suspended_workspace(app, factory):
         _suspend(workspace_id)
         with pytest.raises(Forbidden, match="suspended"):
             jobs.enqueue("core.validation.clean_name", "x", kind="probe", workspace_id=workspace_id)
-        assert db.session.scalar(select(func.count(JobRun.id))) == 0
+        assert db.session.scalar(select(func.count(JobRun.id)).where(JobRun.workspace_id == workspace_id)) == 0
 
 
 def test_a_job_queued_before_the_suspension_is_skipped_when_it_runs(redis_app):

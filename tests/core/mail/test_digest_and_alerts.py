@@ -90,7 +90,7 @@ def test_the_digest_comes_at_the_chosen_local_hour_once_a_day(app, factory, smtp
 
 
 def test_the_digest_speaks_french_and_skips_quiet_days_and_switched_off_people(app, factory, smtp_server):
-    owner, workspace, account = _team(app, factory, digest_hour=7, zone="UTC", locale="fr")
+    owner, _workspace, account = _team(app, factory, digest_hour=7, zone="UTC", locale="fr")
     at_seven = MORNING.replace(hour=7)
     assert _run(app, digest_mail, at_seven) == []  # nothing happened: no mail
     with app.app_context():
@@ -105,7 +105,7 @@ def test_the_digest_speaks_french_and_skips_quiet_days_and_switched_off_people(a
 
 
 def test_hot_alerts_are_batched_fifteen_minutes_apart(app, factory, smtp_server):
-    owner, workspace, account = _team(app, factory)
+    owner, _workspace, account = _team(app, factory)
     outsider = factory.user()
     factory.workspace(outsider, "Elsewhere")
     start = datetime.now(UTC)
@@ -133,7 +133,7 @@ def test_hot_alerts_are_batched_fifteen_minutes_apart(app, factory, smtp_server)
 
 
 def test_one_click_unsubscribe_turns_that_switch_off(app, client, factory, smtp_server):
-    owner, workspace, account = _team(app, factory)
+    owner, _workspace, account = _team(app, factory)
     start = datetime.now(UTC)
     with app.app_context():
         _hot(account, "alice", 91, start - timedelta(minutes=1))
@@ -164,7 +164,7 @@ def test_one_click_unsubscribe_turns_that_switch_off(app, client, factory, smtp_
 
 
 def test_a_second_scheduler_records_nothing_twice(app, factory):
-    owner, workspace, account = _team(app, factory)
+    owner, _workspace, _account = _team(app, factory)
     with app.app_context():
         from core.models import User
 
@@ -179,13 +179,22 @@ def test_a_second_scheduler_records_nothing_twice(app, factory):
         assert len(db.session.scalars(select(MailMessage).where(MailMessage.dedupe_key == "hot:test:1")).all()) == 1
 
 
-def test_suspended_workspaces_and_people_get_no_mail(app, factory, smtp_server, runner):
+def test_suspended_workspaces_and_people_get_no_mail(app, factory, smtp_server):
     owner, workspace, account = _team(app, factory)
     start = datetime.now(UTC)
     with app.app_context():
-        _hot(account, "alice", 91, start - timedelta(minutes=1))
-        from core.models import Workspace
+        from core.models import User, Workspace
 
+        _hot(account, "alice", 91, start - timedelta(minutes=1))
         db.session.get(Workspace, workspace["id"]).suspended_at = start
         db.session.commit()
     assert _run(app, hot_alerts, start) == []
+    with app.app_context():
+        db.session.get(Workspace, workspace["id"]).suspended_at = None
+        db.session.get(User, owner.user["id"]).suspended_at = start
+        db.session.commit()
+    assert _run(app, hot_alerts, start) == []
+    with app.app_context():
+        db.session.get(User, owner.user["id"]).suspended_at = None
+        db.session.commit()
+    assert len(_run(app, hot_alerts, start)) == 1  # both lifted: the alert goes

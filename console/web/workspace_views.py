@@ -45,20 +45,24 @@ def home():
 @login_required
 def new_workspace():
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
             workspace = workspaces.create(
                 request.form.get("name", ""), actor=console_actor(), time_zone=request.form.get("time_zone", "UTC")
             )
         except Invalid as exc:
-            errors = exc.fields
+            errors, status = exc.fields, 422
+        except Forbidden as exc:  # an unverified address owns one workspace: said above the form
+            flash(render(exc.message), "error")
+            status = 403
         else:
             session["workspace_id"] = workspace.id
             flash(gettext("Workspace “%(name)s” created.", name=workspace.name), "success")
             return redirect(url_for("web.workspace_overview", workspace_id=workspace.id))
     return render_template(
         "workspaces/new.html", form=request.form, errors=errors, zones=COMMON_ZONES, all_zones=sorted(time_zones())
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.route("/w/<int:workspace_id>/settings", methods=["GET", "POST"])

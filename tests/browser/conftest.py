@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from playwright.sync_api import expect
+from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
-from tests.conftest import DEFAULT_PASSWORD, ROOT
+from tests.conftest import DEFAULT_PASSWORD, ROOT, verification_link
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
@@ -161,10 +162,14 @@ def screenshot():
 class Browse:
     """Console actions a person does, written once for every browser test."""
 
-    def __init__(self, page) -> None:
+    def __init__(self, page, app=None) -> None:
         self.page = page
+        self.app = app
 
-    def sign_up(self, email: str, name: str = "Ada Lovelace", password: str = DEFAULT_PASSWORD) -> None:
+    def sign_up(
+        self, email: str, name: str = "Ada Lovelace", password: str = DEFAULT_PASSWORD, *, verify: bool = True
+    ) -> None:
+        """Sign up; `verify` then opens the link of the verification mail, as the person would."""
         page = self.page
         page.goto("/signup")
         page.get_by_label("Your name").fill(name)
@@ -172,6 +177,18 @@ class Browse:
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Create account").click()
         page.wait_for_url("**/w/new")
+        if verify:
+            self.verify_email(email)
+
+    def verify_email(self, email: str) -> None:
+        from core.db import db
+        from core.models import User
+
+        with self.app.app_context():
+            user_id = db.session.scalar(select(User.id).where(User.email == email))
+        link = verification_link(self.app, user_id)
+        self.page.goto("/verify-email/" + link.rsplit("/", 1)[1])
+        expect(self.page.locator(".flash-success")).to_contain_text("verified")
 
     def log_in(self, email: str, password: str = DEFAULT_PASSWORD) -> None:
         page = self.page
@@ -192,5 +209,5 @@ class Browse:
 
 
 @pytest.fixture
-def browse(page) -> Browse:
-    return Browse(page)
+def browse(page, live) -> Browse:
+    return Browse(page, live.app)

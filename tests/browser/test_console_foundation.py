@@ -51,6 +51,7 @@ def test_sign_up_create_and_switch_workspaces(page, browse, screenshot):
     page.wait_for_url("**/w/new")
     expect(page.locator(".flash-success")).to_contain_text("Welcome")
     expect(page.locator("#ws-switch")).to_have_count(0)  # nothing to switch to yet
+    expect(page.locator("#verify-notice")).to_contain_text("Confirm your email address")
     screenshot(page, "workspace-new")
 
     acme = browse.create_workspace("Acme Growth")
@@ -59,6 +60,13 @@ def test_sign_up_create_and_switch_workspaces(page, browse, screenshot):
     assert switcher_labels(page) == ["Acme Growth"]
     screenshot(page, "workspace-created")
 
+    # A second workspace needs the address verified: the link from the sign-up mail.
+    page.goto("/w/new")
+    page.get_by_label("Workspace name").fill("Globex Sales")
+    page.get_by_role("button", name="Create workspace").click()
+    expect(page.locator(".flash-error, .error").first).to_contain_text("Verify your email address")
+    browse.verify_email("ada@example.com")
+    expect(page.locator("#verify-notice")).to_have_count(0)
     globex = browse.create_workspace("Globex Sales", time_zone="America/New_York")
     assert switcher_labels(page) == ["Acme Growth", "Globex Sales"]
     expect(page.locator("#ws-switch")).to_have_value(str(globex))
@@ -221,9 +229,9 @@ def test_log_out_and_log_in_again(page, browse, screenshot):
     assert WORKSPACE_URL.search(page.url)
 
 
-def test_usable_at_phone_width(phone_page, screenshot):
+def test_usable_at_phone_width(phone_page, live, screenshot):
     page = phone_page
-    browse = Browse(page)
+    browse = Browse(page, live.app)
     page.goto("/login")
     assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
     browse.sign_up("ada.with.a.rather.long.address@example.com", name="Ada Augusta King, Countess of Lovelace")
@@ -291,7 +299,7 @@ def test_switcher_works_without_javascript(browser, live):
     context.set_default_timeout(5000)
     page = context.new_page()
     try:
-        browse = Browse(page)
+        browse = Browse(page, live.app)
         browse.sign_up("ada@example.com")
         acme = browse.create_workspace("Acme Growth")
         browse.create_workspace("Globex Sales")

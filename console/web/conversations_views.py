@@ -12,9 +12,7 @@ from flask_login import login_required
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.db import db
 from core.errors import Invalid
-from core.models import Lead, Target
 from core.services.collection import cycle as collection
 from core.services.conversations import messages, moderation, threads
 from core.services.workspaces import lifecycle as workspaces
@@ -49,26 +47,14 @@ def inbox(workspace_id: int):
         cursor=args.get("cursor") or None,
         limit=50,
     )
-    people = {t.id: t for t in db.session.query(Target).filter(Target.id.in_([c.target_id for c in page.items]))}
-    selected = thread = None
     selected_id = args.get("c", type=int)
-    if selected_id:
-        selected = threads.get(selected_id, actor=actor, workspace_id=workspace_id)
-        threads.mark_read(selected.id, actor=actor)
-        target = db.session.get(Target, selected.target_id)
-        thread = {
-            "conversation": selected,
-            "person": target,
-            "lead": db.session.query(Lead).filter(Lead.target_id == target.id).one_or_none(),
-            "items": threads.items(selected),
-            "windows": threads.windows(selected),
-        }
+    thread = threads.open_thread(selected_id, actor=actor, workspace_id=workspace_id) if selected_id else None
     return render_template(
         "conversations/inbox.html",
         workspace=workspace,
         role=role,
         page=page,
-        people=people,
+        people=threads.people_of(page.items),
         unread={c.id: threads.is_unread(c, actor.user_id) for c in page.items},
         accounts=[row.account for row in collection.overview(workspace_id, actor=actor)],
         filters=FILTERS,

@@ -25,6 +25,7 @@ from core.models import (
     DirectMessage,
     DmStatus,
     Interaction,
+    Lead,
     Membership,
     SocialAccount,
     Target,
@@ -184,6 +185,31 @@ def items(conversation: Conversation, *, limit: int = 200) -> list[Item]:
 def get(conversation_id: int, *, actor: Actor, workspace_id: int | None = None) -> Conversation:
     """One conversation the actor may see (NotFound otherwise)."""
     return get_scoped(Conversation, conversation_id, actor, what="Conversation", workspace_id=workspace_id)
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """One open thread as the inbox shows it: the person, their lead, the items and the open windows."""
+
+    conversation: Conversation
+    person: Target
+    lead: Lead | None
+    items: list[Item]
+    windows: list[eligibility.Window]
+
+
+def open_thread(conversation_id: int, *, actor: Actor, workspace_id: int) -> ThreadView:
+    """A conversation of the workspace, marked read by the actor (commits), with what the inbox shows of it."""
+    conversation = mark_read(get(conversation_id, actor=actor, workspace_id=workspace_id).id, actor=actor)
+    person = db.session.get(Target, conversation.target_id)
+    lead = db.session.scalar(sa.select(Lead).where(Lead.target_id == person.id))
+    return ThreadView(conversation, person, lead, items(conversation), windows(conversation))
+
+
+def people_of(conversations: Iterable[Conversation]) -> dict[int, Target]:
+    """The person of each conversation, by target id (one query for a page)."""
+    ids = {c.target_id for c in conversations}
+    return {t.id: t for t in db.session.scalars(sa.select(Target).where(Target.id.in_(ids)))} if ids else {}
 
 
 def windows(conversation: Conversation, *, now: datetime | None = None) -> list[eligibility.Window]:

@@ -9,9 +9,10 @@ from flask import Blueprint
 from pydantic import Field
 
 from console.api.auth_context import current_actor
+from console.api.jobs import JobOut
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import operation
-from core.models import JobRun, Membership, Role, User, Workspace
+from core.models import Membership, Role, User, Workspace
 from core.services.operators import admin as platform_admin
 from core.services.operators import directory as platform_directory
 
@@ -102,7 +103,9 @@ class AdminMemberOut(Out):
         )
 
 
-class SocialAccountOut(Out):
+class AdminSocialAccountOut(Out):
+    """An account as operators see it: its handle, quota and today's sends (never a token)."""
+
     id: int
     platform: str
     handle: str
@@ -110,18 +113,6 @@ class SocialAccountOut(Out):
     last_collected_at: datetime | None
     daily_dm_quota: int
     dms_sent_today: int
-
-
-class FailedJobOut(Out):
-    id: str
-    kind: str
-    error: str | None
-    created_at: datetime
-    ended_at: datetime | None
-
-    @classmethod
-    def of(cls, run: JobRun) -> FailedJobOut:
-        return cls(id=run.id, kind=run.kind, error=run.error, created_at=run.created_at, ended_at=run.ended_at)
 
 
 class FailedDeliveryOut(Out):
@@ -135,12 +126,12 @@ class FailedDeliveryOut(Out):
 
 class AdminWorkspaceDetailOut(AdminWorkspaceOut):
     member_list: list[AdminMemberOut]
-    social_accounts: list[SocialAccountOut]
+    social_accounts: list[AdminSocialAccountOut]
     last_collection_at: datetime | None
     last_collection_status: str | None
     daily_dm_quota: int
     dms_sent_today: int | None
-    failed_jobs: list[FailedJobOut]
+    failed_jobs: list[JobOut]
     failed_deliveries: list[FailedDeliveryOut]
 
 
@@ -201,7 +192,7 @@ def get_workspace(workspace_id: int):
         last_collection_status=last.status if last else None,
         daily_dm_quota=detail.daily_dm_quota,
         dms_sent_today=detail.dms_sent_today,
-        failed_jobs=[FailedJobOut.of(r) for r in detail.failed_jobs],
+        failed_jobs=[JobOut.model_validate(r) for r in detail.failed_jobs],
         failed_deliveries=detail.failed_deliveries,
     )
 

@@ -12,7 +12,6 @@ from console.api.auth_context import current_actor
 from console.api.dm import DmOut
 from console.api.schemas import In, Out, PageOut, PageQuery
 from console.api.spec import dump, operation
-from core.db import db
 from core.models import Conversation, Target
 from core.services.conversations import messages, threads
 
@@ -56,6 +55,7 @@ class PersonOut(Out):
 
 
 class ItemOut(Out):
+    key: str = Field(description="i<interaction id> or d<DM id>: stable, what the console's polling dedupes on.")
     at: datetime
     direction: str
     kind: str
@@ -91,10 +91,9 @@ class ChangeIn(In):
     assignee_id: int | None = Field(None, alias="assigneeId", description="A member of the workspace; null: nobody.")
 
 
-def _row(conversation: Conversation, user_id: int) -> dict:
-    target = db.session.get(Target, conversation.target_id)
+def _row(conversation: Conversation, user_id: int, people: dict[int, Target]) -> dict:
     return dump(ConversationOut, conversation) | {
-        "username": target.username,
+        "username": people[conversation.target_id].username,
         "unread": threads.is_unread(conversation, user_id),
     }
 
@@ -118,7 +117,8 @@ def list_conversations(workspace_id: int, query: ListQuery):
         cursor=query.cursor,
         limit=query.limit,
     )
-    return page.map(lambda conversation: _row(conversation, actor.user_id))
+    people = threads.people_of(page.items)
+    return page.map(lambda conversation: _row(conversation, actor.user_id, people))
 
 
 @operation(
@@ -132,9 +132,8 @@ def get_conversation(conversation_id: int):
     actor = current_actor()
     conversation = threads.get(conversation_id, actor=actor)
     unread = threads.is_unread(conversation, actor.user_id)
-    target = db.session.get(Target, conversation.target_id)
     return dump(ConversationOut, conversation) | {
-        "person": dump(PersonOut, target),
+        "person": dump(PersonOut, threads.people_of([conversation])[conversation.target_id]),
         "unread": unread,
         "windows": [dump(WindowOut, w) for w in threads.windows(conversation)],
         "items": [dump(ItemOut, i) for i in threads.items(conversation)],

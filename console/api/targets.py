@@ -9,6 +9,7 @@ from flask import Blueprint
 from pydantic import Field
 
 from console.api.auth_context import current_actor
+from console.api.interactions import InteractionOut
 from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
 from core.models import Target
@@ -105,18 +106,6 @@ class TargetOut(Out):
             },
             **extra,
         )
-
-
-class InteractionOut(Out):
-    id: int
-    kind: str
-    text: str | None
-    occurred_at: datetime
-    media_permalink: str | None
-    has_intent: bool
-    intent_reason: str | None
-    is_opt_out: bool
-    is_hidden: bool
 
 
 class PrivateReplyOut(Out):

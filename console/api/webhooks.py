@@ -26,7 +26,7 @@ class ChallengeQuery(In):
     challenge: str | None = Field(None, alias="hub.challenge", max_length=512)
 
 
-class DeliveryOut(Out):
+class WebhookBatchOut(Out):
     received: int
     stored: int
     confirmed: int
@@ -59,7 +59,7 @@ def meta_challenge(query: ChallengeQuery):
     "POST",
     "/meta",
     summary="Meta webhook delivery, signed with X-Hub-Signature-256",
-    response=DeliveryOut,
+    response=WebhookBatchOut,
     auth=False,
     errors=(401,),
 )

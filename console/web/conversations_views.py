@@ -9,6 +9,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from console.api.conversations import ItemOut
+from console.api.spec import dump
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
@@ -71,23 +73,8 @@ def inbox(workspace_id: int):
 def inbox_items(workspace_id: int, conversation_id: int):
     """The thread as JSON for the page's short polling (the items and the state, nothing else)."""
     conversation = threads.get(conversation_id, actor=console_actor(), workspace_id=workspace_id)
-    items = threads.items(conversation)
-    return jsonify(
-        {
-            "state": conversation.state,
-            "items": [
-                {
-                    "key": f"{'i' if i.interaction_id else 'd'}{i.interaction_id or i.dm_id}",
-                    "at": i.at.isoformat(),
-                    "direction": i.direction,
-                    "kind": i.kind,
-                    "text": i.text,
-                    "status": i.status,
-                }
-                for i in items
-            ],
-        }
-    )
+    # The same item shape as the API's GET /conversations/<id>.
+    return jsonify({"state": conversation.state, "items": [dump(ItemOut, i) for i in threads.items(conversation)]})
 
 
 def _back(workspace_id: int, conversation_id: int):

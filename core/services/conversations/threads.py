@@ -139,6 +139,11 @@ class Item:
     platform_id: str | None = None
     hidden: bool = False
 
+    @property
+    def key(self) -> str:
+        """Stable across reads: what a page that polls the thread dedupes on."""
+        return f"i{self.interaction_id}" if self.interaction_id else f"d{self.dm_id}"
+
 
 def items(conversation: Conversation, *, limit: int = 200) -> list[Item]:
     """The conversation's items in time order (the latest `limit` of each side)."""

@@ -247,6 +247,19 @@ class Factory:
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
+    def rivals(
+        self, *, name: str = "Acme", owner_name: str = "Test User", with_member: bool = False, time_zone: str = "UTC"
+    ) -> dict:
+        """A team's workspace and a stranger's: {"owner", "ws", "stranger", "other"} (+ "member"), for isolation."""
+        owner = self.user(name=owner_name)
+        workspace = self.workspace(owner, name=name, time_zone=time_zone)
+        stranger = self.user()
+        other = self.workspace(stranger, name="Other")
+        team = {"owner": owner, "ws": workspace["id"], "stranger": stranger, "other": other["id"]}
+        if with_member:
+            team["member"] = self.member(owner, workspace["id"])
+        return team
+
     def member(self, owner: Api, workspace_id: int, role: str = "member") -> Api:
         user = self.user()
         invited = owner.post(f"/workspaces/{workspace_id}/invitations", json={"email": user.email, "role": role})

@@ -12,7 +12,6 @@ from core.services.identity.actors import Actor
 from core.services.leads import changes as leads
 from tests.emulators.integration_fixtures import *  # noqa: F403
 from tests.emulators.server import Reply
-from tests.factories import make_account, make_interaction, make_target
 
 SYSTEM = Actor.system("test")
 LEAD_EVENTS = ["lead.created", "lead.status_changed"]
@@ -24,17 +23,8 @@ def app_config(hubspot_emulator, pipedrive_emulator):
 
 
 @pytest.fixture
-def team(app, factory):
-    owner = factory.user()
-    workspace = factory.workspace(owner, name="Acme")
-    with app.app_context():
-        account = make_account(workspace["id"], username="acme.ig")
-        targets = []
-        for i in range(2):
-            target = make_target(account, username=f"fan_{i}", score=80 + i, score_reasons=["asked for the price"])
-            make_interaction(target, text=f"How much is it? #{i}", media_id=f"post{i}")
-            targets.append(target.id)
-    return {"owner": owner, "ws": workspace["id"], "targets": targets}
+def team(acme_team):
+    return acme_team(base_score=80, asked_price=True)
 
 
 def add(team, kind: str, config: dict, events=LEAD_EVENTS):

@@ -14,21 +14,16 @@ from core.services.identity.actors import Actor
 from core.services.leads import changes as leads
 from tests.emulators.integration_fixtures import *  # noqa: F403
 from tests.emulators.server import Reply
-from tests.factories import make_account, make_target
 
 SYSTEM = Actor.system("test")
 ALL_EVENTS = ["lead.created", "lead.status_changed", "target.hot", "dm.sent", "dm.replied", "account.needs_reconnect"]
 
 
 @pytest.fixture
-def team(app, factory, webhook_receiver):
-    owner = factory.user()
-    workspace = factory.workspace(owner, name="Acme Sales")
-    with app.app_context():
-        account = make_account(workspace["id"], username="acme.ig")
-        targets = [make_target(account, username=f"fan_{i}", score=40 + i).id for i in range(3)]
-    response = owner.post(
-        f"/integrations/workspace/{workspace['id']}",
+def team(acme_team, webhook_receiver):
+    team = acme_team(name="Acme Sales", fans=3, base_score=40)
+    response = team["owner"].post(
+        f"/integrations/workspace/{team['ws']}",
         json={
             "kind": "webhook",
             "name": "CRM",
@@ -38,7 +33,7 @@ def team(app, factory, webhook_receiver):
     )
     assert response.status_code == 201, response.get_json()
     webhook_receiver.secret = response.get_json()["signing_secret"]
-    return {"owner": owner, "ws": workspace["id"], "targets": targets, "integration": response.get_json()["id"]}
+    return team | {"integration": response.get_json()["id"]}
 
 
 def deliveries(app, integration_id: int) -> list[Delivery]:

@@ -22,13 +22,8 @@ LEAD_EVENTS = ["lead.created", "lead.status_changed"]
 
 
 @pytest.fixture
-def team(app, factory):
-    owner = factory.user()
-    workspace = factory.workspace(owner, name="Acme")
-    with app.app_context():
-        account = make_account(workspace["id"], username="acme.ig")
-        targets = [make_target(account, username=f"fan_{i}", score=60 + i).id for i in range(2)]
-    return {"owner": owner, "ws": workspace["id"], "targets": targets}
+def team(acme_team):
+    return acme_team(base_score=60)
 
 
 def add(team, kind: str, config: dict, events=LEAD_EVENTS):

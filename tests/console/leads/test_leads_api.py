@@ -17,18 +17,14 @@ SYSTEM = Actor.system("test")
 
 @pytest.fixture
 def team(app, factory):
-    owner = factory.user()
-    workspace = factory.workspace(owner)
-    member = factory.member(owner, workspace["id"])
-    stranger = factory.user()
-    other = factory.workspace(stranger, name="Other")
+    team = factory.rivals(with_member=True)
     with app.app_context():
-        ig = make_account(workspace["id"], username="acme.ig")
-        tt = make_account(workspace["id"], platform="tiktok", username="acme.tt")
-        foreign_account = make_account(other["id"])
+        ig = make_account(team["ws"], username="acme.ig")
+        tt = make_account(team["ws"], platform="tiktok", username="acme.tt")
+        foreign_account = make_account(team["other"])
         ids = {"ig": ig.id, "tt": tt.id, "foreign_target": make_target(foreign_account).id}
-        ids["foreign_lead"] = leads.create(other["id"], make_target(foreign_account).id, actor=SYSTEM).id
-    return {"owner": owner, "member": member, "stranger": stranger, "ws": workspace["id"], "other": other["id"], **ids}
+        ids["foreign_lead"] = leads.create(team["other"], make_target(foreign_account).id, actor=SYSTEM).id
+    return team | ids
 
 
 def seed_lead(

@@ -19,21 +19,17 @@ SYSTEM = Actor.system("test")
 
 @pytest.fixture
 def team(app, factory, console):
-    owner = factory.user(name="Olivia Owner")
-    workspace = factory.workspace(owner)
-    member = factory.member(owner, workspace["id"])
-    stranger = factory.user()
-    other = factory.workspace(stranger, name="Other")
+    team = factory.rivals(owner_name="Olivia Owner", with_member=True)
     with app.app_context():
-        account = make_account(workspace["id"], username="acme.ig")
+        account = make_account(team["ws"], username="acme.ig")
         ids = {}
         for name, score in (("alice", 80), ("bob", 30), ("carol", 55)):
             target = make_target(account, username=name, score=score)
-            ids[name] = leads.create(workspace["id"], target.id, actor=SYSTEM).id
+            ids[name] = leads.create(team["ws"], target.id, actor=SYSTEM).id
         make_interaction(db.session.get(type(target), target.id), text="what's the price?")
         db.session.add(
             DirectMessage(
-                workspace_id=workspace["id"],
+                workspace_id=team["ws"],
                 social_account_id=account.id,
                 target_id=target.id,
                 kind="private_reply",
@@ -42,9 +38,9 @@ def team(app, factory, console):
             )
         )
         db.session.commit()
-        ids["foreign"] = leads.create(other["id"], make_target(make_account(other["id"])).id, actor=SYSTEM).id
-    console.login(owner.email)
-    return {"owner": owner, "member": member, "ws": workspace["id"], "other": other["id"], **ids}
+        ids["foreign"] = leads.create(team["other"], make_target(make_account(team["other"])).id, actor=SYSTEM).id
+    console.login(team["owner"].email)
+    return team | ids
 
 
 def test_sidebar_links_to_leads_and_table_lists_them(team, console):

@@ -13,12 +13,9 @@ from tests.factories import make_account, make_interaction, make_target
 
 @pytest.fixture
 def team(app, factory, console):
-    owner = factory.user(name="Olivia Owner")
-    workspace = factory.workspace(owner, name="Acme", time_zone="Europe/Paris")
-    stranger = factory.user()
-    other = factory.workspace(stranger, name="Other")
-    console.login(owner.email)
-    return {"owner": owner, "ws": workspace["id"], "other": other["id"]}
+    team = factory.rivals(owner_name="Olivia Owner", time_zone="Europe/Paris")
+    console.login(team["owner"].email)
+    return team
 
 
 def test_empty_workspace_says_to_connect_an_account(team, console):

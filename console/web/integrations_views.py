@@ -169,7 +169,8 @@ def integration_mapping(workspace_id: int, integration_id: int):
     try:
         integrations.update(integration_id, actor=console_actor(), config=config)
     except Invalid as exc:
-        flash("; ".join((exc.fields or {}).values()) or exc.message, "error")
+        # Each field's complaint in the reader's language (a plain join would keep the English).
+        flash("; ".join(render(v) for v in (exc.fields or {}).values()) or render(exc.message), "error")
     else:
         flash(gettext("Credentials checked, pipelines listed again, mapping saved."), "success")
     return _back(workspace_id, integration_id)

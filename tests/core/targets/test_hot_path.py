@@ -15,6 +15,7 @@ from core.redis_conn import get_redis
 from core.services.targets import hot_path
 from core.services.workspaces.settings import merge
 from tests.console.collection.test_webhooks_meta import IG_ID, SECRET, VERIFY, comment_payload, deliver
+from tests.core.mail.conftest import run_due_mail
 from tests.factories import make_account
 from vistaflow.clock import Clock
 
@@ -26,6 +27,7 @@ def app_config():
 
 def _workspace(app, factory, *, threshold: int | None = None) -> int:
     workspace_id = factory.workspace(factory.user())["id"]
+    run_due_mail(app)  # the sign-up's verification mail: not what these tests count
     with app.app_context():
         make_account(workspace_id, platform_user_id=IG_ID)
         if threshold is not None:

@@ -114,6 +114,14 @@ def number_filter(value: Any) -> str:
     return formatting.number_text(value, current_locale())
 
 
+def duration_filter(value) -> str:
+    return formatting.duration_text(value, current_locale())
+
+
+def percent_filter(value) -> str:
+    return formatting.percent_text(value, current_locale())
+
+
 def hour_filter(value: int) -> str:
     return formatting.hour_text(int(value), current_locale())
 
@@ -168,4 +176,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number_filter, "number")
     app.add_template_filter(money_filter, "money")
     app.add_template_filter(hour_filter, "clock_hour")
+    app.add_template_filter(duration_filter, "duration")
+    app.add_template_filter(percent_filter, "percent")
     app.add_template_filter(render, "tr")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
 from babel.dates import format_time as babel_time
 from babel.dates import format_timedelta
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from core.i18n import babel_locale
 
@@ -59,6 +59,20 @@ def time_text(value: datetime | None, locale: str | None, time_zone: str | None 
 def hour_text(hour: int, locale: str | None) -> str:
     """A whole hour of the day as the locale writes it ("8:00 AM", "08:00")."""
     return babel_time(time(hour), format="short", locale=babel_locale(locale))
+
+
+def duration_text(value: timedelta | None, locale: str | None) -> str:
+    """A length of time in short words: "42 min", "3 h", "2 j" (rounded to its largest unit)."""
+    if value is None:
+        return EMPTY
+    return format_timedelta(value, threshold=1, format="short", locale=babel_locale(locale))
+
+
+def percent_text(value: float | None, locale: str | None) -> str:
+    """A share as the locale writes it: "67%", "67 %"."""
+    if value is None:
+        return EMPTY
+    return format_percent(value, locale=babel_locale(locale))
 
 
 def relative_text(value: datetime | None, locale: str | None, now: datetime | None = None) -> str:

@@ -27,6 +27,7 @@ from core.models import (
     Workspace,
 )
 from core.platforms.sandbox import is_sandbox
+from core.services.conversations import reports
 from core.services.identity.access import require_role
 from core.services.identity.actors import Actor
 from core.services.outreach import quota
@@ -65,6 +66,7 @@ class Dashboard:
     accounts_connected: int
     accounts_total: int
     targets_total: int
+    responses: reports.Responses | None = None
     totals: dict[str, int] = field(default_factory=dict)
     sandbox_accounts: list[str] = field(default_factory=list)
 
@@ -201,6 +203,7 @@ def build(workspace_id: int, *, actor: Actor, days: int = DEFAULT_DAYS, now: dat
         accounts_total=len(accounts),
         targets_total=targets_total,
         sandbox_accounts=[a.username for a in accounts if is_sandbox(a)],
+        responses=reports.responses(workspace_id, actor=actor, since=midnights[0], until=midnights[-1]),
         totals={
             "interactions": sum(sum(v) for v in interactions.values()),
             "dms_sent": sum(dms_sent),

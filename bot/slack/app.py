@@ -18,7 +18,6 @@ from core import job_names, jobs
 from core.errors import VistaFlowError
 from core.platforms import slack as web
 from core.services.chat import dedupe, installations
-from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 EXTENSION = "vistaflow_slack_bolt"
@@ -37,11 +36,7 @@ def _authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> Auth
 
 
 def _enqueue(func: str, payload: dict[str, Any], kind: str, team_id: str) -> None:
-    installation = installations.for_team(team_id)
-    workspace_id = installation.workspace_id if installation else None
-    if workspace_id is not None and not workspace_status.is_active(workspace_id):
-        # Jobs are refused for a suspended workspace; this one only tells the person so.
-        workspace_id = None
+    workspace_id = installations.workspace_for_requests(team_id)
     try:
         jobs.enqueue(func, payload, kind=kind, queue=jobs.QUEUE_INTERACTIVE, workspace_id=workspace_id)
     except VistaFlowError as exc:  # Redis down: nothing more to do in Slack's 3 seconds

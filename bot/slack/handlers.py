@@ -13,7 +13,6 @@ from core.platforms import slack as web
 from core.platforms.slack import SlackFailure
 from core.services.chat import deliveries, installations, language, links
 from core.services.identity.actors import Actor
-from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 SLACK = ChatProvider.SLACK.value
@@ -61,14 +60,6 @@ def _lines(lines: list[str]) -> Text:
     return Text("\n".join(f"%({name})s" for name in names), **names)
 
 
-def _suspended(installation: SlackInstallation, payload: dict[str, Any]) -> bool:
-    """A suspended workspace does nothing from Slack: the person is told so, privately."""
-    if workspace_status.is_active(installation.workspace_id):
-        return False
-    ephemeral(installation, payload["channel_id"], payload["user_id"], workspace_status.SUSPENDED)
-    return True
-
-
 # Slack's action ids -> what the button does (bot.actions.ACTIONS).
 ACTIONS = {
     "vf_approve": actions.APPROVE,
@@ -83,15 +74,13 @@ def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
     installation = installations.for_team(payload["team_id"])
     if installation is None:
         return {"handled": False, "reason": "not installed"}
-    if _suspended(installation, payload):
-        return {"handled": False, "reason": "suspended"}
-    actor = actor_for(installation, payload["user_id"])
-    if actor is None:
-        ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
-        return {"handled": False, "reason": "not linked"}
     # The button's value is "<target id>" or "<target id>:<template id or lead status>".
     head, _colon, extra = (payload.get("value") or "").partition(":")
     try:
+        actor = actor_for(installation, payload["user_id"])  # refused for a suspended workspace
+        if actor is None:
+            ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
+            return {"handled": False, "reason": "not linked"}
         note = actions.dispatch(
             ACTIONS.get(payload["action_id"], ""),
             actions.button_number(head),
@@ -111,14 +100,16 @@ def handle_command(payload: dict[str, Any]) -> dict[str, Any]:
     installation = installations.for_team(payload["team_id"])
     if installation is None:
         return {"handled": False, "reason": "not installed"}
-    if _suspended(installation, payload):
-        return {"handled": False, "reason": "suspended"}
     words = (payload.get("text") or "").split()
     prefix = f"{payload.get('command') or '/vistaflow'} "
+    try:
+        actor = actor_for(installation, payload["user_id"])  # refused for a suspended workspace, help included
+    except VistaFlowError as exc:
+        ephemeral(installation, payload["channel_id"], payload["user_id"], exc.message)
+        return {"handled": False, "reason": exc.code}
     if not words or words[0].lower() == "help":
         lines = commands.help_lines(prefix)
     else:
-        actor = actor_for(installation, payload["user_id"])
         if actor is None:
             ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
             return {"handled": False, "reason": "not linked"}

@@ -14,7 +14,6 @@ from core.platforms import telegram as client
 from core.platforms.telegram import TelegramFailure
 from core.services.chat import deliveries, language, links
 from core.services.chat import telegram_render as render
-from core.services.workspaces import status as workspace_status
 
 log = logging.getLogger(__name__)
 TELEGRAM = ChatProvider.TELEGRAM.value
@@ -90,12 +89,13 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     sender = _sender(message)
     words = text.split()
     command = words[0].split("@")[0].lower()
-    link = links.telegram_chat(chat["id"])
     locale = _locale(chat["id"], message.get("from"))
     relinking = command == "/start" and len(words) > 1  # the code's own workspace is checked when redeemed
-    if link is not None and not relinking and not workspace_status.is_active(link.workspace_id):
-        _reply(chat["id"], workspace_status.SUSPENDED, locale)
-        return {"handled": False, "reason": "suspended"}
+    try:
+        link = links.telegram_chat(chat["id"]) if relinking else links.open_telegram_chat(chat["id"])
+    except VistaFlowError as exc:  # a suspended workspace: nothing but saying so
+        _reply(chat["id"], exc.message, locale)
+        return {"handled": False, "reason": exc.code}
     if command == "/start":
         if len(words) < 2:
             hello = i18n.render(_("Hello! Link this chat from VistaFlow > Settings > Chat."), locale)
@@ -161,9 +161,10 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     link = links.telegram_chat(chat_id) if chat_id is not None else None
     if link is None:
         return NOT_LINKED_CHAT, {"handled": False, "reason": "chat not linked"}
-    if not workspace_status.is_active(link.workspace_id):
-        return workspace_status.SUSPENDED, {"handled": False, "reason": "suspended"}
-    actor = links.actor_for(link.workspace_id, TELEGRAM, str(_sender(query)))
+    try:
+        actor = links.actor_for(link.workspace_id, TELEGRAM, str(_sender(query)))
+    except VistaFlowError as exc:  # a suspended workspace
+        return exc.message, {"handled": False, "reason": exc.code}
     if actor is None:
         return NOT_LINKED_USER, {"handled": False, "reason": "user not linked"}
     kind, _colon, rest = (query.get("data") if isinstance(query.get("data"), str) else "").partition(":")

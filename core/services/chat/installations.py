@@ -18,6 +18,7 @@ from core.services.accounts.connect import ConnectFailed, actor_for
 from core.services.accounts.oauth_states import ConnectIntent
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
+from core.services.workspaces import status as workspace_status
 from core.validation import clean_locale
 
 STATE_PLATFORM = "slack"
@@ -151,6 +152,17 @@ def for_team(team_id: str) -> SlackInstallation | None:
     """The active installation of a Slack team (the bot door finds the workspace this way)."""
     installation = db.session.scalar(select(SlackInstallation).where(SlackInstallation.team_id == team_id))
     return installation if installation is not None and installation.is_active else None
+
+
+def workspace_for_requests(team_id: str) -> int | None:
+    """The workspace a Slack request's deferred job is recorded under; None when unknown or suspended.
+
+    A suspended workspace's jobs are refused, yet its request still runs: only to tell the person so.
+    """
+    installation = for_team(team_id)
+    if installation is None or not workspace_status.is_active(installation.workspace_id):
+        return None
+    return installation.workspace_id
 
 
 def _installation(workspace_id: int, actor: Actor) -> SlackInstallation:

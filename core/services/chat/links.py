@@ -17,6 +17,7 @@ from core.security.tokens import digest
 from core.services import audit
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
+from core.services.workspaces import status as workspace_status
 
 CODE_TTL = timedelta(minutes=15)
 DOORS = {ChatProvider.SLACK.value: Door.SLACK, ChatProvider.TELEGRAM.value: Door.TELEGRAM}
@@ -147,7 +148,11 @@ def _upsert_link(workspace_id: int, provider: str, external_id: str, user_id: in
 
 
 def actor_for(workspace_id: int, provider: str, external_id: str) -> Actor | None:
-    """The member a chat user is linked to in the workspace, as an actor of that door; None if unlinked."""
+    """The member a chat user is linked to in the workspace, as an actor of that door; None if unlinked.
+
+    Forbidden (suspended) for a suspended workspace: nothing is done from chat for it.
+    """
+    workspace_status.require_serving(workspace_id)
     user = db.session.scalar(
         select(User)
         .join(ChatUserLink, ChatUserLink.user_id == User.id)
@@ -255,6 +260,17 @@ def telegram_chat(chat_id: int) -> TelegramChat | None:
     """The active link of a Telegram chat (for the bot door to know the workspace)."""
     chat = db.session.scalar(select(TelegramChat).where(TelegramChat.chat_id == chat_id))
     return chat if chat is not None and chat.is_active else None
+
+
+def open_telegram_chat(chat_id: int) -> TelegramChat | None:
+    """The chat's link for serving a command; Forbidden (suspended) when its workspace is suspended.
+
+    A suspended workspace does nothing from chat, not even help: the person is told why instead.
+    """
+    chat = telegram_chat(chat_id)
+    if chat is not None:
+        workspace_status.require_serving(chat.workspace_id)
+    return chat
 
 
 def unlink_telegram_chat(workspace_id: int, chat_row_id: int, *, actor: Actor) -> None:

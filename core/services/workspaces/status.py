@@ -23,6 +23,12 @@ def active_workspace_ids() -> list[int]:
     return list(db.session.scalars(select(Workspace.id).where(Workspace.suspended_at.is_(None)).order_by(Workspace.id)))
 
 
+def require_serving(workspace_id: int) -> None:
+    """Forbidden (SUSPENDED) when the workspace is suspended: what a chat door asks before serving anyone."""
+    if not is_active(workspace_id):
+        raise Forbidden(SUSPENDED)
+
+
 def ensure_can_schedule(workspace_id: int) -> None:
     """Refuse to start a job for a suspended workspace."""
     suspended_at = db.session.scalar(select(Workspace.suspended_at).where(Workspace.id == workspace_id))

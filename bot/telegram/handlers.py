@@ -12,7 +12,7 @@ from core.i18n import _
 from core.models import ChatProvider
 from core.platforms import telegram as client
 from core.platforms.telegram import TelegramFailure
-from core.services.chat import deliveries, language, links
+from core.services.chat import deliveries, language, links, posting, replies
 from core.services.chat import telegram_render as render
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,9 @@ def handle_update(update: dict[str, Any]) -> dict[str, Any]:
 def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     text = message.get("text") if isinstance(message.get("text"), str) else ""
     text = text.strip()
+    replied = message.get("reply_to_message")
+    if text and not text.startswith("/") and isinstance(replied, dict):
+        return handle_reply(message, replied, text)
     if not text.startswith("/"):
         return {"handled": False}
     chat = message["chat"]
@@ -135,6 +138,31 @@ def handle_message(message: dict[str, Any]) -> dict[str, Any]:
     lines = commands.run(link.workspace_id, actor, [command[1:], *words[1:]], "/")
     _reply(chat["id"], "\n".join(i18n.render(lines, locale)))
     return {"handled": True}
+
+
+def handle_reply(message: dict[str, Any], replied: dict[str, Any], text: str) -> dict[str, Any]:
+    """A reply to the bot's message about a person: the words become their drafted DM, on a new card."""
+    chat_id = message["chat"]["id"]
+    locale = _locale(chat_id, message.get("from"))
+    replied_id = replied.get("message_id")
+    if not isinstance(replied_id, int) or isinstance(replied_id, bool):
+        return {"handled": False, "reason": "no message replied to"}
+    try:
+        link = links.open_telegram_chat(chat_id)
+        if link is None:
+            _reply(chat_id, NOT_LINKED_CHAT, locale)
+            return {"handled": False, "reason": "chat not linked"}
+        actor = links.actor_for(link.workspace_id, TELEGRAM, str(_sender(message)))
+        if actor is None:
+            _reply(chat_id, NOT_LINKED_USER, locale)
+            return {"handled": False, "reason": "user not linked"}
+        card_id = replies.draft_from_reply(
+            TELEGRAM, str(chat_id), str(replied_id), text, actor=actor, workspace_id=link.workspace_id
+        )
+    except VistaFlowError as exc:
+        _reply(chat_id, exc.message, locale)
+        return {"handled": False, "reason": exc.code}
+    return {"handled": True, "card": posting.post(card_id)}
 
 
 # Telegram's callback_data is "<code>:<target id>[:<template id or lead status>]" (64 bytes at most).

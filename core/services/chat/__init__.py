@@ -12,4 +12,5 @@ Public use cases:
 - `deliveries.claim`, `posted`, `failed`, `due_for_retry`: posting a message at most once at a time
 - `dedupe.first_time`, `forget`, `purge`: each chat update handled once
 - `posting.post`, `refresh_target`: post a recorded message, edit a person's cards in place
+- `replies.draft_from_reply`: a reply to the bot's message about a person drafts the DM, on a new card
 """

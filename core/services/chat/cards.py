@@ -43,6 +43,8 @@ class Card:
     templates: list[tuple[int, str]] = field(default_factory=list)
     unavailable_reason: str | None = None
     note: str | None = None
+    # What the drafted DM says: shown on the card, so an approval is of a message the person has read.
+    draft_text: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -135,4 +137,5 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         templates=[(row.id, row.name) for row in rows],
         unavailable_reason=None if options.available else options.unavailable_reason,
         note=note,
+        draft_text=draft.text if draft else None,
     )

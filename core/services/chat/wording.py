@@ -14,6 +14,10 @@ LEAD_STATUSES = [s.value for s in LeadStatus]
 EXCERPT = 280
 
 
+# A drafted DM is shown nearly whole (Instagram DMs are short): what is approved is what was read.
+DRAFT_EXCERPT = 600
+
+
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -48,6 +52,8 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
         lines.append(_("Why: %(reasons)s", reasons="; ".join(card.reasons)))
     if card.last_comment:
         lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
+    if card.draft_text:
+        lines.append(_("Drafted DM: “%(text)s”", text=excerpt(card.draft_text, DRAFT_EXCERPT)))
     if card.lead_status:
         lines.append(
             _(

@@ -1,0 +1,109 @@
+"""Issues 20 and 25: writing to a person from Telegram, seen and confirmed before it goes.
+
+A teammate replies to the bot's card about a person with the words to send: VistaFlow drafts that DM
+by the sending rules and posts a new card showing it, with Approve; the tap sends it once (a second
+tap, or a tap on the old card, sends nothing more). A reply to a message about nobody, or after the
+person opted out, is refused with the reason and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from core.models import ChatMessage, DirectMessage, Target
+from tests.bot.helpers import telegram_update, tg_callback, tg_message
+from tests.bot.scenario import CHAT_ID, TG_USER, about_to_be_hot, chat_config, linked_workspace
+from worker.jobs.chat import dispatch_alerts
+
+
+@pytest.fixture
+def app_config(slack_emulator, telegram_emulator, instagram_emulator):
+    return chat_config(slack_emulator, telegram_emulator, instagram_emulator)
+
+
+@pytest.fixture
+def shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator):
+    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
+    about_to_be_hot(app, instagram_emulator, shop)
+    with app.app_context():
+        assert dispatch_alerts()["posted"] == 2
+    return shop
+
+
+def _telegram_cards(app, target_id: int) -> list[int]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(ChatMessage.message_ref)
+            .where(ChatMessage.target_id == target_id, ChatMessage.provider == "telegram", ChatMessage.kind == "hot")
+            .order_by(ChatMessage.id)
+        )
+        return [int(ref) for ref in rows if ref]
+
+
+def _reply(text: str, to_message_id: int) -> dict:
+    update = tg_message(CHAT_ID, TG_USER, text)
+    update["message"]["reply_to_message"] = {"message_id": to_message_id, "chat": {"id": CHAT_ID}, "text": "card"}
+    return update
+
+
+def test_a_reply_to_the_card_drafts_that_message_and_one_tap_sends_it_once(
+    app, client, shop, telegram_emulator, instagram_emulator
+):
+    [first_card] = _telegram_cards(app, shop.target_id)
+    words = "Bonjour Ana ! Le coffret est à 39 €, je vous envoie le lien ?"
+    assert telegram_update(client, _reply(words, first_card)).status_code == 200
+    assert instagram_emulator.sent_messages == []  # nothing goes before the confirmation
+
+    cards = _telegram_cards(app, shop.target_id)
+    assert len(cards) == 2 and cards[0] == first_card
+    new_card = telegram_emulator.params("sendMessage")[-1]
+    assert "Drafted DM: “Bonjour Ana ! Le coffret est à 39 €, je vous envoie le lien ?”" in new_card["text"]
+    buttons = [b["callback_data"] for row in new_card["reply_markup"]["inline_keyboard"] for b in row]
+    assert f"ap:{shop.target_id}" in buttons
+    with app.app_context():
+        drafts = db.session.scalars(select(DirectMessage).where(DirectMessage.target_id == shop.target_id)).all()
+        assert [(d.status, d.text) for d in drafts if d.status == "draft"] == [("draft", words)]
+
+    tap = tg_callback(CHAT_ID, TG_USER, cards[1], f"ap:{shop.target_id}")
+    assert telegram_update(client, tap).status_code == 200
+    assert telegram_update(client, tg_callback(CHAT_ID, TG_USER, cards[1], f"ap:{shop.target_id}")).status_code == 200
+    assert telegram_update(client, tg_callback(CHAT_ID, TG_USER, cards[0], f"ap:{shop.target_id}")).status_code == 200
+    assert [m["text"] for m in instagram_emulator.sent_messages] == [words]
+    with app.app_context():
+        sent = db.session.scalar(select(DirectMessage).where(DirectMessage.status == "sent"))
+        assert sent.text == words and sent.approved_via == "telegram"
+
+
+def test_a_second_reply_replaces_the_draft(app, client, shop, telegram_emulator):
+    [card] = _telegram_cards(app, shop.target_id)
+    telegram_update(client, _reply("First try", card))
+    telegram_update(client, _reply("Better words", card))
+    with app.app_context():
+        statuses = {
+            d.text: d.status
+            for d in db.session.scalars(select(DirectMessage).where(DirectMessage.target_id == shop.target_id))
+        }
+        assert statuses["First try"] == "skipped" and statuses["Better words"] == "draft"
+
+
+def test_a_reply_about_nobody_or_to_someone_who_opted_out_is_refused(
+    app, client, shop, telegram_emulator, instagram_emulator
+):
+    linked = telegram_emulator.params("sendMessage")[0]  # the bot's "Linked to ..." is about nobody
+    assert "Linked to" in linked["text"]
+    assert telegram_update(client, _reply("Hello?", 1)).status_code == 200
+    assert "Reply to a message about a person" in telegram_emulator.params("sendMessage")[-1]["text"]
+
+    with app.app_context():
+        from core.db import utcnow
+
+        db.session.get(Target, shop.target_id).opted_out_at = utcnow()
+        db.session.commit()
+    [card] = _telegram_cards(app, shop.target_id)
+    before = len(_telegram_cards(app, shop.target_id))
+    assert telegram_update(client, _reply("Still there?", card)).status_code == 200
+    answer = telegram_emulator.params("sendMessage")[-1]["text"]
+    assert "asked not to be contacted" in answer, answer
+    assert len(_telegram_cards(app, shop.target_id)) == before and instagram_emulator.sent_messages == []

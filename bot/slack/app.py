@@ -14,10 +14,12 @@ from flask import Flask
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
+from bot.slack import handlers
 from core import job_names, jobs
 from core.errors import VistaFlowError
 from core.platforms import slack as web
 from core.services.chat import dedupe, installations
+from core.services.chat import slack_blocks as blocks
 
 log = logging.getLogger(__name__)
 EXTENSION = "vistaflow_slack_bolt"
@@ -46,6 +48,10 @@ def _enqueue(func: str, payload: dict[str, Any], kind: str, team_id: str) -> Non
 def on_action(ack, body: dict[str, Any]) -> None:
     ack()
     action = (body.get("actions") or [{}])[0]
+    if action.get("action_id") == "vf_reply":
+        # The modal must open within Slack's 3 seconds of the click (its trigger_id expires): here, not in a job.
+        handlers.open_reply_modal(body)
+        return
     team_id = (body.get("team") or {}).get("id") or ""
     user_id = (body.get("user") or {}).get("id") or ""
     # One interaction, one handling: a retried or replayed payload carries the same ids.
@@ -61,6 +67,18 @@ def on_action(ack, body: dict[str, Any]) -> None:
         "value": action.get("value") or (action.get("selected_option") or {}).get("value"),
     }
     _enqueue(job_names.SLACK_ACTION, payload, "slack.action", team_id)
+
+
+def on_reply_submitted(ack, body: dict[str, Any]) -> None:
+    ack()  # closes the modal; the drafted DM arrives as a new card in the channel
+    view = body.get("view") or {}
+    team_id = (body.get("team") or {}).get("id") or ""
+    user_id = (body.get("user") or {}).get("id") or ""
+    if not dedupe.first_time("slack", f"view:{team_id}:{view.get('id')}:{view.get('hash')}"):
+        return
+    payload = handlers.reply_payload(team_id, user_id, view)
+    if payload is not None:
+        _enqueue(job_names.SLACK_ACTION, payload, "slack.action", team_id)
 
 
 def on_command(ack, body: dict[str, Any]) -> None:
@@ -97,6 +115,7 @@ def build(app: Flask) -> App:
         logger=log,
     )
     bolt.action(re.compile(r"^vf_"))(on_action)
+    bolt.view(blocks.REPLY_MODAL)(on_reply_submitted)
     bolt.command(re.compile(r"^/"))(on_command)
     bolt.event("app_uninstalled")(on_uninstalled)
     bolt.event("tokens_revoked")(on_uninstalled)

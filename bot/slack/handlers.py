@@ -1,7 +1,11 @@
-"""Slack work done in jobs (never inside Slack's 3 seconds): who is acting, one service, the answer."""
+"""Slack work done in jobs (never inside Slack's 3 seconds): who is acting, one service, the answer.
+
+The one exception is opening the reply modal, which Slack allows only within 3 seconds of the click.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -11,11 +15,14 @@ from core.i18n import Text, _, render
 from core.models import ChatProvider, SlackInstallation
 from core.platforms import slack as web
 from core.platforms.slack import SlackFailure
-from core.services.chat import deliveries, installations, language, links
+from core.services.chat import cards, deliveries, installations, language, links, posting, replies
+from core.services.chat import slack_blocks as blocks
 from core.services.identity.actors import Actor
 
 log = logging.getLogger(__name__)
 SLACK = ChatProvider.SLACK.value
+REPLY_SUBMITTED = "vf_reply_submitted"
+MODAL_FAILED = _("Slack could not open the message window in time; press “Write a message…” again.")
 NOT_LINKED = _(
     "Your Slack account is not linked to a member of this VistaFlow workspace. Use the same "
     "(verified) email in Slack and VistaFlow, or ask an admin to link you in Settings > Chat."
@@ -69,11 +76,91 @@ ACTIONS = {
 }
 
 
+def open_reply_modal(body: dict[str, Any]) -> None:
+    """The "Write a message…" button: a modal showing the person, to write the DM to draft."""
+    action = (body.get("actions") or [{}])[0]
+    team_id = (body.get("team") or {}).get("id") or ""
+    user_id = (body.get("user") or {}).get("id") or ""
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+    message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts") or ""
+    installation = installations.for_team(team_id)
+    if installation is None:
+        return
+    try:
+        actor = actor_for(installation, user_id)
+        if actor is None:
+            ephemeral(installation, channel_id, user_id, NOT_LINKED)
+            return
+        card = cards.build(
+            actions.button_number(action.get("value") or ""), actor=actor, workspace_id=installation.workspace_id
+        )
+    except VistaFlowError as exc:
+        ephemeral(installation, channel_id, user_id, exc.message)
+        return
+    locale = language.for_person(SLACK, user_id, installation.workspace_id) or language.for_chat(
+        SLACK, channel_id, installation.workspace_id
+    )
+    metadata = json.dumps({"channel": channel_id, "ts": message_ts})
+    try:
+        web.call(
+            web.for_installation(installation),
+            "views_open",
+            trigger_id=body.get("trigger_id") or "",
+            view=blocks.reply_modal(card, metadata, locale),
+        )
+    except SlackFailure as failure:  # an expired trigger (a slow click) or a closed app: say so, privately
+        log.warning("could not open the reply modal: %s", failure)
+        ephemeral(installation, channel_id, user_id, MODAL_FAILED)
+
+
+def reply_payload(team_id: str, user_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
+    """The job's payload for a submitted reply modal (None for a view that is not ours or is malformed)."""
+    try:
+        where = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    values = ((view.get("state") or {}).get("values") or {}).get(blocks.REPLY_BLOCK) or {}
+    text = (values.get("text") or {}).get("value")
+    if not isinstance(where, dict) or not isinstance(text, str):
+        return None
+    return {
+        "team_id": team_id,
+        "user_id": user_id,
+        "channel_id": str(where.get("channel") or ""),
+        "message_ts": str(where.get("ts") or ""),
+        "action_id": REPLY_SUBMITTED,
+        "value": "",
+        "text": text[:1000],
+    }
+
+
+def _draft_reply(installation: SlackInstallation, payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        actor = actor_for(installation, payload["user_id"])
+        if actor is None:
+            ephemeral(installation, payload["channel_id"], payload["user_id"], NOT_LINKED)
+            return {"handled": False, "reason": "not linked"}
+        card_id = replies.draft_from_reply(
+            SLACK,
+            payload["channel_id"],
+            payload["message_ts"],
+            payload.get("text") or "",
+            actor=actor,
+            workspace_id=installation.workspace_id,
+        )
+    except VistaFlowError as exc:
+        ephemeral(installation, payload["channel_id"], payload["user_id"], exc.message)
+        return {"handled": False, "reason": exc.code}
+    return {"handled": True, "card": posting.post(card_id)}
+
+
 def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
     """A button or select on a card: approve, pick a template, skip, move the lead; then the card is updated."""
     installation = installations.for_team(payload["team_id"])
     if installation is None:
         return {"handled": False, "reason": "not installed"}
+    if payload.get("action_id") == REPLY_SUBMITTED:
+        return _draft_reply(installation, payload)
     # The button's value is "<target id>" or "<target id>:<template id or lead status>".
     head, _colon, extra = (payload.get("value") or "").partition(":")
     try:

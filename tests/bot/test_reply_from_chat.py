@@ -14,7 +14,16 @@ from sqlalchemy import select
 from core.db import db
 from core.models import ChatMessage, DirectMessage, Target
 from tests.bot.helpers import telegram_update, tg_callback, tg_message
-from tests.bot.scenario import CHAT_ID, TG_USER, about_to_be_hot, chat_config, linked_workspace
+from tests.bot.scenario import (
+    CHAT_ID,
+    SLACK_USER,
+    TG_USER,
+    about_to_be_hot,
+    block_action,
+    card_refs,
+    chat_config,
+    linked_workspace,
+)
 from worker.jobs.chat import dispatch_alerts
 
 
@@ -107,3 +116,71 @@ def test_a_reply_about_nobody_or_to_someone_who_opted_out_is_refused(
     answer = telegram_emulator.params("sendMessage")[-1]["text"]
     assert "asked not to be contacted" in answer, answer
     assert len(_telegram_cards(app, shop.target_id)) == before and instagram_emulator.sent_messages == []
+
+
+def _submitted(team_id: str, view: dict, text: str) -> dict:
+    """The view_submission Slack sends when the modal's "Draft it" is pressed."""
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id},
+        "user": {"id": SLACK_USER},
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "trigger_id": "trig-submit",
+        "view": {
+            **view,
+            "state": {"values": {"vf_reply_text": {"text": {"type": "plain_text_input", "value": text}}}},
+        },
+    }
+
+
+def test_slack_write_opens_a_modal_and_the_draft_is_approved_on_a_new_card(
+    app, slack, shop, slack_emulator, instagram_emulator
+):
+    [card] = [p for p in slack_emulator.posts() if p.get("channel") == "C0ALERTS"]
+    ts = card_refs(app, shop.target_id)["slack"]
+    assert "vf_reply" in [e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+    assert slack.action(block_action(shop.team.id, "C0ALERTS", ts, "vf_reply", str(shop.target_id))).status_code == 200
+    [modal] = slack_emulator.views  # opened within the click's request: the trigger lasts 3 seconds
+    assert modal["title"]["text"] == "Write to @ana" and modal["callback_id"] == "vf_reply_modal"
+    assert "how much is it" in modal["blocks"][0]["text"]["text"]  # the person's comment, to answer it
+    assert instagram_emulator.sent_messages == []
+
+    words = "Hi Ana, the box is 39 €: shall I send you the link?"
+    assert slack.action(_submitted(shop.team.id, modal, words)).status_code == 200
+    assert slack.action(_submitted(shop.team.id, modal, words)).status_code == 200  # Slack's retry: one draft
+    new_cards = [p for p in slack_emulator.posts() if p.get("channel") == "C0ALERTS"][1:]
+    assert len(new_cards) == 1
+    assert (
+        "Drafted DM: “Hi Ana, the box is 39 €: shall I send you the link?”" in new_cards[0]["blocks"][0]["text"]["text"]
+    )
+    assert instagram_emulator.sent_messages == []
+
+    with app.app_context():
+        refs = db.session.scalars(
+            select(ChatMessage.message_ref)
+            .where(ChatMessage.target_id == shop.target_id, ChatMessage.provider == "slack")
+            .order_by(ChatMessage.id)
+        ).all()
+    approve = block_action(shop.team.id, "C0ALERTS", refs[-1], "vf_approve", str(shop.target_id))
+    assert slack.action(approve).status_code == 200
+    assert [m["text"] for m in instagram_emulator.sent_messages] == [words]
+
+
+def test_slack_refusals_reach_the_writer_privately(app, slack, shop, slack_emulator, instagram_emulator):
+    ts = card_refs(app, shop.target_id)["slack"]
+    expired = block_action(shop.team.id, "C0ALERTS", ts, "vf_reply", str(shop.target_id))
+    expired["trigger_id"] = "expired-trigger"
+    slack.action(expired)
+    assert slack_emulator.views == [] and "could not open" in slack_emulator.ephemerals()[-1]["text"]
+
+    slack.action(block_action(shop.team.id, "C0ALERTS", ts, "vf_reply", str(shop.target_id)))
+    with app.app_context():
+        from core.db import utcnow
+
+        db.session.get(Target, shop.target_id).opted_out_at = utcnow()
+        db.session.commit()
+    slack.action(_submitted(shop.team.id, slack_emulator.views[0], "Still there?"))
+    assert "asked not to be contacted" in slack_emulator.ephemerals()[-1]["text"]
+    assert instagram_emulator.sent_messages == []

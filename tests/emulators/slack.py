@@ -34,6 +34,8 @@ class Team:
 
 class SlackEmulator(EmulatorServer):
     def __init__(self, client_id: str = "123.456", client_secret: str = "slack-client-secret") -> None:
+        self.views: list[dict[str, Any]] = []  # modals opened with views.open
+        self.used_triggers: set[str] = set()
         super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
@@ -129,6 +131,8 @@ class SlackEmulator(EmulatorServer):
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             key = "message_ts" if method == "chat.postEphemeral" else "ts"
             return Reply(200, {"ok": True, "channel": channel, key: ts})
+        if method == "views.open":
+            return self._views_open(params)
         if method == "users.info":
             user = self.users.get(params.get("user", ""))
             if user is None:
@@ -156,6 +160,33 @@ class SlackEmulator(EmulatorServer):
                 },
             )
         return Reply(200, {"ok": False, "error": "unknown_method"})
+
+    def _views_open(self, params: dict[str, Any]) -> Reply:
+        """views.open as documented: a trigger_id used once, within 3 s; a modal with a title of 24 characters."""
+        trigger = params.get("trigger_id") or ""
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not trigger or trigger in self.used_triggers or trigger.startswith("expired"):
+            return Reply(200, {"ok": False, "error": "expired_trigger_id"})
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("blocks"):
+            return Reply(200, {"ok": False, "error": "invalid_arguments"})
+        for part in ("title", "submit", "close"):
+            if len((view.get(part) or {}).get("text", "")) > 24:
+                return Reply(
+                    200,
+                    {
+                        "ok": False,
+                        "error": "invalid_arguments",
+                        "response_metadata": {
+                            "messages": [f"[ERROR] must be less than 25 characters [json-pointer:/view/{part}/text]"]
+                        },
+                    },
+                )
+        self.used_triggers.add(trigger)
+        opened = {**view, "id": f"V{next(self._ts):08d}", "hash": f"{int(time.time())}.abc", "state": {"values": {}}}
+        self.views.append(opened)
+        return Reply(200, {"ok": True, "view": opened})
 
     def _oauth(self, request: Request, params: dict[str, Any]) -> Reply:
         import base64

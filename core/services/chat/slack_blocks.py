@@ -59,6 +59,14 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
                 "text": {"type": "plain_text", "text": say(_("Skip"))},
             }
         )
+    elements.append(
+        {
+            "type": "button",
+            "action_id": "vf_reply",
+            "value": target,
+            "text": {"type": "plain_text", "text": say(_("Write a message…"))},
+        }
+    )
     # The option's value keeps the English status code: only its label is in the channel's language.
     lead_options = [
         _option(say(_("Lead: %(status)s", status=views.lead_status_name(s, locale))), f"{card.target_id}:{s}")
@@ -83,3 +91,41 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
 
 def alert(text: str) -> tuple[str, list[dict[str, Any]]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+
+
+REPLY_MODAL = "vf_reply_modal"
+REPLY_BLOCK = "vf_reply_text"
+
+
+def reply_modal(card: Card, private_metadata: str, locale: str | None = None) -> dict[str, Any]:
+    """The modal a teammate writes a DM in: what is known of the person, then the message to draft."""
+
+    def say(text: Any) -> str:
+        return render(text, locale)
+
+    context = [views.card_headline(card, locale), *views.card_details(card, locale)]
+    status = views.card_status(card, locale)
+    if status:
+        context.append(status)
+    return {
+        "type": "modal",
+        "callback_id": REPLY_MODAL,
+        "private_metadata": private_metadata,
+        # Slack allows 24 characters in a modal's title and its buttons.
+        "title": {"type": "plain_text", "text": say(_("Write to @%(who)s", who=card.username))[:24]},
+        "submit": {"type": "plain_text", "text": say(_("Draft it"))[:24]},
+        "close": {"type": "plain_text", "text": say(_("Cancel"))[:24]},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape("\n".join(context))[:3000]}},
+            {
+                "type": "input",
+                "block_id": REPLY_BLOCK,
+                "label": {"type": "plain_text", "text": say(_("Your message"))},
+                "hint": {
+                    "type": "plain_text",
+                    "text": say(_("Sent by the window open now, after you approve it on the new card.")),
+                },
+                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 1000},
+            },
+        ],
+    }

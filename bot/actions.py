@@ -18,7 +18,8 @@ from core.validation import whole_number
 UNKNOWN_BUTTON = _("Unknown button.")
 NOT_HERE = _("This person is not in this workspace.")
 APPROVE, TEMPLATE, SKIP, LEAD = "approve", "template", "skip", "lead"
-ACTIONS = (APPROVE, TEMPLATE, SKIP, LEAD)
+ASSIGN, DONE = "assign", "done"
+ACTIONS = (APPROVE, TEMPLATE, SKIP, LEAD, ASSIGN, DONE)
 
 
 def button_number(value: str | None, field: str = "button") -> int:
@@ -63,6 +64,10 @@ def dispatch(
         note = card_actions.approve(card, actor=actor, event_key=event_key, template_id=template_id)
     elif action == SKIP:
         note = card_actions.skip(card, actor=actor)
+    elif action == ASSIGN:
+        note = card_actions.assign_to_me(card, actor=actor)
+    elif action == DONE:
+        note = card_actions.mark_done(card, actor=actor)
     else:
         note = card_actions.move_lead(card, extra or "", actor=actor)
     refresh_target(target_id, note=note)

@@ -73,6 +73,8 @@ ACTIONS = {
     "vf_template": actions.TEMPLATE,
     "vf_skip": actions.SKIP,
     "vf_lead": actions.LEAD,
+    "vf_assign": actions.ASSIGN,
+    "vf_done": actions.DONE,
 }
 
 

@@ -166,7 +166,14 @@ def handle_reply(message: dict[str, Any], replied: dict[str, Any], text: str) ->
 
 
 # Telegram's callback_data is "<code>:<target id>[:<template id or lead status>]" (64 bytes at most).
-ACTIONS = {"ap": actions.APPROVE, "tp": actions.TEMPLATE, "sk": actions.SKIP, "lv": actions.LEAD}
+ACTIONS = {
+    "ap": actions.APPROVE,
+    "tp": actions.TEMPLATE,
+    "sk": actions.SKIP,
+    "lv": actions.LEAD,
+    "as": actions.ASSIGN,
+    "dn": actions.DONE,
+}
 KEYBOARDS = ("ls", "tl", "bk")  # only this message's keyboard changes: lead statuses, templates, or back
 
 

@@ -184,3 +184,41 @@ def test_slack_refusals_reach_the_writer_privately(app, slack, shop, slack_emula
     slack.action(_submitted(shop.team.id, slack_emulator.views[0], "Still there?"))
     assert "asked not to be contacted" in slack_emulator.ephemerals()[-1]["text"]
     assert instagram_emulator.sent_messages == []
+
+
+def _conversation(app, target_id: int):
+    with app.app_context():
+        from core.models import Conversation
+
+        row = db.session.scalar(select(Conversation).where(Conversation.target_id == target_id))
+        return (row.state, row.assignee_user_id) if row else None
+
+
+def test_assign_and_done_from_telegram_and_slack(app, client, slack, shop, telegram_emulator, slack_emulator):
+    with app.app_context():
+        from core.db import utcnow
+        from core.services.chat.posting import refresh_target
+        from core.services.conversations import threads
+
+        target = db.session.get(Target, shop.target_id)
+        threads.ensure(shop.ws, target.social_account_id, target.id, at=utcnow())  # as ingest does for a comment
+        db.session.commit()
+        refresh_target(target.id)
+    assert _conversation(app, shop.target_id)[1] is None  # nobody's yet
+    [card] = _telegram_cards(app, shop.target_id)
+    last_card = telegram_emulator.params("editMessageText")[-1]  # the card, refreshed
+    buttons = [b["callback_data"] for row in last_card["reply_markup"]["inline_keyboard"] for b in row]
+    assert f"as:{shop.target_id}" in buttons and f"dn:{shop.target_id}" in buttons
+
+    assert telegram_update(client, tg_callback(CHAT_ID, TG_USER, card, f"as:{shop.target_id}")).status_code == 200
+    assert _conversation(app, shop.target_id)[1] == shop.owner.user["id"]
+    edited = telegram_emulator.params("editMessageText")[-1]["text"]
+    assert "Conversation assigned to @Olive" in edited
+
+    ts = card_refs(app, shop.target_id)["slack"]
+    assert slack.action(block_action(shop.team.id, "C0ALERTS", ts, "vf_done", str(shop.target_id))).status_code == 200
+    assert _conversation(app, shop.target_id)[0] == "done"
+    assert "Conversation done" in telegram_emulator.params("editMessageText")[-1]["text"]
+    slack_card = slack_emulator.updates()[-1]
+    ids = [e["action_id"] for b in slack_card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "vf_done" not in ids  # nothing left to close

@@ -12,6 +12,7 @@ from core.db import db
 from core.errors import Conflict, Invalid, VistaFlowError
 from core.i18n import _
 from core.services.chat import cards, dedupe
+from core.services.conversations import threads
 from core.services.identity.actors import Actor
 from core.services.leads import changes as leads
 from core.services.outreach import dms
@@ -69,6 +70,31 @@ def move_lead(card: cards.Card, status: str, *, actor: Actor) -> str | None:
     """Move the person's lead to `status`, making them a lead first if needed, in one transaction."""
     try:
         leads.make_or_move(card.workspace_id, card.target_id, status, actor=actor)
+    except VistaFlowError as exc:
+        return _refusal(exc)
+    return None
+
+
+NO_CONVERSATION = _("No conversation with this person yet: nothing to assign or close.")
+
+
+def assign_to_me(card: cards.Card, *, actor: Actor) -> str | None:
+    """Take the person's conversation (the one with the card's account); one transaction."""
+    if card.conversation_id is None:
+        return NO_CONVERSATION
+    try:
+        threads.set_state(card.conversation_id, actor=actor, assignee_id=actor.user_id)
+    except VistaFlowError as exc:
+        return _refusal(exc)
+    return None
+
+
+def mark_done(card: cards.Card, *, actor: Actor) -> str | None:
+    """Close the person's conversation (it opens again when they write); one transaction."""
+    if card.conversation_id is None:
+        return NO_CONVERSATION
+    try:
+        threads.set_state(card.conversation_id, actor=actor, state="done")
     except VistaFlowError as exc:
         return _refusal(exc)
     return None

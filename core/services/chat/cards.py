@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from core.db import db
 from core.i18n import _
-from core.models import DirectMessage, DmStatus, DmTemplate, Lead, SocialAccount, Target, User, Workspace
+from core.models import (
+    Conversation,
+    DirectMessage,
+    DmStatus,
+    DmTemplate,
+    Lead,
+    SocialAccount,
+    Target,
+    User,
+    Workspace,
+)
 from core.services.identity.access import get_scoped
 from core.services.identity.actors import Actor
 from core.services.outreach import lifecycle, templates
@@ -45,6 +55,10 @@ class Card:
     note: str | None = None
     # What the drafted DM says: shown on the card, so an approval is of a message the person has read.
     draft_text: str | None = None
+    # The person's conversation with the account, assigned and closed from the card too.
+    conversation_id: int | None = None
+    conversation_state: str | None = None
+    assignee: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -116,6 +130,11 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         .limit(MAX_TEMPLATES)
     )
     options = targets.dm_options(target)
+    conversation = db.session.scalar(
+        select(Conversation).where(
+            Conversation.target_id == target.id, Conversation.social_account_id == target.social_account_id
+        )
+    )
     return Card(
         workspace_id=workspace.id,
         workspace_name=workspace.name,
@@ -138,4 +157,7 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         unavailable_reason=None if options.available else options.unavailable_reason,
         note=note,
         draft_text=draft.text if draft else None,
+        conversation_id=conversation.id if conversation else None,
+        conversation_state=conversation.state if conversation else None,
+        assignee=_who(conversation.assignee_user_id) if conversation and conversation.assignee_user_id else None,
     )

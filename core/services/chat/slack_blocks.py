@@ -81,6 +81,16 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
     if card.lead_status:
         lead_select["initial_option"] = next(o for o in lead_options if o["value"].endswith(f":{card.lead_status}"))
     elements.append(lead_select)
+    if card.conversation_id is not None and card.conversation_state != "done":
+        for action_id, label in (("vf_assign", _("Assign to me")), ("vf_done", _("Done"))):
+            elements.append(
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "value": target,
+                    "text": {"type": "plain_text", "text": say(label)},
+                }
+            )
     blocks.append({"type": "actions", "block_id": f"vf_card_{card.target_id}", "elements": elements})
     status = views.card_status(card, locale)
     if status:

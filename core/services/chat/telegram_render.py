@@ -60,4 +60,6 @@ def card(
         else:
             label = say(_("Make lead / status…"))
         rows.append([_button(label, f"ls:{t}")])
+        if card.conversation_id is not None and card.conversation_state != "done":
+            rows.append([_button(say(_("Assign to me")), f"as:{t}"), _button(say(_("Done")), f"dn:{t}")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

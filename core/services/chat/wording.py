@@ -54,6 +54,10 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
         lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
     if card.draft_text:
         lines.append(_("Drafted DM: “%(text)s”", text=excerpt(card.draft_text, DRAFT_EXCERPT)))
+    if card.conversation_state == "done":
+        lines.append(_("Conversation done"))
+    elif card.assignee:
+        lines.append(_("Conversation assigned to %(who)s", who=card.assignee))
     if card.lead_status:
         lines.append(
             _(

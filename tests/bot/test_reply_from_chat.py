@@ -222,3 +222,58 @@ def test_assign_and_done_from_telegram_and_slack(app, client, slack, shop, teleg
     slack_card = slack_emulator.updates()[-1]
     ids = [e["action_id"] for b in slack_card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert "vf_done" not in ids  # nothing left to close
+
+
+def test_an_answer_reaches_the_chat_with_its_words_and_is_answered_from_there(
+    app, client, slack, shop, telegram_emulator, slack_emulator, instagram_emulator
+):
+    from core.db import utcnow
+    from core.models import SocialAccount
+    from core.services.collection.ingest import Incoming, store
+
+    [card] = _telegram_cards(app, shop.target_id)
+    assert telegram_update(client, tg_callback(CHAT_ID, TG_USER, card, f"ap:{shop.target_id}")).status_code == 200
+    assert len(instagram_emulator.sent_messages) == 1  # the private reply, from the template
+    said = "Parfait, je veux commander le coffret"
+    with app.app_context():
+        target = db.session.get(Target, shop.target_id)
+        account = db.session.get(SocialAccount, target.social_account_id)
+        person_id = target.platform_user_id
+        # The person writes on Instagram (the emulator opens the 24 h window) and the webhook brings it in.
+        instagram_emulator.add_inbound_message(account.platform_user_id, target.platform_user_id, said)
+        store(
+            account,
+            [
+                Incoming(
+                    platform_id="m-answer-1",
+                    kind="message",
+                    occurred_at=utcnow(),
+                    author_platform_id=target.platform_user_id,
+                    author_username=target.username,
+                    text=said,
+                )
+            ],
+            source="webhook",
+        )
+        db.session.commit()
+        assert dispatch_alerts()["posted"] == 2  # the reply alert, in Slack and in Telegram
+
+    alert = telegram_emulator.params("sendMessage")[-1]
+    assert "replied to your DM" in alert["text"] and "“Parfait, je veux commander le coffret”" in alert["text"]
+    assert "Reply to this message to write back from here." in alert["text"]
+    slack_alert = [p for p in slack_emulator.posts() if "replied to your DM" in p.get("text", "")][-1]
+    buttons = [e["action_id"] for b in slack_alert["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["vf_reply"]
+
+    with app.app_context():
+        alert_ref = db.session.scalar(
+            select(ChatMessage.message_ref).where(ChatMessage.kind == "dm_replied", ChatMessage.provider == "telegram")
+        )
+    words = "Super ! Voici le lien de paiement."
+    assert telegram_update(client, _reply(words, int(alert_ref))).status_code == 200
+    new_card = telegram_emulator.params("sendMessage")[-1]
+    assert f"Drafted DM: “{words}”" in new_card["text"]
+    tap = tg_callback(CHAT_ID, TG_USER, _telegram_cards(app, shop.target_id)[-1], f"ap:{shop.target_id}")
+    assert telegram_update(client, tap).status_code == 200
+    assert [m["text"] for m in instagram_emulator.sent_messages][-1] == words
+    assert instagram_emulator.sent_messages[-1]["recipient"] == {"id": person_id}  # in the 24 h window

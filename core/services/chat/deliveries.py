@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from core.db import db, utcnow
-from core.models import ChatMessage, ChatMessageStatus, SlackInstallation, Target, Workspace
+from core.models import ChatMessage, ChatMessageStatus, Interaction, SlackInstallation, Target, Workspace
 
 # A claim older than this belongs to a worker that died; the message may be tried again.
 LEASE = timedelta(minutes=5)
@@ -150,12 +150,24 @@ def slack_installation(workspace_id: int) -> SlackInstallation | None:
     return db.session.scalar(select(SlackInstallation).where(SlackInstallation.workspace_id == workspace_id))
 
 
+# What a person writes to the account in private (their answer to a DM).
+PRIVATE_KINDS = ("message", "story_reply", "story_mention")
+
+
 def alert_context(message: ChatMessage) -> dict[str, Any]:
     """What a plain alert names besides its data: the person (username, platform) and the workspace's name."""
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"provider": message.provider}
     target = db.session.get(Target, message.target_id) if message.target_id else None
     if target is not None:
         context.update(username=target.username or target.platform_user_id, platform=target.platform)
+        if message.kind == "dm_replied":
+            # What they wrote, so the team can answer from the chat without opening anything.
+            context["said"] = db.session.scalar(
+                select(Interaction.text)
+                .where(Interaction.target_id == target.id, Interaction.kind.in_(PRIVATE_KINDS))
+                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+                .limit(1)
+            )
     workspace = db.session.get(Workspace, message.workspace_id)
     context["workspace_name"] = workspace.name if workspace else ""
     return context

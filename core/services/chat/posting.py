@@ -44,7 +44,10 @@ def _content(message: ChatMessage) -> tuple[str, Any]:
         else:
             return blocks.card(card, locale) if slack else render.card(card, locale=locale)
     text = views.alert_text(message.kind, message.data or {}, deliveries.alert_context(message), locale)
-    return blocks.alert(text) if slack else (text, None)
+    if not slack:
+        return text, None
+    reply_to = message.target_id if message.kind == "dm_replied" else None
+    return blocks.alert(text, reply_to=reply_to, locale=locale)
 
 
 def _post(message: ChatMessage) -> str:

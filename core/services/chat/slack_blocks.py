@@ -99,8 +99,18 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
     return text, blocks
 
 
-def alert(text: str) -> tuple[str, list[dict[str, Any]]]:
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+def alert(text: str, *, reply_to: int | None = None, locale: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """A plain alert; `reply_to` (a person's id) adds the "Write a message…" button for them."""
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+    if reply_to is not None:
+        button = {
+            "type": "button",
+            "action_id": "vf_reply",
+            "value": str(reply_to),
+            "text": {"type": "plain_text", "text": render(_("Write a message…"), locale)},
+        }
+        blocks.append({"type": "actions", "block_id": f"vf_alert_{reply_to}", "elements": [button]})
+    return text, blocks
 
 
 REPLY_MODAL = "vf_reply_modal"

@@ -91,7 +91,14 @@ def alert_text(kind: str, data: dict[str, Any], extra: dict[str, Any], locale: s
             )
         else:
             text = _("💬 @%(who)s replied to your DM. Reply from the %(platform)s inbox.", who=who, platform=platform)
-        return render(text, locale)
+        lines = [render(text, locale)]
+        if extra.get("said"):
+            lines.append(render(_("“%(text)s”", text=excerpt(extra["said"])), locale))
+            if extra.get("provider") == "telegram":
+                lines.append(render(_("Reply to this message to write back from here."), locale))
+            else:
+                lines.append(render(_("Use “Write a message…” below to write back from here."), locale))
+        return "\n".join(lines)
     if kind == "needs_reconnect":
         platform = PLATFORMS.get(data.get("platform"), data.get("platform") or "")
         username = data.get("username")

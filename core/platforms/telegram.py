@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -96,11 +96,17 @@ def run(call: Callable[[Bot], Awaitable[T]]) -> T:
         raise failure from None
 
 
-def send(chat_id: int | str, text: str, markup: Any = None) -> int:
-    """sendMessage (HTML); returns the message id."""
+def send(chat_id: int | str, text: str, markup: Any = None, *, reply_to: int | str | None = None) -> int:
+    """sendMessage (HTML), as a reply to `reply_to` when given (sent alone if that message is gone); its id."""
+    reply = ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True) if reply_to else None
     message = run(
         lambda bot: bot.send_message(
-            chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+            chat_id=chat_id,
+            text=text,
+            parse_mode="HTML",
+            reply_markup=markup,
+            disable_web_page_preview=True,
+            reply_parameters=reply,
         )
     )
     return message.message_id

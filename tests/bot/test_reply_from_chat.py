@@ -259,9 +259,11 @@ def test_an_answer_reaches_the_chat_with_its_words_and_is_answered_from_there(
         assert dispatch_alerts()["posted"] == 2  # the reply alert, in Slack and in Telegram
 
     alert = telegram_emulator.params("sendMessage")[-1]
+    assert alert["reply_parameters"]["message_id"] == card  # threaded under the person's card
     assert "replied to your DM" in alert["text"] and "“Parfait, je veux commander le coffret”" in alert["text"]
     assert "Reply to this message to write back from here." in alert["text"]
     slack_alert = [p for p in slack_emulator.posts() if "replied to your DM" in p.get("text", "")][-1]
+    assert slack_alert["thread_ts"] == card_refs(app, shop.target_id)["slack"]  # in the card's thread
     buttons = [e["action_id"] for b in slack_alert["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["vf_reply"]
 

@@ -124,6 +124,22 @@ def cards_of(target_id: int) -> list[ChatMessage]:
     )
 
 
+def card_in(provider: str, chat_id: str, target_id: int) -> ChatMessage | None:
+    """The person's latest posted card in this chat: where news about them is threaded."""
+    return db.session.scalar(
+        select(ChatMessage)
+        .where(
+            ChatMessage.provider == provider,
+            ChatMessage.chat_id == chat_id,
+            ChatMessage.target_id == target_id,
+            ChatMessage.kind == "hot",
+            ChatMessage.status == ChatMessageStatus.POSTED.value,
+        )
+        .order_by(ChatMessage.id.desc())
+        .limit(1)
+    )
+
+
 def card_at(provider: str, chat_id: str, message_ref: str) -> ChatMessage | None:
     """The card a button was pressed on."""
     return db.session.scalar(

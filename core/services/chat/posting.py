@@ -50,8 +50,17 @@ def _content(message: ChatMessage) -> tuple[str, Any]:
     return blocks.alert(text, reply_to=reply_to, locale=locale)
 
 
+def _thread_of(message: ChatMessage) -> str | None:
+    """A person's reply is threaded under their card in that chat, when there is one."""
+    if message.kind != "dm_replied" or not message.target_id:
+        return None
+    card = deliveries.card_in(message.provider, message.chat_id, message.target_id)
+    return card.message_ref if card is not None else None
+
+
 def _post(message: ChatMessage) -> str:
     text, extra = _content(message)
+    thread = _thread_of(message)
     if message.provider == ChatProvider.SLACK.value:
         installation = _slack(message)
         answer = web.call(
@@ -62,11 +71,12 @@ def _post(message: ChatMessage) -> str:
             blocks=extra,
             unfurl_links=False,
             unfurl_media=False,
+            **({"thread_ts": thread, "reply_broadcast": True} if thread else {}),
         )
         return str(answer["ts"])
     if links.telegram_chat(int(message.chat_id)) is None:
         raise DestinationGone("the Telegram chat is not linked any more")
-    return str(telegram.send(message.chat_id, text, extra))
+    return str(telegram.send(message.chat_id, text, extra, reply_to=thread))
 
 
 def _edit(message: ChatMessage) -> None:

@@ -279,3 +279,21 @@ def test_an_answer_reaches_the_chat_with_its_words_and_is_answered_from_there(
     assert telegram_update(client, tap).status_code == 200
     assert [m["text"] for m in instagram_emulator.sent_messages][-1] == words
     assert instagram_emulator.sent_messages[-1]["recipient"] == {"id": person_id}  # in the 24 h window
+
+
+def test_a_calibrated_workspace_s_card_says_how_likely_a_reply_is(app, shop, telegram_emulator, slack_emulator):
+    from core.models import Workspace
+    from core.services.chat.posting import refresh_target
+    from core.services.workspaces.settings import merge
+
+    [before] = [p for p in telegram_emulator.params("sendMessage") if "@ana" in p["text"]]
+    assert "likely to reply" not in before["text"]  # not calibrated yet: no guess
+    with app.app_context():
+        workspace = db.session.get(Workspace, shop.ws)
+        workspace.settings = merge(workspace.settings, {"calibration": {"reply_curve": [[0, 0.05], [100, 0.65]]}})
+        db.session.commit()
+        score = db.session.get(Target, shop.target_id).score
+        refresh_target(shop.target_id)
+    expected = round((0.05 + 0.6 * score / 100) * 10)
+    assert f"likely to reply: {expected} in 10" in telegram_emulator.params("editMessageText")[-1]["text"]
+    assert f"likely to reply: {expected} in 10" in slack_emulator.updates()[-1]["blocks"][0]["text"]["text"]

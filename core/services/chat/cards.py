@@ -25,6 +25,7 @@ from core.services.identity.access import get_scoped
 from core.services.identity.actors import Actor
 from core.services.outreach import lifecycle, templates
 from core.services.outreach.settings import template_for
+from core.services.targets import calibration
 from core.services.targets import read as targets
 
 MAX_REASONS = 3
@@ -59,6 +60,8 @@ class Card:
     conversation_id: int | None = None
     conversation_state: str | None = None
     assignee: str | None = None
+    # "4" of "likely to reply: 4 in 10", once the workspace's score is calibrated on its outcomes.
+    likely_to_reply: int | None = None
 
     @property
     def closed(self) -> bool:
@@ -160,4 +163,5 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         conversation_id=conversation.id if conversation else None,
         conversation_state=conversation.state if conversation else None,
         assignee=_who(conversation.assignee_user_id) if conversation and conversation.assignee_user_id else None,
+        likely_to_reply=calibration.likely_to_reply(workspace.settings, target.score),
     )

@@ -50,6 +50,8 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
     ]
     if card.reasons:
         lines.append(_("Why: %(reasons)s", reasons="; ".join(card.reasons)))
+    if card.likely_to_reply is not None:
+        lines.append(_("likely to reply: %(chance)s in 10", chance=card.likely_to_reply))
     if card.last_comment:
         lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
     if card.draft_text:

@@ -22,7 +22,7 @@ from core.services.identity.actors import Actor
 log = logging.getLogger(__name__)
 SLACK = ChatProvider.SLACK.value
 REPLY_SUBMITTED = "vf_reply_submitted"
-MODAL_FAILED = _("Slack could not open the message window in time; press “Write a message…” again.")
+MODAL_FAILED = _("Slack could not open the message window in time; press the button again.")
 NOT_LINKED = _(
     "Your Slack account is not linked to a member of this VistaFlow workspace. Use the same "
     "(verified) email in Slack and VistaFlow, or ask an admin to link you in Settings > Chat."

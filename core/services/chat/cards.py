@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.db import db
+from core.errors import VistaFlowError
 from core.i18n import _
 from core.models import (
     Conversation,
     DirectMessage,
+    DmKind,
     DmStatus,
     DmTemplate,
     Lead,
@@ -23,7 +25,7 @@ from core.models import (
 )
 from core.services.identity.access import get_scoped
 from core.services.identity.actors import Actor
-from core.services.outreach import lifecycle, templates
+from core.services.outreach import dms, eligibility, lifecycle, quota, templates
 from core.services.outreach.settings import template_for
 from core.services.targets import calibration
 from core.services.targets import read as targets
@@ -62,6 +64,16 @@ class Card:
     assignee: str | None = None
     # "4" of "likely to reply: 4 in 10", once the workspace's score is calibrated on its outcomes.
     likely_to_reply: int | None = None
+    # What Approve sends when there is no draft: the default template, rendered for this person.
+    preview_text: str | None = None
+    # How it goes: "private_reply" (to `route_comment`) or "message", possible until `route_until`.
+    route_kind: str | None = None
+    route_comment: str | None = None
+    route_until: datetime | None = None
+    quota_left: int | None = None
+    time_zone: str = "UTC"
+    # The text of the DM that went (or is going), once approved.
+    sent_text: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -133,6 +145,7 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         .limit(MAX_TEMPLATES)
     )
     options = targets.dm_options(target)
+    way = _route(account, target, options)
     conversation = db.session.scalar(
         select(Conversation).where(
             Conversation.target_id == target.id, Conversation.social_account_id == target.social_account_id
@@ -164,4 +177,50 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         conversation_state=conversation.state if conversation else None,
         assignee=_who(conversation.assignee_user_id) if conversation and conversation.assignee_user_id else None,
         likely_to_reply=calibration.likely_to_reply(workspace.settings, target.score),
+        preview_text=None if draft else _preview(target, account, way, default, actor),
+        route_kind=way.route.kind if way else None,
+        route_comment=way.route.comment.text if way and way.route.comment is not None else None,
+        route_until=way.until if way else None,
+        quota_left=quota.usage(workspace, [account])[0].remaining if account else None,
+        time_zone=workspace.time_zone,
+        sent_text=latest.text if latest is not None and latest.status in SENT_OR_GOING else None,
     )
+
+
+SENT_OR_GOING = (DmStatus.APPROVED.value, DmStatus.SENDING.value, DmStatus.SENT.value, DmStatus.UNKNOWN.value)
+
+
+@dataclass(frozen=True)
+class _Way:
+    route: eligibility.Route
+    until: datetime
+
+
+def _route(account: SocialAccount | None, target: Target, options) -> _Way | None:
+    """The way a DM would go now, by the sending rules, and until when; None when there is none."""
+    if account is None or not options.available:
+        return None
+    try:
+        route = eligibility.route_for(account, target)
+    except VistaFlowError:
+        return None
+    if route.kind == DmKind.PRIVATE_REPLY.value and route.comment is not None:
+        return _Way(route, route.comment.occurred_at + eligibility.PRIVATE_REPLY_WINDOW)
+    if options.message_until is not None:
+        return _Way(route, options.message_until)
+    return None
+
+
+def _preview(target: Target, account: SocialAccount | None, way: _Way | None, default, actor: Actor) -> str | None:
+    """The default template rendered for the person, exactly as Approve would send it."""
+    if way is None or default is None or account is None:
+        return None
+    try:
+        return dms.compose(target, account, way.route, template_id=default.id, text=None, actor=actor)
+    except VistaFlowError:
+        return None
+    try:
+        kind_route = eligibility.route_for(account, target)
+        return dms.compose(target, account, kind_route, template_id=default.id, text=None, actor=actor)
+    except VistaFlowError:
+        return None

@@ -64,7 +64,7 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
             "type": "button",
             "action_id": "vf_reply",
             "value": target,
-            "text": {"type": "plain_text", "text": say(_("Write a message…"))},
+            "text": {"type": "plain_text", "text": say(_("Edit or write…"))},
         }
     )
     # The option's value keeps the English status code: only its label is in the channel's language.
@@ -145,7 +145,14 @@ def reply_modal(card: Card, private_metadata: str, locale: str | None = None) ->
                     "type": "plain_text",
                     "text": say(_("Sent by the window open now, after you approve it on the new card.")),
                 },
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 1000},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": 1000,
+                    # The text Approve would send, to change a word rather than retype it.
+                    **({"initial_value": prefill} if (prefill := card.draft_text or card.preview_text) else {}),
+                },
             },
         ],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import formatting
 from core.i18n import _, ngettext, render
 from core.models import LeadStatus
 from core.services.chat.cards import Card
@@ -56,6 +57,28 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
         lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
     if card.draft_text:
         lines.append(_("Drafted DM: “%(text)s”", text=excerpt(card.draft_text, DRAFT_EXCERPT)))
+    elif card.preview_text and not card.closed:
+        lines.append(_("Approve sends: “%(text)s”", text=excerpt(card.preview_text, DRAFT_EXCERPT)))
+    if card.sent_text and not card.draft_text:
+        lines.append(_("Sent text: “%(text)s”", text=excerpt(card.sent_text, DRAFT_EXCERPT)))
+    if card.route_until is not None and not card.closed:
+        until = formatting.datetime_text(card.route_until, locale, card.time_zone)
+        if card.route_kind == "private_reply":
+            lines.append(
+                _(
+                    "As a private reply to “%(comment)s”, possible until %(until)s",
+                    comment=excerpt(card.route_comment, 80),
+                    until=until,
+                )
+            )
+        else:
+            lines.append(_("As a message, window open until %(until)s", until=until))
+        if card.quota_left is not None:
+            lines.append(
+                ngettext(
+                    "%(num)d DM left today on this account", "%(num)d DMs left today on this account", card.quota_left
+                )
+            )
     if card.conversation_state == "done":
         lines.append(_("Conversation done"))
     elif card.assignee:

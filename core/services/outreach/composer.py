@@ -157,10 +157,16 @@ def closed_reason(account: SocialAccount, target: Target, now: datetime | None =
     )
     last_message = target.last_inbound_message_at
     return Closed(
-        "No comment of the last 7 days is left without a private reply, and the person has not messaged "
-        f"@{account.username} in the last 24 hours: Instagram allows no DM now.",
-        f"When they comment on a post of @{account.username} (a private reply is then possible for 7 days) "
-        f"or send @{account.username} a message (a reply is then possible for 24 hours).",
+        _(
+            "No comment of the last 7 days is left without a private reply, and the person has not messaged "
+            "@%(account)s in the last 24 hours: Instagram allows no DM now.",
+            account=account.username,
+        ),
+        _(
+            "When they comment on a post of @%(account)s (a private reply is then possible for 7 days) "
+            "or send @%(account)s a message (a reply is then possible for 24 hours).",
+            account=account.username,
+        ),
         last_comment_until=last_comment + eligibility.PRIVATE_REPLY_WINDOW if last_comment else None,
         last_message_until=last_message + eligibility.MESSAGE_WINDOW if last_message else None,
     )

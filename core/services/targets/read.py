@@ -142,7 +142,7 @@ def dm_options(target: Target, now: datetime | None = None) -> DmOptions:
         for c in eligibility.open_comments(target, now)
     ]
     if not options.available:
-        options.unavailable_reason = (
+        options.unavailable_reason = _(
             "No comment of the last 7 days is left without a private reply, and the person has not "
             "messaged in the last 24 hours."
         )

@@ -77,6 +77,19 @@ def about_to_be_hot(app, instagram_emulator, shop: Shop, *, username: str = "ana
     return shop
 
 
+def posted_hot_shop(
+    app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator, *, username: str = "ana"
+) -> Shop:
+    """A linked workspace whose person `username` is hot, with their card posted in Slack and Telegram."""
+    from worker.jobs.chat import dispatch_alerts
+
+    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
+    about_to_be_hot(app, instagram_emulator, shop, username=username)
+    with app.app_context():
+        assert dispatch_alerts()["posted"] == 2
+    return shop
+
+
 def slack_cards(slack_emulator, username: str = "ana") -> list[dict]:
     return [p for p in slack_emulator.posts() if p.get("channel") == "C0ALERTS" and f"@{username}" in p["text"]]
 

@@ -9,8 +9,14 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.helpers import telegram_update, tg_callback
-from tests.bot.scenario import CHAT_ID, TG_USER, about_to_be_hot, block_action, card_refs, chat_config, linked_workspace
-from worker.jobs.chat import dispatch_alerts
+from tests.bot.scenario import (
+    CHAT_ID,
+    TG_USER,
+    block_action,
+    card_refs,
+    chat_config,
+    posted_hot_shop,
+)
 
 PREVIEW = "Hi @ana, here is the price list!"
 
@@ -22,11 +28,7 @@ def app_config(slack_emulator, telegram_emulator, instagram_emulator):
 
 @pytest.fixture
 def shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator):
-    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
-    about_to_be_hot(app, instagram_emulator, shop)
-    with app.app_context():
-        assert dispatch_alerts()["posted"] == 2
-    return shop
+    return posted_hot_shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator)
 
 
 def test_the_card_shows_the_text_the_route_and_the_quota(app, client, shop, telegram_emulator, slack_emulator):

@@ -12,14 +12,12 @@ from tests.bot.helpers import telegram_update, tg_callback, tg_message
 from tests.bot.scenario import (
     CHAT_ID,
     TG_USER,
-    about_to_be_hot,
     block_action,
     card_refs,
     chat_config,
-    linked_workspace,
+    posted_hot_shop,
     slash,
 )
-from worker.jobs.chat import dispatch_alerts
 
 GARBAGE = ("²", "abc", "-1")
 
@@ -31,11 +29,7 @@ def app_config(slack_emulator, telegram_emulator, instagram_emulator):
 
 @pytest.fixture
 def shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator):
-    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
-    about_to_be_hot(app, instagram_emulator, shop)
-    with app.app_context():
-        assert dispatch_alerts()["posted"] == 2
-    return shop
+    return posted_hot_shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator)
 
 
 def _nothing_changed(app, target_id: int) -> None:

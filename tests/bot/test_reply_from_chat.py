@@ -18,11 +18,10 @@ from tests.bot.scenario import (
     CHAT_ID,
     SLACK_USER,
     TG_USER,
-    about_to_be_hot,
     block_action,
     card_refs,
     chat_config,
-    linked_workspace,
+    posted_hot_shop,
 )
 from worker.jobs.chat import dispatch_alerts
 
@@ -34,11 +33,7 @@ def app_config(slack_emulator, telegram_emulator, instagram_emulator):
 
 @pytest.fixture
 def shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator):
-    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
-    about_to_be_hot(app, instagram_emulator, shop)
-    with app.app_context():
-        assert dispatch_alerts()["posted"] == 2
-    return shop
+    return posted_hot_shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator)
 
 
 def _telegram_cards(app, target_id: int) -> list[int]:

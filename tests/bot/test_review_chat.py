@@ -17,14 +17,12 @@ from tests.bot.helpers import telegram_update, tg_callback, tg_message
 from tests.bot.scenario import (
     CHAT_ID,
     TG_USER,
-    about_to_be_hot,
     block_action,
     card_refs,
     chat_config,
-    linked_workspace,
+    posted_hot_shop,
     slash,
 )
-from worker.jobs.chat import dispatch_alerts
 
 HOSTILE_NAME = "<!channel> <https://evil.example|Re-login>"
 BEYOND_INT4 = "99999999999"
@@ -37,11 +35,9 @@ def app_config(slack_emulator, telegram_emulator, instagram_emulator):
 
 @pytest.fixture
 def shop(app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator):
-    shop = linked_workspace(client, console, factory, slack_emulator, telegram_emulator)
-    about_to_be_hot(app, instagram_emulator, shop, username="<!channel>")
-    with app.app_context():
-        assert dispatch_alerts()["posted"] == 2
-    return shop
+    return posted_hot_shop(
+        app, client, console, factory, slack_emulator, telegram_emulator, instagram_emulator, username="<!channel>"
+    )
 
 
 def _failed_jobs(app) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from core.errors import Invalid, NotFound
 from core.i18n import _
 from core.models import ChatMessage
-from core.services.chat import card_actions, cards
+from core.services.chat import card_actions, cards, deliveries
 from core.services.chat.posting import refresh_target
 from core.services.identity.actors import Actor
 from core.validation import whole_number
@@ -33,10 +33,12 @@ def button_number(value: str | None, field: str = "button") -> int:
     return number
 
 
-def card_for(target_id: int, *, actor: Actor, workspace_id: int, note: str | None = None) -> cards.Card:
+def card_for(
+    target_id: int, *, actor: Actor, workspace_id: int, note: str | None = None, template_id: int | None = None
+) -> cards.Card:
     """The card of a person of the chat's workspace the actor may see (NotFound in words otherwise)."""
     try:
-        return cards.build(target_id, actor=actor, workspace_id=workspace_id, note=note)
+        return cards.build(target_id, actor=actor, workspace_id=workspace_id, note=note, template_id=template_id)
     except NotFound:
         raise NotFound(NOT_HERE) from None
 
@@ -60,7 +62,7 @@ def dispatch(
     template_id = button_number(extra, "template") if action == TEMPLATE else None
     card = card_for(target_id, actor=actor, workspace_id=workspace_id)
     if action in (APPROVE, TEMPLATE):
-        event_key = card_message.event_key if card_message else None
+        event_key = deliveries.approval_key(card_message) if card_message else None
         note = card_actions.approve(card, actor=actor, event_key=event_key, template_id=template_id)
     elif action == SKIP:
         note = card_actions.skip(card, actor=actor)

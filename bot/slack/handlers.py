@@ -156,6 +156,38 @@ def _draft_reply(installation: SlackInstallation, payload: dict[str, Any]) -> di
     return {"handled": True, "card": posting.post(card_id)}
 
 
+PICK = "vf_pick"  # a template picked in the card's select: shown on that card, sent only by Approve
+
+
+def _show_template(installation: SlackInstallation, payload: dict[str, Any]) -> dict[str, Any]:
+    """Redraw the card the select is on with the picked template's text, as Approve would send it."""
+    head, _colon, extra = (payload.get("value") or "").partition(":")
+    channel, ts = payload["channel_id"], payload.get("message_ts") or ""
+    try:
+        actor = actor_for(installation, payload["user_id"])
+        if actor is None:
+            ephemeral(installation, channel, payload["user_id"], NOT_LINKED)
+            return {"handled": False, "reason": "not linked"}
+        card = actions.card_for(
+            actions.button_number(head),
+            actor=actor,
+            workspace_id=installation.workspace_id,
+            template_id=actions.button_number(extra, "template"),
+        )
+    except VistaFlowError as exc:
+        ephemeral(installation, channel, payload["user_id"], exc.message)
+        return {"handled": False, "reason": exc.code}
+    text, card_blocks = blocks.card(card, language.for_chat(SLACK, channel, installation.workspace_id))
+    try:
+        web.call(
+            web.for_installation(installation), "chat_update", channel=channel, ts=ts, text=text, blocks=card_blocks
+        )
+    except SlackFailure as failure:
+        log.warning("could not show the picked template: %s", failure)
+        return {"handled": False, "reason": "slack refused"}
+    return {"handled": True, "template": card.chosen_template_id}
+
+
 def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
     """A button or select on a card: approve, pick a template, skip, move the lead; then the card is updated."""
     installation = installations.for_team(payload["team_id"])
@@ -163,6 +195,8 @@ def handle_action(payload: dict[str, Any]) -> dict[str, Any]:
         return {"handled": False, "reason": "not installed"}
     if payload.get("action_id") == REPLY_SUBMITTED:
         return _draft_reply(installation, payload)
+    if payload.get("action_id") == PICK:
+        return _show_template(installation, payload)
     # The button's value is "<target id>" or "<target id>:<template id or lead status>".
     head, _colon, extra = (payload.get("value") or "").partition(":")
     try:

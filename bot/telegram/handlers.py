@@ -12,8 +12,9 @@ from core.i18n import _
 from core.models import ChatProvider
 from core.platforms import telegram as client
 from core.platforms.telegram import TelegramFailure
-from core.services.chat import deliveries, language, links, posting, replies
+from core.services.chat import card_actions, cards, deliveries, language, links, posting, replies
 from core.services.chat import telegram_render as render
+from core.services.identity.actors import Actor
 
 log = logging.getLogger(__name__)
 TELEGRAM = ChatProvider.TELEGRAM.value
@@ -174,7 +175,8 @@ ACTIONS = {
     "as": actions.ASSIGN,
     "dn": actions.DONE,
 }
-KEYBOARDS = ("ls", "tl", "bk")  # only this message's keyboard changes: lead statuses, templates, or back
+KEYBOARDS = ("ls", "bk")  # only this message's keyboard changes: lead statuses, or back
+CHOICE, PROMPT = "choice", "prompt"  # messages posted under a card: a template to send, a request for new text
 
 
 def handle_callback(query: dict[str, Any]) -> dict[str, Any]:
@@ -209,9 +211,13 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if kind in KEYBOARDS:
             card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id)
             locale = language.for_chat(TELEGRAM, chat_id, link.workspace_id)
-            text, markup = render.card(card, show_statuses=kind == "ls", show_templates=kind == "tl", locale=locale)
+            text, markup = render.card(card, show_statuses=kind == "ls", locale=locale)
             client.edit(chat_id, message.get("message_id"), text, markup)
             return None, {"handled": True}
+        if kind == "tl":
+            return _post_choices(chat_id, message, target_id, actor, link.workspace_id)
+        if kind == "ed":
+            return _ask_for_text(chat_id, message, target_id, actor, link.workspace_id)
         card_message = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
         note = actions.dispatch(
             ACTIONS.get(kind, ""),
@@ -221,7 +227,9 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
             workspace_id=link.workspace_id,
             card_message=card_message,
         )
-        if card_message is None:
+        if card_message is not None and card_message.kind == CHOICE:
+            _refresh_choices(chat_id, target_id, actor, link.workspace_id)
+        elif card_message is None:
             # A message the bot did not record (e.g. older than this feature): still show the outcome.
             card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id, note=note)
             locale = language.for_chat(TELEGRAM, chat_id, link.workspace_id)
@@ -229,3 +237,51 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     except VistaFlowError as exc:
         return exc.message, {"handled": False, "reason": exc.code}
     return note or _("Done"), {"handled": True, "note": note}
+
+
+def _post_choices(
+    chat_id: int, message: dict[str, Any], target_id: int, actor: Actor, workspace_id: int
+) -> tuple[str | None, dict[str, Any]]:
+    """ "Approve with template…": one message per template under the card, its text as sent, with Send."""
+    card = actions.card_for(target_id, actor=actor, workspace_id=workspace_id)
+    if card.closed:
+        return card_actions.ALREADY_HANDLED, {"handled": False, "reason": "closed"}
+    locale = language.for_chat(TELEGRAM, chat_id, workspace_id)
+    posted = 0
+    for option in cards.choices(card, actor=actor):
+        text, markup = render.choice(card, option, locale=locale)
+        ref = client.send(chat_id, text, markup, reply_to=message.get("message_id"))
+        deliveries.record_sent(
+            workspace_id, TELEGRAM, str(chat_id), CHOICE, target_id, str(ref), {"template_id": option.template_id}
+        )
+        posted += 1
+    if not posted:
+        return _("This workspace has no DM template yet: add one in VistaFlow > Templates."), {"handled": False}
+    return _("Read them below, then tap Send under the one to use."), {"handled": True, "choices": posted}
+
+
+def _refresh_choices(chat_id: int, target_id: int, actor: Actor, workspace_id: int) -> None:
+    """After a Send under the card, the choices drop their buttons once nothing more can go (the card says why)."""
+    card = actions.card_for(target_id, actor=actor, workspace_id=workspace_id)
+    if not card.closed:
+        return  # refused (quota, window): the choices stay, the card's note says why
+    locale = language.for_chat(TELEGRAM, chat_id, workspace_id)
+    by_template = {option.template_id: option for option in cards.choices(card, actor=actor)}
+    for sent in deliveries.sent_about(TELEGRAM, str(chat_id), target_id, CHOICE):
+        option = by_template.get((sent.data or {}).get("template_id"))
+        if option is not None:
+            text, _markup = render.choice(card, option, locale=locale)
+            client.edit(chat_id, sent.message_ref or 0, text, None)
+
+
+def _ask_for_text(
+    chat_id: int, message: dict[str, Any], target_id: int, actor: Actor, workspace_id: int
+) -> tuple[str | None, dict[str, Any]]:
+    """ "Edit the text": ask for the new words by a forced reply; the reply is drafted on a new card."""
+    card = actions.card_for(target_id, actor=actor, workspace_id=workspace_id)
+    if card.closed:
+        return card_actions.ALREADY_HANDLED, {"handled": False, "reason": "closed"}
+    text, force = render.edit_prompt(card, locale=language.for_chat(TELEGRAM, chat_id, workspace_id))
+    ref = client.send(chat_id, text, force, reply_to=message.get("message_id"))
+    deliveries.record_sent(workspace_id, TELEGRAM, str(chat_id), PROMPT, target_id, str(ref), {})
+    return _("Reply to the message below with the new text."), {"handled": True}

@@ -60,9 +60,15 @@ def test_a_french_telegram_chat_gets_a_french_card_and_buttons_within_64_bytes(
     [card] = telegram_cards(telegram_emulator)
     assert "@ana sur Instagram — score" in card["text"] and "Compte : @" in card["text"]
     labels = [b["text"] for b in _buttons(card)]
-    assert labels == ["✅ Approuver le DM", "Écarter", "Approuver avec un modèle…", "Créer un lead / statut…"]
+    assert labels == [
+        "✅ Approuver le DM",
+        "Écarter",
+        "✏️ Modifier le texte",
+        "Approuver avec un modèle…",
+        "Créer un lead / statut…",
+    ]
     assert all(len(b["callback_data"].encode()) <= 64 for b in _buttons(card))
-    assert [b["callback_data"].split(":")[0] for b in _buttons(card)] == ["ap", "sk", "tl", "ls"]  # codes stay
+    assert [b["callback_data"].split(":")[0] for b in _buttons(card)] == ["ap", "sk", "ed", "tl", "ls"]  # codes stay
     # The Slack channel has no language of its own: the workspace's default, English.
     [slack_card] = slack_cards(slack_emulator)
     assert "@ana on Instagram — score" in slack_card["text"]

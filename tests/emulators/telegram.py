@@ -24,6 +24,7 @@ class TelegramEmulator(EmulatorServer):
         self.blocked_chats: set[int] = set()
         self.pending_updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(100)
+        self._sent_ids: list[int] = []
 
     def config(self) -> dict[str, str]:
         return {"TELEGRAM_API_URL": self.url, "TELEGRAM_BOT_TOKEN": self.token, "TELEGRAM_BOT_USERNAME": self.username}
@@ -32,6 +33,10 @@ class TelegramEmulator(EmulatorServer):
 
     def params(self, method: str) -> list[dict[str, Any]]:
         return [self._params(r) for r in self.calls(path_contains=f"/{method}") if r.path.endswith(f"/{method}")]
+
+    def sent_ids(self) -> list[int]:
+        """The message ids sendMessage answered with, in order (to reply to or tap on a bot's message)."""
+        return list(self._sent_ids)
 
     @staticmethod
     def _params(request: Request) -> dict[str, Any]:
@@ -57,8 +62,8 @@ class TelegramEmulator(EmulatorServer):
             "chat": {"id": int(chat_id), "type": "private" if int(chat_id) > 0 else "group"},
             "text": text,
         }
-        if markup:
-            message["reply_markup"] = markup
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # Telegram echoes only inline keyboards, never a ForceReply
         return message
 
     def handle(self, request: Request) -> Reply:
@@ -80,13 +85,9 @@ class TelegramEmulator(EmulatorServer):
                 },
             )
         if method == "sendMessage":
-            return Reply(
-                200,
-                {
-                    "ok": True,
-                    "result": self._message(chat_id, params.get("text", ""), markup=params.get("reply_markup")),
-                },
-            )
+            message = self._message(chat_id, params.get("text", ""), markup=params.get("reply_markup"))
+            self._sent_ids.append(message["message_id"])
+            return Reply(200, {"ok": True, "result": message})
         if method == "editMessageText":
             return Reply(
                 200,

@@ -9,14 +9,16 @@ idempotent (approving an approved DM, moving a lead to its status: no change).
 from __future__ import annotations
 
 from core.db import db
-from core.errors import Conflict, Invalid, VistaFlowError
+from core.errors import Conflict, Forbidden, Invalid, VistaFlowError
 from core.i18n import _
 from core.services.chat import cards, dedupe
 from core.services.conversations import threads
 from core.services.identity.actors import Actor
 from core.services.leads import changes as leads
-from core.services.outreach import dms
+from core.services.outreach import composer, dms
 
+NOT_APPROVER = _("Your role in this workspace may not approve DMs: ask an admin.")
+ALREADY_HANDLED = _("Already handled: nothing was sent again.")
 NO_TEMPLATE = _("No default DM template is set for this workspace: pick a template.")
 
 
@@ -34,8 +36,11 @@ def approve(card: cards.Card, *, actor: Actor, event_key: str | None, template_i
     `event_key` is the alert's key shared by its Slack and Telegram messages (one approval for both).
     One transaction: the card's key, the DM and the set-aside draft are committed together or not at all.
     """
+    if not composer.may_approve(card.workspace_id, actor):
+        raise Forbidden(NOT_APPROVER)  # the door tells only the person who tapped
     if card.closed and card.draft_dm_id is None:
-        return None  # already approved, sent or not allowed: the refreshed card says which
+        # A double tap, or a stale card (sent from the console meanwhile): nothing goes twice, and the card says so.
+        return ALREADY_HANDLED if card.dm_status else card.unavailable_reason
     key = f"approve:{event_key}" if event_key else f"approve:target:{card.target_id}"
     chosen = template_id or card.default_template_id
     if (card.draft_dm_id is None or template_id is not None) and chosen is None:

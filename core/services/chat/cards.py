@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.db import db
-from core.errors import VistaFlowError
+from core.errors import Invalid, VistaFlowError
 from core.i18n import _
 from core.models import (
     Conversation,
@@ -74,6 +74,9 @@ class Card:
     time_zone: str = "UTC"
     # The text of the DM that went (or is going), once approved.
     sent_text: str | None = None
+    # A template picked in the chat to look at before approving: `preview_text` is then its text.
+    chosen_template_id: int | None = None
+    chosen_template_name: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -126,8 +129,19 @@ def _last_actor(dm_id: int) -> int | None:
     return events[-1].actor_user_id if events else None
 
 
-def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note: str | None = None) -> Card:
-    """The card of a target the actor may see (NotFound otherwise; `workspace_id` pins the chat's workspace)."""
+def build(
+    target_id: int,
+    *,
+    actor: Actor,
+    workspace_id: int | None = None,
+    note: str | None = None,
+    template_id: int | None = None,
+) -> Card:
+    """The card of a target the actor may see (NotFound otherwise; `workspace_id` pins the chat's workspace).
+
+    With `template_id` (a template of the workspace, else Invalid), the card previews that template
+    rendered for the person, as "Approve with this template" would send it.
+    """
     target = get_scoped(Target, target_id, actor, what="Target", workspace_id=workspace_id)
     workspace = db.session.get(Workspace, target.workspace_id)
     account = db.session.get(SocialAccount, target.social_account_id)
@@ -138,6 +152,7 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
     draft = latest if latest is not None and latest.status == DmStatus.DRAFT else None
     lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
     default = template_for(workspace, target)
+    chosen = _template_of(workspace.id, template_id) if template_id is not None else None
     rows = db.session.execute(
         select(DmTemplate.id, DmTemplate.name)
         .where(DmTemplate.workspace_id == workspace.id)
@@ -146,6 +161,7 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
     )
     options = targets.dm_options(target)
     way = _route(account, target, options)
+    preview, why_not = _preview(target, account, way, chosen or (None if draft else default), actor)
     conversation = db.session.scalar(
         select(Conversation).where(
             Conversation.target_id == target.id, Conversation.social_account_id == target.social_account_id
@@ -171,20 +187,54 @@ def build(target_id: int, *, actor: Actor, workspace_id: int | None = None, note
         default_template_id=default.id if default else None,
         templates=[(row.id, row.name) for row in rows],
         unavailable_reason=None if options.available else options.unavailable_reason,
-        note=note,
+        note=note or (why_not if chosen else None),
         draft_text=draft.text if draft else None,
         conversation_id=conversation.id if conversation else None,
         conversation_state=conversation.state if conversation else None,
         assignee=_who(conversation.assignee_user_id) if conversation and conversation.assignee_user_id else None,
         likely_to_reply=calibration.likely_to_reply(workspace.settings, target.score),
-        preview_text=None if draft else _preview(target, account, way, default, actor),
+        preview_text=preview,
         route_kind=way.route.kind if way else None,
         route_comment=way.route.comment.text if way and way.route.comment is not None else None,
         route_until=way.until if way else None,
         quota_left=quota.usage(workspace, [account])[0].remaining if account else None,
         time_zone=workspace.time_zone,
         sent_text=latest.text if latest is not None and latest.status in SENT_OR_GOING else None,
+        chosen_template_id=chosen.id if chosen else None,
+        chosen_template_name=chosen.name if chosen else None,
     )
+
+
+UNKNOWN_TEMPLATE = _("Unknown template.")
+
+
+def _template_of(workspace_id: int, template_id: int) -> DmTemplate:
+    template = db.session.get(DmTemplate, template_id)
+    if template is None or template.workspace_id != workspace_id:
+        raise Invalid(UNKNOWN_TEMPLATE, fields={"template": _("No such template in this workspace.")})
+    return template
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One template as the chat lists it: its text rendered for the person, or why it cannot be sent."""
+
+    template_id: int
+    name: str
+    text: str | None
+    reason: str | None
+
+
+def choices(card: Card, *, actor: Actor) -> list[Choice]:
+    """The card's templates, each rendered for the person by the route Approve would take now."""
+    target = db.session.get(Target, card.target_id)
+    account = db.session.get(SocialAccount, target.social_account_id)
+    way = _route(account, target, targets.dm_options(target))
+    listed = []
+    for template_id, name in card.templates:
+        text, why_not = _preview(target, account, way, db.session.get(DmTemplate, template_id), actor)
+        listed.append(Choice(template_id, name, text, why_not))
+    return listed
 
 
 SENT_OR_GOING = (DmStatus.APPROVED.value, DmStatus.SENDING.value, DmStatus.SENT.value, DmStatus.UNKNOWN.value)
@@ -211,16 +261,15 @@ def _route(account: SocialAccount | None, target: Target, options) -> _Way | Non
     return None
 
 
-def _preview(target: Target, account: SocialAccount | None, way: _Way | None, default, actor: Actor) -> str | None:
-    """The default template rendered for the person, exactly as Approve would send it."""
-    if way is None or default is None or account is None:
-        return None
+def _preview(
+    target: Target, account: SocialAccount | None, way: _Way | None, template: DmTemplate | None, actor: Actor
+) -> tuple[str | None, str | None]:
+    """(text, None) of a template rendered for the person exactly as Approve would send it, or (None, why not)."""
+    if template is None:
+        return None, None
+    if way is None or account is None:
+        return None, _("No DM can be sent to this person now.")
     try:
-        return dms.compose(target, account, way.route, template_id=default.id, text=None, actor=actor)
-    except VistaFlowError:
-        return None
-    try:
-        kind_route = eligibility.route_for(account, target)
-        return dms.compose(target, account, kind_route, template_id=default.id, text=None, actor=actor)
-    except VistaFlowError:
-        return None
+        return dms.compose(target, account, way.route, template_id=template.id, text=None, actor=actor), None
+    except VistaFlowError as exc:
+        return None, exc.message

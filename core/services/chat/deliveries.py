@@ -187,3 +187,53 @@ def alert_context(message: ChatMessage) -> dict[str, Any]:
     workspace = db.session.get(Workspace, message.workspace_id)
     context["workspace_name"] = workspace.name if workspace else ""
     return context
+
+
+def record_sent(
+    workspace_id: int, provider: str, chat_id: str, kind: str, target_id: int, message_ref: str, data: dict[str, Any]
+) -> None:
+    """Keep a message the bot sent at once (a template to choose, a request for new text): a tap or a reply
+    on it is then known to be about `target_id`."""
+    now = utcnow()
+    db.session.add(
+        ChatMessage(
+            workspace_id=workspace_id,
+            provider=provider,
+            chat_id=chat_id,
+            kind=kind,
+            event_key=f"{kind}:{message_ref}"[:100],
+            target_id=target_id,
+            data=data,
+            status=ChatMessageStatus.POSTED.value,
+            message_ref=str(message_ref)[:64],
+            attempts=1,
+            posted_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.session.commit()
+
+
+def sent_about(provider: str, chat_id: str, target_id: int, kind: str) -> list[ChatMessage]:
+    """The messages of `kind` the bot sent at once about a person in one chat, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ChatMessage)
+            .where(
+                ChatMessage.provider == provider,
+                ChatMessage.chat_id == chat_id,
+                ChatMessage.target_id == target_id,
+                ChatMessage.kind == kind,
+            )
+            .order_by(ChatMessage.id)
+        )
+    )
+
+
+def approval_key(message: ChatMessage) -> str | None:
+    """The key one approval of a person takes in a chat: their card's, also for the choices posted under it."""
+    if message.kind == "hot":
+        return message.event_key
+    card = card_in(message.provider, message.chat_id, message.target_id) if message.target_id else None
+    return card.event_key if card is not None else None

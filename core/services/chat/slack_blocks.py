@@ -33,24 +33,34 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
     elements: list[dict[str, Any]] = []
     target = str(card.target_id)
     if not card.closed:
-        elements.append(
-            {
-                "type": "button",
+        if card.chosen_template_id is not None:
+            # A template was picked to read first: Approve now sends that one.
+            approve = {
+                "action_id": "vf_template",
+                "value": f"{card.target_id}:{card.chosen_template_id}",
+                "text": {"type": "plain_text", "text": say(_("Approve this template"))[:75]},
+            }
+        else:
+            approve = {
                 "action_id": "vf_approve",
-                "style": "primary",
                 "value": target,
                 "text": {"type": "plain_text", "text": say(_("Approve DM"))},
             }
-        )
+        if card.chosen_template_id is None or card.preview_text:
+            elements.append({"type": "button", "style": "primary", **approve})
         if card.templates:
-            elements.append(
-                {
-                    "type": "static_select",
-                    "action_id": "vf_template",
-                    "placeholder": {"type": "plain_text", "text": say(_("Approve with template…"))},
-                    "options": [_option(name, f"{card.target_id}:{tid}") for tid, name in card.templates],
-                }
-            )
+            options = [_option(name, f"{card.target_id}:{tid}") for tid, name in card.templates]
+            # Picking a template shows its text on the card; nothing is sent until Approve.
+            select: dict[str, Any] = {
+                "type": "static_select",
+                "action_id": "vf_pick",
+                "placeholder": {"type": "plain_text", "text": say(_("Preview a template…"))},
+                "options": options,
+            }
+            picked = [o for o in options if o["value"] == f"{card.target_id}:{card.chosen_template_id}"]
+            if picked:
+                select["initial_option"] = picked[0]
+            elements.append(select)
         elements.append(
             {
                 "type": "button",

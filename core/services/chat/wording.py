@@ -55,7 +55,16 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
         lines.append(_("likely to reply: %(chance)s in 10", chance=card.likely_to_reply))
     if card.last_comment:
         lines.append(_("Last comment: “%(comment)s”", comment=excerpt(card.last_comment)))
-    if card.draft_text:
+    if card.chosen_template_id is not None and not card.closed:
+        if card.preview_text:
+            lines.append(
+                _(
+                    "Template “%(name)s” sends: “%(text)s”",
+                    name=card.chosen_template_name,
+                    text=excerpt(card.preview_text, DRAFT_EXCERPT),
+                )
+            )
+    elif card.draft_text:
         lines.append(_("Drafted DM: “%(text)s”", text=excerpt(card.draft_text, DRAFT_EXCERPT)))
     elif card.preview_text and not card.closed:
         lines.append(_("Approve sends: “%(text)s”", text=excerpt(card.preview_text, DRAFT_EXCERPT)))

@@ -35,7 +35,7 @@ def _approve_button(update: dict) -> bool:
     ("fault", "status", "shown", "retry_offered"),
     [
         (_fail_send, "failed", "DM failed: Instagram says this comment already has its private reply.", True),
-        (_lose_send, "unknown", "DM outcome unknown: check it in VistaFlow before sending again", False),
+        (_lose_send, "unknown", "DM outcome unknown: check the conversation in Instagram before sending again", False),
     ],
 )
 def test_a_dm_sent_from_the_console_that_fails_shows_on_the_cards(

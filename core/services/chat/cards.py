@@ -31,6 +31,7 @@ from core.services.targets import calibration
 from core.services.targets import read as targets
 
 MAX_REASONS = 3
+PLATFORM_NAMES = {"instagram": "Instagram", "tiktok": "TikTok"}
 MAX_TEMPLATES = 10
 
 
@@ -95,7 +96,7 @@ def _who(user_id: int | None) -> str:
     return f"@{user.name}" if user else "VistaFlow"
 
 
-def outcome_of(dm: DirectMessage | None, zone: str) -> str | None:
+def outcome_of(dm: DirectMessage | None, zone: str, platform: str = "instagram") -> str | None:
     """The DM's state in words, as the card shows it ("DM sent by @member at 14:02")."""
     if dm is None:
         return None
@@ -114,7 +115,11 @@ def outcome_of(dm: DirectMessage | None, zone: str) -> str | None:
                 )
             return _("DM approved by %(who)s at %(time)s, sending…", who=who, time=when)
         case DmStatus.UNKNOWN:
-            return _("DM outcome unknown: check it in VistaFlow before sending again")
+            # The platform never answered: only its own inbox tells whether the person got it.
+            return _(
+                "DM outcome unknown: check the conversation in %(platform)s before sending again",
+                platform=PLATFORM_NAMES.get(platform, platform),
+            )
         case DmStatus.FAILED:
             return _("DM failed: %(reason)s", reason=dm.status_reason or _("the platform refused it"))
         case DmStatus.SKIPPED:
@@ -182,7 +187,7 @@ def build(
         lead_status=lead.status if lead else None,
         draft_dm_id=draft.id if draft else None,
         dm_status=None if draft else (latest.status if latest else None),
-        outcome=None if draft else outcome_of(latest, workspace.time_zone),
+        outcome=None if draft else outcome_of(latest, workspace.time_zone, target.platform),
         dm_offered=options.available,
         default_template_id=default.id if default else None,
         templates=[(row.id, row.name) for row in rows],

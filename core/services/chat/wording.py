@@ -7,10 +7,10 @@ from typing import Any
 from core import formatting
 from core.i18n import _, ngettext, render
 from core.models import LeadStatus
-from core.services.chat.cards import Card
+from core.services.chat.cards import PLATFORM_NAMES, Card
 from core.words import LEAD_STATUS_NAMES
 
-PLATFORMS = {"instagram": "Instagram", "tiktok": "TikTok"}
+PLATFORMS = PLATFORM_NAMES
 LEAD_STATUSES = [s.value for s in LeadStatus]
 EXCERPT = 280
 

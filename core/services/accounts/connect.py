@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
@@ -173,13 +173,42 @@ def complete_connect(
             ),
             workspace_id=intent.workspace_id,
         )
-    _refuse_if_connected_elsewhere(intent.workspace_id, chosen, profile)
+    return claim_account(intent.workspace_id, chosen, profile, account_type, grant, actor)
+
+
+# Namespace of the advisory locks on a platform account (the second key is the account's hash).
+IDENTITY_LOCK = 0x5653_4143  # "VSAC"
+
+
+def claim_account(
+    workspace_id: int, platform: Platform, profile: Profile, account_type: str | None, grant: TokenGrant, actor: Actor
+) -> SocialAccount:
+    """Store the connected account unless it is live in another workspace, one connect of it at a time."""
+    _lock_identity(platform, profile)
+    _refuse_if_connected_elsewhere(workspace_id, platform, profile)
     try:
-        return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
+        return _store(workspace_id, platform, profile, account_type, grant, actor)
     except IntegrityError:
         # Another callback for the same account won the insert; ours becomes an update.
         db.session.rollback()
-        return _store(intent.workspace_id, chosen, profile, account_type, grant, actor)
+        _lock_identity(platform, profile)
+        return _store(workspace_id, platform, profile, account_type, grant, actor)
+
+
+def _lock_identity(platform: Platform, profile: Profile) -> None:
+    """Serialise connects of one platform account until this transaction ends.
+
+    The "live elsewhere?" check and the insert are two statements: without the lock, two workspaces
+    connecting the same account at once would both see it free. A unique index cannot say "live" across
+    workspaces that may legitimately hold old disconnected rows, so the check stays in the service and
+    the lock makes it atomic. SQLite runs one writer at a time already.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:identity))"),
+        {"space": IDENTITY_LOCK, "identity": f"{platform.value}:{profile.id}"},
+    )
 
 
 def _refuse_if_connected_elsewhere(workspace_id: int, platform: Platform, profile: Profile) -> None:

@@ -4,55 +4,15 @@ GET /targets/calibration/<workspace_id> kept to its workspace."""
 
 from __future__ import annotations
 
-import random
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
-from core.db import db, utcnow
-from core.models import AuditEntry, DirectMessage, Lead, Target, Workspace
+from core.db import db
+from core.models import AuditEntry, DirectMessage, Target, Workspace
 from core.scoring import calibration as calib
 from core.services.targets import calibration
 from core.services.workspaces.settings import read as read_settings
-from tests.factories import make_account, make_interaction, make_target
-
-# (what they wrote, P(reply within 72 h)): buyers answer far more often than fans.
-KINDS = [
-    (("comment", "I want to buy, how do I order?"), 0.7),
-    (("message", "c'est combien ?"), 0.6),
-    (("comment", "how much?"), 0.35),
-    (("comment", "love it 😍"), 0.08),
-    (("message", "so pretty"), 0.12),
-]
-
-
-def _history(workspace_id: int, people: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    now = utcnow()
-    account = make_account(workspace_id)
-    for n in range(people):
-        (kind, text), p = KINDS[n % len(KINDS)]
-        target = make_target(account, username=f"p{n}")
-        sent = now - timedelta(days=5, hours=rng.uniform(0, 48))
-        make_interaction(target, kind=kind, text=text, occurred_at=sent - timedelta(hours=2), media_id=f"m{n % 3}")
-        replied = sent + timedelta(hours=rng.uniform(1, 60)) if rng.random() < p else None
-        db.session.add(
-            DirectMessage(
-                workspace_id=workspace_id,
-                social_account_id=account.id,
-                target_id=target.id,
-                kind="message",
-                text="hi",
-                status="sent",
-                sent_at=sent,
-                replied_at=replied,
-            )
-        )
-        if n % 4 == 0:
-            won = rng.random() < p
-            db.session.add(Lead(workspace_id=workspace_id, target_id=target.id, status="won" if won else "lost"))
-    db.session.commit()
+from tests.calibration_history import outcome_history
 
 
 @pytest.fixture
@@ -73,7 +33,7 @@ def test_wilson_interval_is_sound_with_few_and_many():
 def test_before_enough_outcomes_rates_only_and_nothing_to_apply(app, shop):
     owner, ws = shop
     with app.app_context():
-        _history(ws, 60)
+        outcome_history(ws, 60)
     body = owner.get(f"/targets/calibration/{ws}").get_json()
     assert body["reply"]["outcomes"] == 60 and body["reply"]["needed"] == calib.MIN_REPLY_OUTCOMES
     assert body["reply"]["enough"] is False and body["suggested_weights"] is None and body["calibrated"] is False
@@ -87,7 +47,7 @@ def test_before_enough_outcomes_rates_only_and_nothing_to_apply(app, shop):
 def test_enough_outcomes_suggest_weights_apply_is_owner_only_audited_and_undone(app, shop, factory):
     owner, ws = shop
     with app.app_context():
-        _history(ws, 300)
+        outcome_history(ws, 300)
         before = read_settings(db.session.get(Workspace, ws).settings).scoring.weights.model_dump()
     body = owner.get(f"/targets/calibration/{ws}").get_json()
     assert body["reply"]["enough"] is True and body["win"]["outcomes"] == 75
@@ -133,7 +93,7 @@ def test_uncalibrated_workspace_says_nothing_about_replies():
 def test_target_page_says_likely_to_reply_once_calibrated(app, shop, client, console):
     owner, ws = shop
     with app.app_context():
-        _history(ws, 300)
+        outcome_history(ws, 300)
     assert owner.post(f"/targets/calibration/{ws}/apply").status_code == 200
     with app.app_context():
         target_id = db.session.scalar(select(DirectMessage.target_id).limit(1))

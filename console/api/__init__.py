@@ -13,6 +13,7 @@ from console.api import (
     jobs,
     leads,
     privacy,
+    search,
     social_accounts,
     targets,
     users,
@@ -39,4 +40,5 @@ BLUEPRINTS = [
     leads.bp,
     integrations.bp,
     privacy.bp,
+    search.bp,
 ]

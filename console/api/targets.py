@@ -70,6 +70,7 @@ class TargetQuery(In):
     hot_only: bool = False
     account: int | None = Field(None, description="Only this social account's targets.")
     platform: Literal["instagram", "tiktok"] | None = None
+    q: str | None = Field(None, max_length=200, description="Part of the username or display name.")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=512)
 
@@ -161,6 +162,7 @@ def list_targets(workspace_id: int, query: TargetQuery):
         hot_only=query.hot_only,
         account_id=query.account,
         platform=query.platform,
+        q=query.q,
     )
     page = targets.page(workspace_id, actor=current_actor(), filters=filters, cursor=query.cursor, limit=query.limit)
     return page.map(TargetOut.of)

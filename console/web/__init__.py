@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         privacy_views,
         profile_views,
         scoring_quality_views,
+        search_views,
         slack_install_views,
         targets_views,
         unsubscribe_views,

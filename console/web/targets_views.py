@@ -38,6 +38,7 @@ def workspace_targets(workspace_id: int):
         hot_only=args.get("hot_only") == "on",
         account_id=args.get("account", type=int),
         platform=args.get("platform") or None,
+        q=args.get("q", "").strip() or None,
     )
     errors: dict[str, str] = {}
     try:

@@ -33,6 +33,10 @@ class Interaction(db.Model):
         sa.Index("ix_interactions_workspace_occurred", "workspace_id", "occurred_at", "id"),
         sa.Index("ix_interactions_target_occurred", "target_id", "occurred_at"),
         sa.Index("ix_interactions_workspace_received", "workspace_id", "received_at"),
+        # Search "what people wrote" by any substring, fast at millions of rows (pg_trgm; SQLite scans).
+        sa.Index(
+            "ix_interactions_text_trgm", "text", postgresql_using="gin", postgresql_ops={"text": "gin_trgm_ops"}
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -17,6 +17,16 @@ class Target(db.Model):
         sa.Index("ix_targets_workspace_score", "workspace_id", "score", "id"),
         sa.Index("ix_targets_workspace_last_seen", "workspace_id", "last_seen_at", "id"),
         sa.Index("ix_targets_workspace_dirty", "workspace_id", "needs_rescore"),
+        # Search people by part of their username or name (pg_trgm; SQLite scans).
+        sa.Index(
+            "ix_targets_username_trgm", "username", postgresql_using="gin", postgresql_ops={"username": "gin_trgm_ops"}
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_targets_display_name_trgm",
+            "display_name",
+            postgresql_using="gin",
+            postgresql_ops={"display_name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from core.models import Interaction, InteractionKind, Role, SocialAccount
 from core.pagination import Page, paginate
 from core.services.identity.access import get_scoped, require_role
 from core.services.identity.actors import Actor
+from core.text_search import contains
 from core.validation import clean_instant
 
 KINDS = [k.value for k in InteractionKind]
@@ -35,11 +36,6 @@ def _instant(value: datetime | None, field: str, fields: dict[str, str]) -> date
     except Invalid as exc:
         fields.update(exc.fields)
         return None
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _check(workspace_id: int, filters: Filters, actor: Actor) -> Filters:
@@ -88,7 +84,7 @@ def page_for(
             )
         )
     if f.q:
-        stmt = stmt.where(Interaction.text.ilike(_like(f.q), escape="\\"))
+        stmt = stmt.where(contains(f.q, Interaction.text))
     if f.since:
         stmt = stmt.where(Interaction.occurred_at >= f.since)
     if f.until:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, tuple_
 
 from core.db import db
 from core.errors import Invalid
@@ -16,6 +16,7 @@ from core.pagination import decode_cursor, encode_cursor
 from core.services.identity.access import require_role
 from core.services.identity.actors import Actor
 from core.services.leads.pipeline import clean_tag
+from core.text_search import contains
 
 SORTS = ("score", "updated", "created")
 MAX_LIMIT = 200
@@ -56,11 +57,6 @@ class LeadSort:
         return [self.key.desc(), Lead.id.desc()] if self.descending else [self.key.asc(), Lead.id.asc()]
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def conditions(workspace_id: int, filters: LeadFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses for a statement that joins Lead to its Target."""
     where: list[ColumnElement[bool]] = [Lead.workspace_id == workspace_id]
@@ -80,8 +76,7 @@ def conditions(workspace_id: int, filters: LeadFilters) -> list[ColumnElement[bo
     if filters.account_id is not None:
         where.append(Target.social_account_id == filters.account_id)
     if filters.q:
-        pattern = _like(filters.q.strip().lstrip("@"))
-        where.append(or_(Target.username.ilike(pattern, escape="\\"), Lead.notes.ilike(pattern, escape="\\")))
+        where.append(contains(filters.q.strip().lstrip("@"), Target.username, Target.display_name, Lead.notes))
     for column, low, high in (
         (Lead.created_at, filters.created_from, filters.created_to),
         (Lead.updated_at, filters.updated_from, filters.updated_to),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from core import models
 from core.db import db
@@ -17,6 +17,7 @@ from core.services.identity.actors import Actor
 from core.services.operators.admin import require_platform_admin
 from core.services.outreach import quota
 from core.services.workspaces import settings as workspace_settings
+from core.text_search import contains
 
 RECENT_FAILED_JOBS = 20
 
@@ -40,23 +41,12 @@ class UserDetail:
     active_api_tokens: int = 0
 
 
-def _like(q: str) -> str:
-    escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def workspaces_page(*, actor: Actor, q: str | None = None, cursor: str | None = None, limit: int | None = None) -> Page:
     """Every workspace, newest first, optionally matching `q` in its name or slug."""
     require_platform_admin(actor)
     stmt = select(Workspace)
     if q and q.strip():
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(
-                func.lower(Workspace.name).like(pattern, escape="\\"),
-                func.lower(Workspace.slug).like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains(q.strip(), Workspace.name, Workspace.slug))
     return paginate(stmt, [Workspace.id], cursor=cursor, limit=limit, descending=True)
 
 
@@ -65,10 +55,7 @@ def users_page(*, actor: Actor, q: str | None = None, cursor: str | None = None,
     require_platform_admin(actor)
     stmt = select(User)
     if q and q.strip():
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
-        )
+        stmt = stmt.where(contains(q.strip(), User.email, User.name))
     return paginate(stmt, [User.id], cursor=cursor, limit=limit, descending=True)
 
 

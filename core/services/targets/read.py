@@ -25,6 +25,7 @@ from core.services.identity.access import get_scoped, require_active, require_ro
 from core.services.identity.actors import Actor
 from core.services.outreach import eligibility
 from core.services.targets.rescore import RescoreResult
+from core.text_search import MAX_QUERY, contains
 
 SORTS = ("score", "last_activity")
 DETAIL_INTERACTIONS = 50
@@ -37,6 +38,7 @@ class TargetFilters:
     hot_only: bool = False
     account_id: int | None = None
     platform: str | None = None
+    q: str | None = None  # part of the username or display name
 
 
 @dataclass
@@ -67,6 +69,8 @@ def _check(filters: TargetFilters) -> None:
         fields["min_score"] = "Between 0 and 100."
     if filters.platform is not None and filters.platform not in {p.value for p in Platform}:
         fields["platform"] = "One of: instagram, tiktok."
+    if filters.q is not None and len(filters.q) > MAX_QUERY:
+        fields["q"] = f"At most {MAX_QUERY} characters."
     if fields:
         raise Invalid(_("Some filters are not valid."), fields=fields)
 
@@ -86,6 +90,8 @@ def page(
         stmt = stmt.where(Target.social_account_id == filters.account_id)
     if filters.platform is not None:
         stmt = stmt.where(Target.platform == filters.platform)
+    if filters.q and filters.q.strip().lstrip("@"):
+        stmt = stmt.where(contains(filters.q.strip().lstrip("@"), Target.username, Target.display_name))
     keys = [Target.score, Target.id] if filters.sort == "score" else [Target.last_seen_at, Target.id]
     if cursor:
         # A cursor from the other sort would compare a date with a number: refuse it cleanly.

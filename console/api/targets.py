@@ -13,7 +13,7 @@ from console.api.interactions import InteractionOut
 from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
 from core.models import Target
-from core.services.targets import calibration
+from core.services.targets import bulk, calibration
 from core.services.targets import read as targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -73,6 +73,22 @@ class TargetQuery(In):
     q: str | None = Field(None, max_length=200, description="Part of the username or display name.")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=512)
+
+
+class TargetsBulkIn(In):
+    action: Literal["make_leads", "draft_dms"]
+    target_ids: list[int] = Field(min_length=1, max_length=bulk.MAX_BULK)
+    template_id: int | None = Field(None, description="The template to draft from (draft_dms).")
+
+
+class TargetSkipOut(Out):
+    target_id: int
+    reason: str
+
+
+class TargetsBulkOut(Out):
+    done: list[int]
+    skipped: list[TargetSkipOut]
 
 
 class TargetOut(Out):
@@ -215,3 +231,24 @@ def apply_calibration(workspace_id: int):
 )
 def undo_calibration(workspace_id: int):
     return calibration.undo(workspace_id, actor=current_actor())
+
+
+@operation(
+    bp,
+    "POST",
+    "/workspace/<int:workspace_id>/bulk",
+    summary="Make leads of many people, or draft each a DM from a template; refusals are skipped with why",
+    body=TargetsBulkIn,
+    response=TargetsBulkOut,
+    errors=(403, 404),
+)
+def bulk_targets(workspace_id: int, body: TargetsBulkIn):
+    actor = current_actor()
+    if body.action == "make_leads":
+        outcome = bulk.make_leads(workspace_id, body.target_ids, actor=actor)
+    else:
+        outcome = bulk.draft_dms(workspace_id, body.target_ids, template_id=body.template_id, actor=actor)
+    return {
+        "done": outcome.done,
+        "skipped": [{"target_id": t, "reason": reason} for t, reason in outcome.skipped.items()],
+    }

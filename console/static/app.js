@@ -3,6 +3,7 @@
 //   <form data-confirm="Delete?">        asks before submitting
 //   <select data-autosubmit>             submits its form when changed
 //   <p data-reload-after="3">            reloads the page after that many seconds
+//   <input type=checkbox data-select-all="ids">  ticks or unticks every checkbox named "ids"
 // Every page still works without JavaScript (no confirmation, a Go button, a Refresh link).
 (function () {
   document.addEventListener("submit", function (event) {
@@ -16,6 +17,12 @@
     var field = event.target;
     if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
       field.form.submit();
+    }
+    var group = field.getAttribute && field.getAttribute("data-select-all");
+    if (group) {
+      document.querySelectorAll('input[type="checkbox"][name="' + group + '"]').forEach(function (box) {
+        box.checked = field.checked;
+      });
     }
   });
   document.querySelectorAll("[data-reload-after]").forEach(function (element) {

@@ -20,11 +20,12 @@ from core.scoring import personas, sample
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
 from core.services.leads import changes as leads
 from core.services.outreach import composer as composer_service
-from core.services.targets import calibration
+from core.services.outreach import templates as dm_templates
+from core.services.targets import bulk, calibration
 from core.services.targets import read as targets
 from core.services.workspaces import lifecycle as workspaces
 from core.services.workspaces.settings import read as read_settings
-from core.validation import whole_number
+from core.validation import whole_number, whole_numbers
 
 
 @bp.get("/w/<int:workspace_id>/targets")
@@ -60,6 +61,7 @@ def workspace_targets(workspace_id: int):
         query=query,
         leads_url=url_for("web.workspace_leads", workspace_id=workspace_id),
         settings=read_settings(workspace.settings).scoring,
+        templates=sorted(dm_templates.names(workspace_id, actor=console_actor()).items(), key=lambda item: item[1]),
     ), (422 if errors else 200)
 
 
@@ -161,6 +163,57 @@ def rescore_targets(workspace_id: int):
             "success",
         )
     return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
+
+
+def _filters_from(form) -> targets.TargetFilters:
+    """The list's filters, carried by the bulk form as f_<name> fields."""
+    return targets.TargetFilters(
+        sort=form.get("f_sort", "score"),
+        min_score=form.get("f_min_score", type=int),
+        hot_only=form.get("f_hot_only") == "on",
+        account_id=form.get("f_account", type=int),
+        platform=form.get("f_platform") or None,
+        q=form.get("f_q", "").strip() or None,
+    )
+
+
+@bp.post("/w/<int:workspace_id>/targets/bulk")
+@login_required
+def targets_bulk(workspace_id: int):
+    """Make leads of, or draft DMs to, the ticked people (or all matching the filters); says what happened."""
+    load_workspace(workspace_id)  # a workspace the person is not in is not found, whatever the form says
+    form, actor = request.form, console_actor()
+    query = {key[2:]: value for key, value in form.items() if key.startswith("f_") and value}
+    back = url_for("web.workspace_targets", workspace_id=workspace_id, **query)
+    if form.get("scope") == "all":
+        ids = bulk.matching_ids(workspace_id, _filters_from(form), actor=actor)
+    else:
+        ids = whole_numbers(form.getlist("target_ids"), "target_ids")
+    if form.get("action") == "draft_dms":
+        outcome = bulk.draft_dms(
+            workspace_id, ids, template_id=whole_number(form.get("template_id"), "template_id"), actor=actor
+        )
+        done = ngettext("%(num)d DM drafted", "%(num)d DMs drafted", len(outcome.done))
+    elif form.get("action") == "make_leads":
+        outcome = bulk.make_leads(workspace_id, ids, actor=actor)
+        done = ngettext("%(num)d lead made", "%(num)d leads made", len(outcome.done))
+    else:
+        raise Invalid(gettext("Choose what to do."), fields={"action": gettext("Make leads or draft DMs.")})
+    if outcome.skipped:
+        why = ", ".join(f"{render(reason)} ({count})" for reason, count in outcome.reasons())
+        flash(
+            ngettext(
+                "%(done)s, %(num)d skipped: %(why)s.",
+                "%(done)s, %(num)d skipped: %(why)s.",
+                len(outcome.skipped),
+                done=done,
+                why=why,
+            ),
+            "success" if outcome.done else "error",
+        )
+    else:
+        flash(done + ".", "success")
+    return redirect(back, 303)
 
 
 def _settings_from_form(form) -> dict[str, Any]:

@@ -76,9 +76,10 @@ class TargetQuery(In):
 
 
 class TargetsBulkIn(In):
-    action: Literal["make_leads", "draft_dms"]
+    action: Literal["make_leads", "draft_dms", "enrol"]
     target_ids: list[int] = Field(min_length=1, max_length=bulk.MAX_BULK)
     template_id: int | None = Field(None, description="The template to draft from (draft_dms).")
+    sequence_id: int | None = Field(None, description="The sequence to enrol in (enrol).")
 
 
 class TargetSkipOut(Out):
@@ -237,7 +238,7 @@ def undo_calibration(workspace_id: int):
     bp,
     "POST",
     "/workspace/<int:workspace_id>/bulk",
-    summary="Make leads of many people, or draft each a DM from a template; refusals are skipped with why",
+    summary="Make leads of many people, draft each a DM, or enrol them in a sequence; refusals skipped with why",
     body=TargetsBulkIn,
     response=TargetsBulkOut,
     errors=(403, 404),
@@ -246,6 +247,8 @@ def bulk_targets(workspace_id: int, body: TargetsBulkIn):
     actor = current_actor()
     if body.action == "make_leads":
         outcome = bulk.make_leads(workspace_id, body.target_ids, actor=actor)
+    elif body.action == "enrol":
+        outcome = bulk.enrol(workspace_id, body.target_ids, sequence_id=body.sequence_id, actor=actor)
     else:
         outcome = bulk.draft_dms(workspace_id, body.target_ids, template_id=body.template_id, actor=actor)
     return {

@@ -20,6 +20,7 @@ from core.scoring import personas, sample
 from core.scoring.settings import CAPPED_GROUPS, EVENT_SIGNALS, LABELS, SIGNALS, ScoringSettings
 from core.services.leads import changes as leads
 from core.services.outreach import composer as composer_service
+from core.services.outreach import sequences as dm_sequences
 from core.services.outreach import templates as dm_templates
 from core.services.targets import bulk, calibration
 from core.services.targets import read as targets
@@ -62,6 +63,7 @@ def workspace_targets(workspace_id: int):
         leads_url=url_for("web.workspace_leads", workspace_id=workspace_id),
         settings=read_settings(workspace.settings).scoring,
         templates=sorted(dm_templates.names(workspace_id, actor=console_actor()).items(), key=lambda item: item[1]),
+        sequences=_active_sequences(workspace_id),
     ), (422 if errors else 200)
 
 
@@ -84,7 +86,26 @@ def render_detail(workspace_id: int, target_id: int, *, form=None, errors=None, 
         labels=LABELS,
         composer=composer,
         compose=compose,
+        sequences=_active_sequences(workspace_id),
     ), status
+
+
+def _active_sequences(workspace_id: int) -> list:
+    return [s for s in dm_sequences.page_for(workspace_id, actor=console_actor(), limit=100).items if s.active]
+
+
+@bp.post("/w/<int:workspace_id>/targets/<int:target_id>/enrol")
+@login_required
+def enrol_target(workspace_id: int, target_id: int):
+    """Enrol this person in a sequence from their page; a refusal is flashed with the reason."""
+    load_workspace(workspace_id)
+    sequence_id = whole_number(request.form.get("sequence_id"), "sequence_id")
+    outcome = bulk.enrol(workspace_id, [target_id], sequence_id=sequence_id, actor=console_actor())
+    if outcome.skipped:
+        flash(render(outcome.skipped[target_id]), "error")
+    else:
+        flash(gettext("Enrolled; the first step goes by the sending rules."), "success")
+    return redirect(url_for("web.target_detail", workspace_id=workspace_id, target_id=target_id), 303)
 
 
 @bp.get("/w/<int:workspace_id>/targets/<int:target_id>")
@@ -194,11 +215,18 @@ def targets_bulk(workspace_id: int):
             workspace_id, ids, template_id=whole_number(form.get("template_id"), "template_id"), actor=actor
         )
         done = ngettext("%(num)d DM drafted", "%(num)d DMs drafted", len(outcome.done))
+    elif form.get("action") == "enrol":
+        outcome = bulk.enrol(
+            workspace_id, ids, sequence_id=whole_number(form.get("sequence_id"), "sequence_id"), actor=actor
+        )
+        done = ngettext("%(num)d person enrolled", "%(num)d people enrolled", len(outcome.done))
     elif form.get("action") == "make_leads":
         outcome = bulk.make_leads(workspace_id, ids, actor=actor)
         done = ngettext("%(num)d lead made", "%(num)d leads made", len(outcome.done))
     else:
-        raise Invalid(gettext("Choose what to do."), fields={"action": gettext("Make leads or draft DMs.")})
+        raise Invalid(
+            gettext("Choose what to do."), fields={"action": gettext("Make leads, draft DMs or enrol in a sequence.")}
+        )
     if outcome.skipped:
         why = ", ".join(f"{render(reason)} ({count})" for reason, count in outcome.reasons())
         flash(

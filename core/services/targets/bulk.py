@@ -1,4 +1,4 @@
-"""Acting on many targets at once: make them leads, or draft each a DM from a template.
+"""Acting on many targets at once: make them leads, draft each a DM from a template, or enrol them in a sequence.
 
 The people are the ticked ones or every one matching the list's filters (at most MAX_BULK). An id
 outside the workspace fails the whole request and nothing changes; a person the rules refuse (opted
@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from core.db import db
 from core.errors import Invalid, NotFound, VistaFlowError
 from core.i18n import _
-from core.models import DirectMessage, DmStatus, DmTemplate, LeadSource, Role, Target
+from core.models import DirectMessage, DmStatus, DmTemplate, LeadSource, Role, Sequence, Target
 from core.services import audit
 from core.services.identity.access import require_active, require_role
 from core.services.identity.actors import Actor
 from core.services.leads import intake as lead_intake
-from core.services.outreach import dms
+from core.services.outreach import dms, sequences
 from core.services.targets import read as targets
 
 MAX_BULK = 500
@@ -129,4 +129,23 @@ def draft_dms(workspace_id: int, target_ids: list[int], *, template_id: int | No
         details={"drafted": len(outcome.done), "skipped": len(outcome.skipped), "template_id": template.id},
     )
     db.session.commit()
+    return outcome
+
+
+def enrol(workspace_id: int, target_ids: list[int], *, sequence_id: int | None, actor: Actor) -> BulkOutcome:
+    """Enrol each person in the sequence (its first step goes by the sending rules); each is its own transaction."""
+    require_active(require_role(workspace_id, actor, Role.MEMBER))
+    ids = _checked(workspace_id, target_ids)
+    sequence = db.session.get(Sequence, sequence_id) if sequence_id else None
+    if sequence is None or sequence.workspace_id != workspace_id:
+        raise Invalid(_("Unknown sequence."), fields={"sequence_id": _("Choose a sequence of this workspace.")})
+    outcome = BulkOutcome()
+    for target_id in ids:
+        try:
+            sequences.enroll(sequence.id, target_id, actor=actor)
+        except VistaFlowError as exc:  # already enrolled, opted out, no open window: this person only
+            db.session.rollback()
+            outcome.skipped[target_id] = exc.message
+            continue
+        outcome.done.append(target_id)
     return outcome

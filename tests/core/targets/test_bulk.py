@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
-from core.models import DirectMessage, DmTemplate, Lead, Target
+from core.models import DirectMessage, DmTemplate, Door, Lead, SequenceEnrollment, Target, User
+from core.services.identity.actors import Actor
+from core.services.outreach import sequences
 from tests.dm_setup import commenter, instagram_shop
 from tests.factories import make_account, make_target
 
@@ -106,3 +108,71 @@ def test_the_console_applies_to_the_ticked_or_to_all_matching_and_reports_the_co
         drafted = db.session.scalars(select(DirectMessage.target_id).where(DirectMessage.status == "draft")).all()
         assert sorted(drafted) == world["fresh"]
         assert db.session.get(Target, world["stale"]).username == "old_fan"
+
+
+def _sequence(app, world) -> int:
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == world["owner"].email))
+        seq = sequences.create(
+            world["ws"],
+            actor=Actor.for_user(owner, Door.API),
+            name="Welcome",
+            steps=[{"template_id": world["template"]}],
+        )
+        return seq.id
+
+
+def test_enrol_many_in_a_sequence_skips_the_refused_and_those_already_in(app, world, console):
+    sequence_id = _sequence(app, world)
+    people = [world["fresh"][0], world["opted"]]
+    body = _bulk(world, {"action": "enrol", "target_ids": people, "sequence_id": sequence_id}).get_json()
+    assert body["done"] == [world["fresh"][0]]
+    assert [s["target_id"] for s in body["skipped"]] == [world["opted"]]
+
+    console.login(world["owner"].email)
+    ws = world["ws"]
+    assert "Enrol them in the sequence…" in console.get(f"/w/{ws}/targets").get_data(as_text=True)
+    page = console.post_form(
+        f"/w/{ws}/targets",
+        {"action": "enrol", "sequence_id": str(sequence_id), "target_ids": [str(t) for t in world["fresh"]]},
+        action=f"/w/{ws}/targets/bulk",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    # The one already enrolled is refused (its first step took the comment's private reply): said, not re-enrolled.
+    assert "2 people enrolled, 1 skipped: " in page, re.findall(r"flash[^>]*>([^<]*)", page)
+    with app.app_context():
+        enrolled = db.session.scalars(select(SequenceEnrollment.target_id).order_by(SequenceEnrollment.target_id))
+        assert list(enrolled) == world["fresh"]
+    other = _bulk(world, {"action": "enrol", "target_ids": world["fresh"], "sequence_id": 999999})
+    assert other.status_code in (400, 422) and "sequence_id" in str(other.get_json())
+
+
+def test_enrol_from_the_target_page(app, world, console):
+    sequence_id = _sequence(app, world)
+    console.login(world["owner"].email)
+    ws, person = world["ws"], world["fresh"][1]
+    assert "Enrol in sequence" in console.get(f"/w/{ws}/targets/{person}").get_data(as_text=True)
+    done = console.post_form(
+        f"/w/{ws}/targets/{person}",
+        {"sequence_id": str(sequence_id)},
+        action=f"/w/{ws}/targets/{person}/enrol",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Enrolled; the first step goes by the sending rules." in done
+    refused = console.post_form(
+        f"/w/{ws}/targets/{world['opted']}",
+        {"sequence_id": str(sequence_id)},
+        action=f"/w/{ws}/targets/{world['opted']}/enrol",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "opt-out" in refused
+    with app.app_context():
+        assert list(db.session.scalars(select(SequenceEnrollment.target_id))) == [person]
+    assert (
+        console.post_form(
+            f"/w/{ws}/targets/{person}",
+            {"sequence_id": str(sequence_id)},
+            action=f"/w/{world['other']}/targets/{person}/enrol",
+        ).status_code
+        == 404
+    )

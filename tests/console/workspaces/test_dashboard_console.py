@@ -79,6 +79,8 @@ def test_dashboard_shows_hot_targets_quota_and_charts(app, team, console):
     assert "@hot_hannah" in html and "asked for the price 2 days ago" in html and "@cold_carl" not in html
     assert "0 / 30" in html  # today's quota of @acme.shop
     assert html.count('role="img"') == 4  # interactions, DMs and replies, scores, funnel
+    # The funnel says what its bars count, so "New 1" beside a lost lead is not a puzzle.
+    assert "Each bar counts the leads that reached that stage or went further." in html
     assert "comments: 5 in total" in html and "messages: 1 in total" in html
     assert "DMs sent: 1 in total; replies: 1 in total" in html
     assert 'aria-current="true" class="active">30 days' in html

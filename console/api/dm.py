@@ -58,6 +58,7 @@ class HistoryQuery(PageQuery):
     status: str | None = Field(None, max_length=16)
     account: int | None = Field(None, description="A social account id.")
     target: int | None = Field(None, description="A target id.")
+    person: str | None = Field(None, max_length=200, description="Part of the person's username or name.")
 
 
 class DmOut(Out):
@@ -150,7 +151,7 @@ def create_draft(body: DraftIn):
     bp,
     "GET",
     "/workspace/<int:workspace_id>",
-    summary="DM history, newest first (filters: status, account, target)",
+    summary="DM history, newest first (filters: status, account, target, person)",
     query=HistoryQuery,
     response=PageOut[DmOut],
 )
@@ -161,6 +162,7 @@ def history(workspace_id: int, query: HistoryQuery):
         status=query.status,
         account_id=query.account,
         target_id=query.target,
+        person=query.person,
         cursor=query.cursor,
         limit=query.limit,
     )

@@ -87,6 +87,7 @@ def dm_history(workspace_id: int):
             status=args.get("status") or None,
             account_id=args.get("account", type=int),
             target_id=args.get("target", type=int),
+            person=args.get("person") or None,
             cursor=args.get("cursor") or None,
             limit=50,
         )
@@ -101,6 +102,7 @@ def dm_history(workspace_id: int):
         role=role,
         page=page,
         targets=dms.people_of(page.items),
+        replies=dms.replies_to(page.items),
         accounts=accounts,
         statuses=[s.value for s in DmStatus],
         args=args,

@@ -12,12 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.i18n import _
-from core.models import DirectMessage, DmStatus, DmTemplate, SocialAccount, Target, Workspace
+from core.models import DirectMessage, DmStatus, DmTemplate, Interaction, SocialAccount, Target, Workspace
 from core.pagination import Page, paginate
 from core.services.identity.access import get_scoped, require_active, require_role
 from core.services.identity.actors import Actor
 from core.services.outreach import eligibility, lifecycle, queueing, quota, templates
 from core.services.outreach.eligibility import Ineligible, Route
+from core.text_search import MAX_QUERY, contains
 
 ALREADY_LIVE = (DmStatus.APPROVED.value, DmStatus.SENDING.value, DmStatus.SENT.value, DmStatus.UNKNOWN.value)
 COMMENT_TAKEN = _("This comment already has its one private reply (sent or queued).")
@@ -304,6 +305,27 @@ def people_of(dm_rows: list[DirectMessage]) -> dict[int, Target]:
     return {t.id: t for t in db.session.scalars(select(Target).where(Target.id.in_(ids)))} if ids else {}
 
 
+def replies_to(dm_rows: list[DirectMessage]) -> dict[int, Interaction]:
+    """What the person wrote back first after each answered DM of a page, by DM id."""
+    answers: dict[int, Interaction] = {}
+    for dm in dm_rows:
+        if dm.replied_at is None or dm.sent_at is None:
+            continue
+        first = db.session.scalar(
+            select(Interaction)
+            .where(
+                Interaction.target_id == dm.target_id,
+                Interaction.kind == "message",
+                Interaction.occurred_at >= dm.sent_at,
+            )
+            .order_by(Interaction.occurred_at, Interaction.id)
+            .limit(1)
+        )
+        if first is not None:
+            answers[dm.id] = first
+    return answers
+
+
 def page_for(
     workspace_id: int,
     *,
@@ -311,12 +333,21 @@ def page_for(
     status: str | None = None,
     account_id: int | None = None,
     target_id: int | None = None,
+    person: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page:
-    """The workspace's DMs, newest first, filtered by status, account or target."""
+    """The workspace's DMs, newest first, filtered by status, account, target or part of the person's name."""
     require_role(workspace_id, actor)
     stmt = select(DirectMessage).where(DirectMessage.workspace_id == workspace_id)
+    name = (person or "").strip().lstrip("@")
+    if len(name) > MAX_QUERY:
+        raise Invalid(_("The search is too long."), fields={"person": f"At most {MAX_QUERY} characters."})
+    if name:
+        people = select(Target.id).where(
+            Target.workspace_id == workspace_id, contains(name, Target.username, Target.display_name)
+        )
+        stmt = stmt.where(DirectMessage.target_id.in_(people))
     if status:
         if status not in {s.value for s in DmStatus}:
             raise Invalid(_("Unknown status."), fields={"status": "One of: " + ", ".join(s.value for s in DmStatus)})

@@ -11,11 +11,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from core.errors import Invalid
+from core.i18n import _
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -109,7 +111,7 @@ def _allowed(address: IPAddress, allow_loopback: bool) -> bool:
     return is_public(address) or (allow_loopback and _unwrap(address).is_loopback)
 
 
-def _refuse(reason: str, field: str) -> BlockedTarget:
+def _refuse(reason: Any, field: str) -> BlockedTarget:
     return BlockedTarget("This URL cannot be used.", fields={field: reason})
 
 
@@ -148,7 +150,14 @@ def check_url(url: str, *, require_https: bool, allow_loopback: bool, field: str
     port = port or (443 if scheme == "https" else 80)
     addresses = resolve(host, port)
     if not addresses:
-        raise _refuse(f"The host {host} does not resolve.", field)
+        raise _refuse(
+            _(
+                "The host %(host)s does not resolve: check its spelling, or ask whoever runs the receiving "
+                "server for its public https:// address.",
+                host=host,
+            ),
+            field,
+        )
     blocked = [a for a in addresses if not _allowed(a, allow_loopback)]
     if blocked:
         # Every address must pass: a name with one public and one private answer is still refused.

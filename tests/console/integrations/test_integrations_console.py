@@ -157,3 +157,35 @@ def test_members_see_the_page_without_forms_and_other_workspaces_are_404(
     member_console.login(team["member"].email)
     html = member_console.get(page(team)).get_data(as_text=True)
     assert "Integrations" in html and "Add webhook" not in html
+
+
+def test_the_webhook_url_is_editable_and_checked_like_a_new_one(app, team, console, webhook_receiver):
+    created = (
+        team["owner"]
+        .post(
+            f"/integrations/workspace/{team['ws']}",
+            json={
+                "kind": "webhook",
+                "name": "CRM",
+                "config": {"url": webhook_receiver.url + "/old"},
+                "events": ["lead.created"],
+            },
+        )
+        .get_json()
+    )
+    detail = f"{page(team)}/{created['id']}"
+    assert webhook_receiver.url + "/old" in console.get(detail).get_data(as_text=True)  # prefilled for the owner
+    form = {"name": "CRM", "events": ["lead.created"], "enabled": "on"}
+    saved = console.post_form(detail, form | {"url": webhook_receiver.url + "/new"}, action=f"{detail}/settings")
+    assert saved.status_code == 303
+    with app.app_context():
+        integration = db.session.get(Integration, created["id"])
+        assert integration.config["url"] == webhook_receiver.url + "/new"
+        assert integration.decrypted_secret() == created["signing_secret"]  # the receiver's secret still works
+
+    refused = console.post_form(
+        detail, form | {"url": "https://no-such-host.invalid/hook"}, action=f"{detail}/settings", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "does not resolve: check its spelling" in refused
+    with app.app_context():
+        assert db.session.get(Integration, created["id"]).config["url"] == webhook_receiver.url + "/new"

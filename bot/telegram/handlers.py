@@ -9,7 +9,7 @@ from bot import actions, commands
 from core import i18n
 from core.errors import VistaFlowError
 from core.i18n import _
-from core.models import ChatProvider
+from core.models import ChatMessage, ChatProvider
 from core.platforms import telegram as client
 from core.platforms.telegram import TelegramFailure
 from core.services.chat import card_actions, cards, deliveries, language, links, posting, replies
@@ -219,6 +219,12 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if kind == "ed":
             return _ask_for_text(chat_id, message, target_id, actor, link.workspace_id)
         card_message = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
+        if card_message is not None and card_message.target_id not in (None, target_id):
+            return actions.UNKNOWN_BUTTON, {"handled": False, "reason": "button of another person"}
+        if card_message is not None and card_message.kind == CHOICE and kind == "tp":
+            changed = _choice_changed(card_message, target_id, actor, link.workspace_id)
+            if changed:
+                return changed, {"handled": False, "reason": "text changed"}
         note = actions.dispatch(
             ACTIONS.get(kind, ""),
             target_id,
@@ -247,13 +253,19 @@ def _post_choices(
     if card.closed:
         return card_actions.ALREADY_HANDLED, {"handled": False, "reason": "closed"}
     locale = language.for_chat(TELEGRAM, chat_id, workspace_id)
+    under = deliveries.card_at(TELEGRAM, str(chat_id), str(message.get("message_id")))
+    # Send under a choice takes the approval key of the card it was posted under: one approval per card.
+    card_key = deliveries.approval_key(under) if under is not None and under.target_id == target_id else None
     posted = 0
     for option in cards.choices(card, actor=actor):
         text, markup = render.choice(card, option, locale=locale)
-        ref = client.send(chat_id, text, markup, reply_to=message.get("message_id"))
-        deliveries.record_sent(
-            workspace_id, TELEGRAM, str(chat_id), CHOICE, target_id, str(ref), {"template_id": option.template_id}
-        )
+        try:
+            ref = client.send(chat_id, text, markup, reply_to=message.get("message_id"))
+        except TelegramFailure as failure:  # the chat refused one: say how many went rather than fail the tap
+            log.warning("could not post a template choice: %s", failure)
+            break
+        data = {"template_id": option.template_id, "text": option.text, "card_key": card_key}
+        deliveries.record_sent(workspace_id, TELEGRAM, str(chat_id), CHOICE, target_id, str(ref), data)
         posted += 1
     if not posted:
         return _("This workspace has no DM template yet: add one in VistaFlow > Templates."), {"handled": False}
@@ -269,9 +281,14 @@ def _refresh_choices(chat_id: int, target_id: int, actor: Actor, workspace_id: i
     by_template = {option.template_id: option for option in cards.choices(card, actor=actor)}
     for sent in deliveries.sent_about(TELEGRAM, str(chat_id), target_id, CHOICE):
         option = by_template.get((sent.data or {}).get("template_id"))
-        if option is not None:
-            text, _markup = render.choice(card, option, locale=locale)
+        if option is None or (sent.data or {}).get("done"):
+            continue
+        text, _markup = render.choice(card, option, locale=locale)
+        try:
             client.edit(chat_id, sent.message_ref or 0, text, None)
+        except TelegramFailure as failure:  # a deleted choice message: the others still lose their button
+            log.warning("could not update a template choice: %s", failure)
+        deliveries.mark_done(sent.id)
 
 
 def _ask_for_text(
@@ -285,3 +302,17 @@ def _ask_for_text(
     ref = client.send(chat_id, text, force, reply_to=message.get("message_id"))
     deliveries.record_sent(workspace_id, TELEGRAM, str(chat_id), PROMPT, target_id, str(ref), {})
     return _("Reply to the message below with the new text."), {"handled": True}
+
+
+TEXT_CHANGED = _("This template now reads differently: tap “Approve with template…” again to read it before sending.")
+
+
+def _choice_changed(choice: ChatMessage, target_id: int, actor: Actor, workspace_id: int) -> str | None:
+    """Send goes only if the template still renders to the text the choice showed (not edited, route unchanged)."""
+    shown = (choice.data or {}).get("text")
+    template_id = (choice.data or {}).get("template_id")
+    card = actions.card_for(target_id, actor=actor, workspace_id=workspace_id)
+    now = {option.template_id: option.text for option in cards.choices(card, actor=actor)}
+    if card.closed or template_id not in now:
+        return None  # nothing to send any more: the approval itself says "Already handled"
+    return TEXT_CHANGED if now[template_id] != shown else None

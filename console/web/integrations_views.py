@@ -142,6 +142,8 @@ def _back(workspace_id: int, integration_id: int):
 def integration_settings(workspace_id: int, integration_id: int):
     # A webhook's URL is edited here too (checked by the SSRF guard like a new one); other kinds keep theirs.
     url = request.form.get("url", "").strip()
+    current = _scoped(workspace_id, integration_id)
+    changed_url = current.kind == "webhook" and url and url != (current.config or {}).get("url")
     integrations.update(
         integration_id,
         actor=console_actor(),
@@ -149,7 +151,7 @@ def integration_settings(workspace_id: int, integration_id: int):
         name=request.form.get("name", ""),
         events=request.form.getlist("events"),
         enabled=request.form.get("enabled") == "on",
-        config={"url": url} if url else None,
+        config={"url": url} if changed_url else None,
     )
     flash(gettext("Integration saved."), "success")
     return _back(workspace_id, integration_id)

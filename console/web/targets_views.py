@@ -186,6 +186,9 @@ def rescore_targets(workspace_id: int):
     return redirect(url_for("web.workspace_targets", workspace_id=workspace_id), 303)
 
 
+FILTER_KEYS = ("sort", "min_score", "hot_only", "account", "platform", "q")
+
+
 def _filters_from(form) -> targets.TargetFilters:
     """The list's filters, carried by the bulk form as f_<name> fields."""
     return targets.TargetFilters(
@@ -204,7 +207,7 @@ def targets_bulk(workspace_id: int):
     """Make leads of, or draft DMs to, the ticked people (or all matching the filters); says what happened."""
     load_workspace(workspace_id)  # a workspace the person is not in is not found, whatever the form says
     form, actor = request.form, console_actor()
-    query = {key[2:]: value for key, value in form.items() if key.startswith("f_") and value}
+    query = {key: form[f"f_{key}"] for key in FILTER_KEYS if form.get(f"f_{key}")}
     back = url_for("web.workspace_targets", workspace_id=workspace_id, **query)
     if form.get("scope") == "all":
         ids = bulk.matching_ids(workspace_id, _filters_from(form), actor=actor)

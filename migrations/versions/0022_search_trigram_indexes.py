@@ -28,14 +28,23 @@ def upgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
     op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    for name, table, column in INDEXES:
-        op.create_index(
-            name, table, [column], postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'}
-        )
+    # CONCURRENTLY: ingest keeps writing while a large interactions table is indexed.
+    with op.get_context().autocommit_block():
+        for name, table, column in INDEXES:
+            op.create_index(
+                name,
+                table,
+                [column],
+                postgresql_using='gin',
+                postgresql_ops={column: 'gin_trgm_ops'},
+                postgresql_concurrently=True,
+                if_not_exists=True,
+            )
 
 
 def downgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
-    for name, table, _column in INDEXES:
-        op.drop_index(name, table_name=table)
+    with op.get_context().autocommit_block():
+        for name, table, _column in INDEXES:
+            op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)

@@ -231,3 +231,25 @@ def _choice_refs(app, target_id: int) -> dict[int, int]:
             select(ChatMessage).where(ChatMessage.target_id == target_id, ChatMessage.kind == "choice")
         ).all()
         return {row.data["template_id"]: int(row.message_ref) for row in rows}
+
+
+def test_a_template_edited_after_it_was_shown_is_not_sent_unread(
+    app, client, shop, telegram_emulator, instagram_emulator
+):
+    catalogue = _second_template(app, shop)
+    card_id = int(card_refs(app, shop.target_id)["telegram"])
+    assert telegram_update(client, tg_callback(CHAT_ID, TG_USER, card_id, f"tl:{shop.target_id}")).status_code == 200
+    with app.app_context():
+        db.session.get(DmTemplate, catalogue).body = "Hello {{username}}, 50% off today!"
+        db.session.commit()
+    ref = _choice_refs(app, shop.target_id)[catalogue]
+    assert (
+        telegram_update(client, tg_callback(CHAT_ID, TG_USER, ref, f"tp:{shop.target_id}:{catalogue}")).status_code
+        == 200
+    )
+    assert instagram_emulator.sent_messages == []
+    assert "now reads differently" in telegram_emulator.params("answerCallbackQuery")[-1]["text"]
+    # A button carried over to another person's choice message is refused, not run on the wrong one.
+    forged = tg_callback(CHAT_ID, TG_USER, ref, f"tp:{shop.target_id + 999}:{catalogue}")
+    assert telegram_update(client, forged).status_code == 200
+    assert instagram_emulator.sent_messages == []

@@ -47,7 +47,7 @@ def approve(card: cards.Card, *, actor: Actor, event_key: str | None, template_i
         return NO_TEMPLATE
     if not dedupe.claim("card", key):
         db.session.commit()
-        return None
+        return ALREADY_HANDLED  # a racing second tap: the first one is sending
     try:
         if card.draft_dm_id is not None and template_id is None:
             dms.approve(card.draft_dm_id, actor=actor)

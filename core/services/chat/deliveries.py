@@ -235,5 +235,15 @@ def approval_key(message: ChatMessage) -> str | None:
     """The key one approval of a person takes in a chat: their card's, also for the choices posted under it."""
     if message.kind == "hot":
         return message.event_key
+    if (message.data or {}).get("card_key"):
+        return message.data["card_key"]
     card = card_in(message.provider, message.chat_id, message.target_id) if message.target_id else None
     return card.event_key if card is not None else None
+
+
+def mark_done(message_id: int) -> None:
+    """A message posted at once whose buttons are gone: never edited again."""
+    message = db.session.get(ChatMessage, message_id)
+    if message is not None:
+        message.data = {**(message.data or {}), "done": True}
+        db.session.commit()

@@ -148,4 +148,12 @@ def enrol(workspace_id: int, target_ids: list[int], *, sequence_id: int | None, 
             outcome.skipped[target_id] = exc.message
             continue
         outcome.done.append(target_id)
+    audit.record(
+        actor,
+        "targets.bulk_enrolled",
+        workspace_id=workspace_id,
+        subject_type="target",
+        details={"enrolled": len(outcome.done), "skipped": len(outcome.skipped), "sequence_id": sequence.id},
+    )
+    db.session.commit()
     return outcome

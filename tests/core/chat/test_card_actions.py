@@ -76,7 +76,7 @@ def test_approving_with_another_template_sends_it_and_sets_the_draft_aside_toget
         select(DirectMessage).where(DirectMessage.target_id == target.id, DirectMessage.id != draft.id)
     ).one()
     assert (sent.status, sent.template_id) == ("sent", template.id)
-    # The second tap on the same alert changes nothing.
+    # The second tap on the same alert changes nothing, and says so.
     again = card_actions.approve(_card(target.id, shop, actor), actor=actor, event_key="hot:1", template_id=template.id)
-    assert again is None
+    assert again == card_actions.ALREADY_HANDLED
     assert db.session.scalar(select(func.count(DirectMessage.id)).where(DirectMessage.target_id == target.id)) == 2

@@ -8,6 +8,7 @@ out, no open window, already a lead) is skipped with the reason, and the others 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,14 +85,7 @@ def make_leads(workspace_id: int, target_ids: list[int], *, actor: Actor) -> Bul
     created = lead_intake.create_leads(workspace_id, ids, actor=actor, source=LeadSource.MANUAL.value)
     made = {target_id for _lead, target_id in created}
     outcome = BulkOutcome(done=[t for t in ids if t in made], skipped={t: ALREADY_LEAD for t in ids if t not in made})
-    audit.record(
-        actor,
-        "targets.bulk_made_leads",
-        workspace_id=workspace_id,
-        subject_type="target",
-        details={"made": len(outcome.done), "skipped": len(outcome.skipped)},
-    )
-    db.session.commit()
+    _audit(actor, workspace_id, "targets.bulk_made_leads", outcome)
     return outcome
 
 
@@ -109,27 +103,34 @@ def draft_dms(workspace_id: int, target_ids: list[int], *, template_id: int | No
             )
         )
     )
-    outcome = BulkOutcome()
+    outcome = BulkOutcome(skipped={t: ALREADY_DRAFTED for t in ids if t in waiting})
+    todo = [t for t in ids if t not in waiting]
+    _one_by_one(todo, lambda t: dms.create_draft(t, actor=actor, template_id=template.id), outcome)
+    _audit(actor, workspace_id, "targets.bulk_drafted_dms", outcome, template_id=template.id)
+    return outcome
+
+
+def _one_by_one(ids: list[int], act: Callable[[int], Any], outcome: BulkOutcome) -> None:
+    """Run `act` for each person in its own transaction; a refusal skips that person only, with the reason."""
     for target_id in ids:
-        if target_id in waiting:
-            outcome.skipped[target_id] = ALREADY_DRAFTED
-            continue
         try:
-            dms.create_draft(target_id, actor=actor, template_id=template.id)
-        except VistaFlowError as exc:  # the rules' refusal for this one person: the others go ahead
+            act(target_id)
+        except VistaFlowError as exc:  # opted out, no open window, already enrolled...: the others go ahead
             db.session.rollback()
             outcome.skipped[target_id] = exc.message
             continue
         outcome.done.append(target_id)
+
+
+def _audit(actor: Actor, workspace_id: int, action: str, outcome: BulkOutcome, **details: Any) -> None:
     audit.record(
         actor,
-        "targets.bulk_drafted_dms",
+        action,
         workspace_id=workspace_id,
         subject_type="target",
-        details={"drafted": len(outcome.done), "skipped": len(outcome.skipped), "template_id": template.id},
+        details={"done": len(outcome.done), "skipped": len(outcome.skipped), **details},
     )
     db.session.commit()
-    return outcome
 
 
 def enrol(workspace_id: int, target_ids: list[int], *, sequence_id: int | None, actor: Actor) -> BulkOutcome:
@@ -140,20 +141,6 @@ def enrol(workspace_id: int, target_ids: list[int], *, sequence_id: int | None, 
     if sequence is None or sequence.workspace_id != workspace_id:
         raise Invalid(_("Unknown sequence."), fields={"sequence_id": _("Choose a sequence of this workspace.")})
     outcome = BulkOutcome()
-    for target_id in ids:
-        try:
-            sequences.enroll(sequence.id, target_id, actor=actor)
-        except VistaFlowError as exc:  # already enrolled, opted out, no open window: this person only
-            db.session.rollback()
-            outcome.skipped[target_id] = exc.message
-            continue
-        outcome.done.append(target_id)
-    audit.record(
-        actor,
-        "targets.bulk_enrolled",
-        workspace_id=workspace_id,
-        subject_type="target",
-        details={"enrolled": len(outcome.done), "skipped": len(outcome.skipped), "sequence_id": sequence.id},
-    )
-    db.session.commit()
+    _one_by_one(ids, lambda t: sequences.enroll(sequence.id, t, actor=actor), outcome)
+    _audit(actor, workspace_id, "targets.bulk_enrolled", outcome, sequence_id=sequence.id)
     return outcome

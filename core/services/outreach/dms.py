@@ -306,21 +306,22 @@ def people_of(dm_rows: list[DirectMessage]) -> dict[int, Target]:
 
 
 def replies_to(dm_rows: list[DirectMessage]) -> dict[int, Interaction]:
-    """What the person wrote back first after each answered DM of a page, by DM id."""
-    answers: dict[int, Interaction] = {}
-    for dm in dm_rows:
-        if dm.replied_at is None or dm.sent_at is None:
-            continue
-        first = db.session.scalar(
-            select(Interaction)
-            .where(
-                Interaction.target_id == dm.target_id,
-                Interaction.kind == "message",
-                Interaction.occurred_at >= dm.sent_at,
-            )
-            .order_by(Interaction.occurred_at, Interaction.id)
-            .limit(1)
+    """What the person wrote back first after each answered DM of a page, by DM id (one query a page)."""
+    answered = [dm for dm in dm_rows if dm.replied_at is not None and dm.sent_at is not None]
+    if not answered:
+        return {}
+    messages = db.session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.target_id.in_({dm.target_id for dm in answered}),
+            Interaction.kind == "message",
+            Interaction.occurred_at >= min(dm.sent_at for dm in answered),
         )
+        .order_by(Interaction.occurred_at, Interaction.id)
+    ).all()
+    answers: dict[int, Interaction] = {}
+    for dm in answered:
+        first = next((m for m in messages if m.target_id == dm.target_id and m.occurred_at >= dm.sent_at), None)
         if first is not None:
             answers[dm.id] = first
     return answers

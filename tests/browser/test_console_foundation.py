@@ -259,7 +259,10 @@ def test_keyboard_skip_link_first_and_focus_visible(page, browse):
     workspace_id = browse.create_workspace("Acme Growth")
     for path in (f"/w/{workspace_id}", f"/w/{workspace_id}/members", "/login"):
         if path == "/login":
-            page.get_by_role("button", name="Log out").click()
+            # Wait for the log-out POST and its redirect to finish: a late redirect would reload the page mid-test.
+            with page.expect_navigation():
+                page.get_by_role("button", name="Log out").click()
+            page.wait_for_load_state()
         page.goto(path)
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.className + '|' + document.activeElement.textContent")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from flask import Flask
 from flask_babel import gettext
 
-from console.i18n import date_filter, datetime_filter
+from console.i18n import current_locale, date_filter, datetime_filter
+from core.intent import wording
 
 
 def local_time(value: datetime | None, fmt: str | None = None) -> str:
@@ -56,7 +57,13 @@ def browser_name(user_agent: str | None) -> str:
     return browser or system or (agent[:60] or gettext("Unknown browser"))
 
 
+def reason_words(reason: str | None) -> str:
+    """A stored (English) reason of a reading or a score in this request's language."""
+    return wording.in_locale(reason, current_locale())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(browser_name, "browser_name")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(reason_words, "reason")
     app.add_template_filter(time_left, "time_left")

@@ -37,7 +37,7 @@ def test_collection_job_rescores_the_collected_people(app_ctx, factory, instagra
     assert counts["rescore"]["scored"] == 2
     db.session.expire_all()
     by_name = {t.username: t for t in db.session.scalars(select(Target).where(Target.workspace_id == workspace_id))}
-    assert by_name["alice"].score == 40 and by_name["alice"].score_reasons == ["asked for the price"]
+    assert by_name["alice"].score == 40 and by_name["alice"].score_reasons == ["asked for the price: “combien ?”"]
     assert by_name["bob"].score == 5 and by_name["bob"].score_reasons == ["1 comment in 48 h"]
     assert not any(t.needs_rescore for t in by_name.values())
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from core import formatting
 from core.i18n import _, ngettext, render
+from core.intent import wording as reason_wording
 from core.models import LeadStatus
 from core.services.chat.cards import PLATFORM_NAMES, Card
 from core.words import LEAD_STATUS_NAMES
@@ -50,7 +51,8 @@ def card_details(card: Card, locale: str | None = None) -> list[str]:
         )
     ]
     if card.reasons:
-        lines.append(_("Why: %(reasons)s", reasons="; ".join(card.reasons)))
+        said = "; ".join(reason_wording.in_locale(reason, locale) for reason in card.reasons)
+        lines.append(_("Why: %(reasons)s", reasons=said))
     if card.likely_to_reply is not None:
         lines.append(_("likely to reply: %(chance)s in 10", chance=card.likely_to_reply))
     if card.last_comment:

@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from core.db import db, utcnow
-from core.intent import classify
+from core.intent import classify_many
 from core.models import Interaction, InteractionKind, SocialAccount, Target
 from core.payloads import storable
 from core.services.collection import ingest_pg
 from core.services.privacy import contact_policy
+from core.services.reading import versions
 
 log = logging.getLogger(__name__)
 COMMENT_KINDS = ingest_pg.COMMENT_KINDS
@@ -207,12 +208,13 @@ def store(
 
     people: dict[str, tuple[str | None, datetime]] = {}
     rows = []
-    for item in batch:
+    # One pass of the reader for the batch, with the workspace's own version when it has one.
+    verdicts = classify_many([item.text for item in batch], versions.adjustment_for(account.workspace_id))
+    for item, verdict in zip(batch, verdicts, strict=True):
         person = keys[item.platform_id]
         if person is not None:
             username, first = people.get(person, (None, item.occurred_at))
             people[person] = (item.author_username or username, min(first, item.occurred_at))
-        verdict = classify(item.text)
         rows.append(
             ingest_pg.Row(
                 str(item.platform_id)[:128],

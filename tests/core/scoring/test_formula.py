@@ -1,5 +1,5 @@
 """The reference formula: decay, per-day caps, group caps, negative signals, hysteresis, intent in
-English and French through the ingest classifier, reasons in words; and the same SQL on SQLite."""
+English and French through the ingest reader, reasons in words; and the same SQL on SQLite."""
 
 from __future__ import annotations
 
@@ -82,16 +82,17 @@ def test_negative_signals_lower_the_score_but_never_below_zero():
         ("DM me", "asked for a private message"),
         ("en mp stp", "asked for a private message"),
         ("dispo en 38 ?", "asked about availability"),
-        ("c'est quoi la matière ?", "asked a question"),
+        ("c'est quoi la matière ?", "asked for information"),
     ],
 )
 def test_intent_in_english_and_french_scores_as_intent(text, reason):
     verdict = classify(text)
-    assert verdict.has_intent and verdict.reasons[0] == reason
+    quoted = f"{reason}: “{text}”"  # the reason quotes what the person wrote
+    assert verdict.has_intent and verdict.reasons[0] == quoted
     result = score(fact("comment", text=text))
     assert result.breakdown["intent"] == 20 and result.breakdown["comment"] == 0
     words = reasons.build(result.breakdown, result.counts, result.recent, result.posts, [verdict.reasons[0]])
-    assert words == [reason]
+    assert words == [quoted]
 
 
 def test_plain_comment_is_not_intent():

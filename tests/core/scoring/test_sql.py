@@ -145,7 +145,8 @@ def test_exactly_one_target_hot_event_per_crossing(app, workspace):
         assert (first.became_hot, first.left_hot) == (1, 0)
         target = db.session.get(Target, target_id)
         assert target.score == 70 and target.is_hot and target.hot_since is not None
-        assert "asked for the price" in target.score_reasons and "2 messages in 48 h" in target.score_reasons
+        assert "asked for the price: “combien ça coûte ?”" in target.score_reasons
+        assert "2 messages in 48 h" in target.score_reasons
         [event] = _hot_events(workspace["id"])
         assert event.data == {
             "target_id": target_id,

@@ -66,4 +66,6 @@ def test_sql_rescore_gives_the_personas_the_same_result(app, factory):
             target = db.session.get(Target, target_id)
             assert (target.is_hot, target.score) == (EXPECTED[key], reference[key]), key
         buyer = db.session.scalar(select(Target).where(Target.username == "clear_buyer"))
-        assert buyer.score_reasons[0] == "asked where to buy"  # still explained in words
+        assert buyer.score_reasons[0].startswith(
+            ("asked where to buy", "said they want it")
+        )  # still explained in words

@@ -1,0 +1,71 @@
+"""Reading buying intent and opt-outs in comments and messages, in six languages, with reasons in words.
+
+A linear model over character and word n-grams (core/data/intent/model.npz), trained from the
+labelled corpus in core/data/intent by `python -m core.intent.train`. A workspace may add its own
+correction (core.intent.adjustment), learned from the labels its team gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.intent import features
+from core.intent.adjustment import Adjustment
+from core.intent.explain import reason_for
+from core.intent.model import Model, shipped
+from core.intent.text import prepare
+
+__all__ = ["Classification", "classify", "classify_many", "prepare"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    has_intent: bool
+    is_opt_out: bool
+    reasons: list[str] = field(default_factory=list)
+    intent_probability: float = 0.0
+    opt_out_probability: float = 0.0
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def classify(text: str | None, adjustment: Adjustment | None = None) -> Classification:
+    """Say whether a text shows buying intent (and why, quoting it) or asks us to stop."""
+    return classify_many([text], adjustment)[0]
+
+
+def classify_many(
+    texts: Sequence[str | None], adjustment: Adjustment | None = None, model: Model | None = None
+) -> list[Classification]:
+    """classify() for a batch, in one pass of the model (what ingest uses)."""
+    model = model or shipped()
+    prepared = [prepare(t) for t in texts]
+    if not prepared:
+        return []
+    matrix = features.prepared_matrix(prepared)
+    logits = model.logits(matrix)
+    intent, opt_out = logits[:, 0], logits[:, 1]
+    if adjustment and adjustment.intent:
+        intent = adjustment.intent.apply(intent, matrix)
+    if adjustment and adjustment.opt_out:
+        opt_out = adjustment.opt_out.apply(opt_out, matrix)
+    p_intent, p_opt_out = _sigmoid(intent), _sigmoid(opt_out)
+    results = []
+    for i, text in enumerate(texts):
+        if not prepared[i]:
+            results.append(Classification(False, False))
+        elif p_opt_out[i] >= model.opt_out_threshold:
+            # An opt-out wins over everything: "don't message me again, what's the price" is a no.
+            results.append(Classification(False, True, [], float(p_intent[i]), float(p_opt_out[i])))
+        elif p_intent[i] >= model.intent_threshold:
+            kind = model.kinds[int(np.argmax(logits[i, 2:]))]
+            reason = reason_for(model, kind, text or "", adjustment)
+            results.append(Classification(True, False, [reason], float(p_intent[i]), float(p_opt_out[i])))
+        else:
+            results.append(Classification(False, False, [], float(p_intent[i]), float(p_opt_out[i])))
+    return results

@@ -1,0 +1,52 @@
+"""Texts as hashed character and word n-grams: no vocabulary to store, the same columns for every model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from core.intent.text import prepare
+
+HASH_BITS = 18
+SIZE = 2 * 2**HASH_BITS  # character n-grams, then word n-grams
+
+_CHARS = HashingVectorizer(
+    analyzer="char_wb", ngram_range=(2, 5), n_features=2**HASH_BITS, alternate_sign=False, norm="l2"
+)
+# Words, "?" and "!" as tokens: "first ?" and "prix ?" differ by the word, not by the mark.
+_WORDS = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 2),
+    token_pattern=r"[^\s]+",
+    n_features=2**HASH_BITS,
+    alternate_sign=False,
+    norm="l2",
+)
+_RAW_CHARS = HashingVectorizer(
+    analyzer="char_wb", ngram_range=(2, 5), n_features=2**HASH_BITS, alternate_sign=False, norm=None
+)
+_RAW_WORDS = HashingVectorizer(
+    analyzer="word", token_pattern=r"[^\s]+", n_features=2**HASH_BITS, alternate_sign=False, norm=None
+)
+
+
+def matrix(texts: Sequence[str | None]) -> sp.csr_matrix:
+    """One row per text (prepared first), SIZE columns."""
+    prepared = [prepare(t) for t in texts]
+    return prepared_matrix(prepared)
+
+
+def prepared_matrix(prepared: Sequence[str]) -> sp.csr_matrix:
+    return sp.hstack([_CHARS.transform(prepared), _WORDS.transform(prepared)], format="csr")
+
+
+def word_weights(words: Sequence[str], coef: np.ndarray) -> np.ndarray:
+    """How much each word pushes the model alone: its n-grams' weights summed (for explanations only)."""
+    if not words:
+        return np.zeros(0)
+    by_word = sp.hstack([_RAW_CHARS.transform(words), _RAW_WORDS.transform(words)], format="csr")
+    lengths = np.maximum(np.asarray(by_word.sum(axis=1)).ravel(), 1.0)
+    return (by_word @ coef) / np.sqrt(lengths)

@@ -1,0 +1,81 @@
+"""The trained reader: three linear models over the same hashed n-grams, stored as plain arrays (no pickle).
+
+Columns of the weight matrix: 0 buying intent, 1 opt-out, then one per intent kind (which reason to give).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.intent.corpus import DATA
+from core.intent.features import SIZE
+
+MODEL_FILE = DATA / "model.npz"
+META_FILE = DATA / "model.json"
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: sp.csr_matrix  # SIZE x (2 + kinds)
+    bias: np.ndarray
+    kinds: tuple[str, ...]
+    intent_threshold: float
+    opt_out_threshold: float
+    meta: dict
+
+    @property
+    def intent_coef(self) -> np.ndarray:
+        return _dense_column(self, 0)
+
+    def logits(self, features: sp.csr_matrix) -> np.ndarray:
+        """Rows of [intent, opt-out, kind...] logits."""
+        return np.asarray((features @ self.weights).todense()) + self.bias
+
+
+def _dense_column(model: Model, column: int) -> np.ndarray:
+    return np.asarray(model.weights[:, column].todense()).ravel()
+
+
+def save(model: Model, path: Path = MODEL_FILE, meta_path: Path = META_FILE) -> None:
+    coo = model.weights.tocoo()
+    np.savez_compressed(
+        path,
+        rows=coo.row.astype(np.int32),
+        cols=coo.col.astype(np.int16),
+        values=coo.data.astype(np.float32),
+        bias=model.bias.astype(np.float64),
+    )
+    meta = dict(model.meta)
+    meta.update(
+        kinds=list(model.kinds),
+        intent_threshold=model.intent_threshold,
+        opt_out_threshold=model.opt_out_threshold,
+        features=SIZE,
+    )
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read(path: Path = MODEL_FILE, meta_path: Path = META_FILE) -> Model:
+    """The model in `path`; arrays only (allow_pickle=False), so a file can never run code."""
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("features") != SIZE:
+        raise ValueError(f"{path} was trained with {meta.get('features')} features, this code reads {SIZE}")
+    with np.load(path, allow_pickle=False) as arrays:
+        kinds = tuple(meta["kinds"])
+        weights = sp.csr_matrix(
+            (arrays["values"], (arrays["rows"], arrays["cols"].astype(np.int32))), shape=(SIZE, 2 + len(kinds))
+        )
+        bias = arrays["bias"]
+    return Model(weights, bias, kinds, float(meta["intent_threshold"]), float(meta["opt_out_threshold"]), meta)
+
+
+@cache
+def shipped() -> Model:
+    """The model trained from the repository's corpus (python -m core.intent.train), loaded once a process."""
+    return read()

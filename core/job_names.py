@@ -51,6 +51,8 @@ MAIL_HOT_ALERTS = "worker.jobs.mail.mail_hot_alerts"
 PURGE_RAW_PAYLOADS = "worker.jobs.privacy.purge_raw_payloads"
 PURGE_AUDIT_LOG = "worker.jobs.maintenance.purge_audit_log"
 PURGE_JOB_RUNS = "worker.jobs.maintenance.purge_job_runs"
+# reading people
+RETRAIN_READER = "worker.jobs.reading.retrain_reader"
 
 # Paths recorded under an earlier name (queued runs, retries of old runs) -> where the job lives now.
 RENAMED = {

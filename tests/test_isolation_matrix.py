@@ -31,8 +31,10 @@ from core.models import (
     DirectMessage,
     DmTemplate,
     Integration,
+    InteractionLabel,
     Invitation,
     OutboxEvent,
+    ReaderVersion,
     Sequence,
     SequenceEnrollment,
     TelegramChat,
@@ -201,6 +203,8 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         lead = leads.create(ws, target.id, actor=SYSTEM)
         template = DmTemplate(workspace_id=ws, name=f"{name} template", body="Hi {{username}}")
         db.session.add(template)
+        db.session.add(InteractionLabel(workspace_id=ws, interaction_id=interaction.id, label="buyer"))
+        db.session.add(ReaderVersion(workspace_id=ws, version=1, labels=1, weights={}, quality={}, is_active=True))
         db.session.flush()
         dm = DirectMessage(
             workspace_id=ws,
@@ -646,6 +650,8 @@ def test_the_world_has_every_kind_of_object(app, world):
         "chat_user_links",
         "conversations",
         "invitations",
+        "interaction_labels",
+        "reader_versions",
     }
     with app.app_context():
         tables = inspect(db.engine).get_table_names()

@@ -13,6 +13,7 @@ from console.api import (
     jobs,
     leads,
     privacy,
+    reading,
     search,
     social_accounts,
     targets,
@@ -40,5 +41,6 @@ BLUEPRINTS = [
     leads.bp,
     integrations.bp,
     privacy.bp,
+    reading.bp,
     search.bp,
 ]

@@ -14,6 +14,7 @@ from console.api.spec import operation
 from core.services.collection import cycle as collection
 from core.services.collection import interactions
 from core.services.conversations import moderation
+from core.services.reading import labels
 
 bp = Blueprint("interactions", __name__, url_prefix="/interactions")
 
@@ -149,3 +150,35 @@ def hide(interaction_id: int):
 )
 def unhide(interaction_id: int):
     return moderation.set_hidden(interaction_id, actor=current_actor(), hidden=False)
+
+
+class LabelIn(In):
+    label: Literal["not_buyer", "buyer", "not_opt_out", "opt_out"] = Field(
+        description="How the team reads this interaction; opt_out also puts the person on the do-not-contact list."
+    )
+
+
+class LabelOut(Out):
+    interaction: InteractionOut
+    label: str
+    target_score: int | None
+    opted_out: bool
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:interaction_id>/label",
+    summary="Teach the reader (member): not a buyer, a buyer, not an opt-out, asked to stop",
+    body=LabelIn,
+    response=LabelOut,
+    errors=(403, 404, 409, 422),
+)
+def label(interaction_id: int, body: LabelIn):
+    done = labels.label_interaction(interaction_id, body.label, actor=current_actor())
+    return {
+        "interaction": done.interaction,
+        "label": done.label,
+        "target_score": done.score,
+        "opted_out": done.opted_out,
+    }

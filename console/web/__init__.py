@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         page_links,
         privacy_views,
         profile_views,
+        reading_views,
         scoring_quality_views,
         search_views,
         slack_install_views,

@@ -10,12 +10,14 @@ from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from console.web import bp
+from console.web.reading_views import label_words
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid, NotFound
 from core.pagination import Page
 from core.services.collection import cycle as collection
 from core.services.collection import interactions
+from core.services.reading import labels
 from core.validation import whole_number
 
 FILTER_KEYS = ("account", "kind", "author", "q", "since", "until")
@@ -81,6 +83,8 @@ def workspace_interactions(workspace_id: int):
         errors=errors,
         kinds=interactions.KINDS,
         collecting=any(row.job is not None for row in rows),
+        taught=labels.of([i.id for i in page.items]),
+        label_words=label_words(),
     ), (422 if errors else 200)
 
 

@@ -63,3 +63,6 @@ __all__ += ["MailMessage", "MailStatus", "PasswordReset"]
 from core.models.invitation import Invitation  # noqa: E402
 
 __all__ += ["Invitation"]
+from core.models.reading import InteractionLabel, LabelKind, ReaderVersion  # noqa: E402
+
+__all__ += ["InteractionLabel", "LabelKind", "ReaderVersion"]

@@ -48,6 +48,9 @@ class Target(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     score_breakdown: Mapped[dict] = mapped_column(JSONType, default=dict)
     score_reasons: Mapped[list] = mapped_column(JSONType, default=list)
+    # The language the person writes in (core.intent.language); language_set: a person chose it.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    language_set: Mapped[bool] = mapped_column(default=False)
     is_hot: Mapped[bool] = mapped_column(default=False)
     hot_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.models import Conversation, ConversationState, DirectMessage, DmStatus, DoNotContact, Target
+from core.models import Conversation, ConversationState, DirectMessage, DmStatus, DoNotContact, Interaction, Target
 
 
 def person_hash(workspace_id: int, platform: str, platform_user_id: str) -> str:
@@ -65,3 +65,26 @@ def block(target: Target, reason: str) -> bool:
         .values(status=DmStatus.CANCELLED.value, status_reason=f"person opted out ({reason})", updated_at=utcnow())
     )
     return newly
+
+
+def unblock_misread(target: Target) -> bool:
+    """Lift a block that only a misread opt-out put there ("STOP c'est magnifique"), when no other
+    interaction of the person asks to stop; a block for any other reason stays (no commit)."""
+    entry = db.session.scalar(
+        select(DoNotContact).where(
+            DoNotContact.workspace_id == target.workspace_id,
+            DoNotContact.platform == target.platform,
+            DoNotContact.person_hash == person_hash(target.workspace_id, target.platform, target.platform_user_id),
+        )
+    )
+    if entry is None or entry.reason != "opt_out":
+        return False
+    db.session.flush()
+    still_asking = db.session.scalar(
+        select(Interaction.id).where(Interaction.target_id == target.id, Interaction.is_opt_out).limit(1)
+    )
+    if still_asking is not None:
+        return False
+    db.session.delete(entry)
+    target.opted_out_at = None
+    return True

@@ -16,14 +16,19 @@ from core.services.outreach import settings, templates
 bp = Blueprint("dm_templates", __name__, url_prefix="/dm")
 
 
+Language = Literal["en", "fr", "es", "de", "it", "pt"]
+
+
 class TemplateIn(In):
     name: str = Field(max_length=120)
     body: str = Field(max_length=templates.MAX_BODY, description="Variables: " + ", ".join(templates.VARIABLES))
+    language: Language | None = Field(None, description="The language it is written in; null: any.")
 
 
 class TemplatePut(In):
     name: str | None = Field(None, max_length=120)
     body: str | None = Field(None, max_length=templates.MAX_BODY)
+    language: Language | None = Field(None, description="The language it is written in; null: any.")
 
 
 class PreviewIn(In):
@@ -35,6 +40,7 @@ class TemplateOut(Out):
     workspace_id: int
     name: str
     body: str
+    language: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -47,7 +53,7 @@ class PreviewOut(Out):
 
 class DmSettingsIn(In):
     default_template_id: int | None = Field(None, alias="defaultTemplateId")
-    language_templates: dict[Literal["en", "fr"], int | None] | None = Field(
+    language_templates: dict[Language, int | None] | None = Field(
         None,
         alias="languageTemplates",
         description="Template for people who write in that language (null: the default template).",
@@ -88,7 +94,9 @@ def list_templates(workspace_id: int, query: PageQuery):
     errors=(403,),
 )
 def create_template(workspace_id: int, body: TemplateIn):
-    return templates.create(workspace_id, actor=current_actor(), name=body.name, body=body.body), 201
+    return templates.create(
+        workspace_id, actor=current_actor(), name=body.name, body=body.body, language=body.language
+    ), 201
 
 
 @operation(
@@ -101,7 +109,8 @@ def create_template(workspace_id: int, body: TemplateIn):
     errors=(403,),
 )
 def update_template(template_id: int, body: TemplatePut):
-    return templates.update(template_id, actor=current_actor(), name=body.name, body=body.body)
+    language = body.language if "language" in body.model_fields_set else templates.UNCHANGED
+    return templates.update(template_id, actor=current_actor(), name=body.name, body=body.body, language=language)
 
 
 @operation(

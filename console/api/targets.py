@@ -14,6 +14,7 @@ from console.api.schemas import In, Out, PageOut
 from console.api.spec import operation
 from core.models import Target
 from core.services.targets import bulk, calibration
+from core.services.targets import language as person_language
 from core.services.targets import read as targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -110,6 +111,8 @@ class TargetOut(Out):
     comments_count: int
     messages_count: int
     opted_out: bool
+    language: str | None = Field(None, description="The language the person writes in (detected or set).")
+    language_set: bool = Field(False, description="The team set the language; it is no longer detected.")
 
     @classmethod
     def of(cls, target: Target, **extra: Any) -> TargetOut:
@@ -255,3 +258,22 @@ def bulk_targets(workspace_id: int, body: TargetsBulkIn):
         "done": outcome.done,
         "skipped": [{"target_id": t, "reason": reason} for t, reason in outcome.skipped.items()],
     }
+
+
+class LanguageIn(In):
+    language: Literal["en", "fr", "es", "de", "it", "pt"] | None = Field(
+        description="The language to write to the person in; null: detect it from what they write."
+    )
+
+
+@operation(
+    bp,
+    "POST",
+    "/<int:target_id>/language",
+    summary="Set the language the person is written to in, or go back to detecting it (member)",
+    body=LanguageIn,
+    response=TargetOut,
+    errors=(403, 404, 422),
+)
+def set_language(target_id: int, body: LanguageIn):
+    return TargetOut.of(person_language.set_language(target_id, body.language, actor=current_actor()))

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from babel import Locale
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import login_required
 
 from console.errors import flash_text
-from console.i18n import render
+from console.i18n import current_locale, render
 from console.web import bp
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.errors import Invalid, NotFound
 from core.i18n import _
+from core.intent.language import LANGUAGES
 from core.models import DmStatus
 from core.services.accounts import connected as social_accounts
 from core.services.outreach import approvals, dms, sequences, settings, templates
 from core.services.outreach import composer as composer_service
-from core.services.outreach.starters import LANGUAGES
 from core.validation import whole_number, whole_numbers
 from core.words import SEQUENCE_STATUS_NAMES
 
@@ -109,6 +110,12 @@ def dm_history(workspace_id: int):
     )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name) of the languages people and templates can have, named in the reader's language."""
+    reader = current_locale()
+    return [(code, Locale.parse(code).get_language_name(reader).capitalize()) for code in LANGUAGES]
+
+
 @bp.route("/w/<int:workspace_id>/dm/templates", methods=["GET", "POST"])
 @login_required
 def dm_templates(workspace_id: int):
@@ -125,11 +132,16 @@ def dm_templates(workspace_id: int):
                     actor=console_actor(),
                     name=form.get("name", ""),
                     body=form.get("body", ""),
+                    language=form.get("language") or None,
                     workspace_id=workspace_id,
                 )
             else:
                 templates.create(
-                    workspace_id, actor=console_actor(), name=form.get("name", ""), body=form.get("body", "")
+                    workspace_id,
+                    actor=console_actor(),
+                    name=form.get("name", ""),
+                    body=form.get("body", ""),
+                    language=form.get("language") or None,
                 )
         except Invalid as exc:
             errors = exc.fields or {"body": exc.message}
@@ -150,6 +162,7 @@ def dm_templates(workspace_id: int):
         variables=templates.VARIABLES,
         max_text=templates.MAX_TEXT,
         dm_settings=settings.read(workspace_id, actor=console_actor()),
+        languages=language_choices(),
     ), (422 if errors else 200)
 
 

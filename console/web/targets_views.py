@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from console.i18n import render
 from console.web import bp, dm_views
+from console.web.reading_views import label_words
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
 from core.db import db, utcnow
@@ -22,7 +23,9 @@ from core.services.leads import changes as leads
 from core.services.outreach import composer as composer_service
 from core.services.outreach import sequences as dm_sequences
 from core.services.outreach import templates as dm_templates
+from core.services.reading import labels as reading_labels
 from core.services.targets import bulk, calibration
+from core.services.targets import language as person_language
 from core.services.targets import read as targets
 from core.services.workspaces import lifecycle as workspaces
 from core.services.workspaces.settings import read as read_settings
@@ -82,6 +85,11 @@ def render_detail(workspace_id: int, target_id: int, *, form=None, errors=None, 
         role=role,
         target=found.target,
         interactions=found.interactions,
+        taught=reading_labels.of([i.id for i in found.interactions]),
+        person_language=person_language.of_target(found.target),
+        languages=dm_views.language_choices(),
+        language_names=dict(dm_views.language_choices()),
+        label_words=label_words(),
         likely_to_reply=calibration.likely_to_reply(workspace.settings, found.target.score),
         labels=LABELS,
         composer=composer,
@@ -92,6 +100,22 @@ def render_detail(workspace_id: int, target_id: int, *, form=None, errors=None, 
 
 def _active_sequences(workspace_id: int) -> list:
     return [s for s in dm_sequences.page_for(workspace_id, actor=console_actor(), limit=100).items if s.active]
+
+
+@bp.post("/w/<int:workspace_id>/targets/<int:target_id>/language")
+@login_required
+def target_language(workspace_id: int, target_id: int):
+    """Set the language the person is written to in, or go back to detecting it."""
+    load_workspace(workspace_id)
+    target = person_language.set_language(
+        target_id, request.form.get("language") or None, actor=console_actor(), workspace_id=workspace_id
+    )
+    if target.language_set:
+        name = dict(dm_views.language_choices())[target.language]
+        flash(gettext("Drafts to this person use their %(language)s template.", language=name), "success")
+    else:
+        flash(gettext("The language is detected from what the person writes."), "success")
+    return redirect(url_for("web.target_detail", workspace_id=workspace_id, target_id=target_id), 303)
 
 
 @bp.post("/w/<int:workspace_id>/targets/<int:target_id>/enrol")

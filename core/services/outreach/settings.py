@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from core.db import db
 from core.models import DmTemplate, Role, Target, Workspace
 from core.services.identity.access import require_role
@@ -28,12 +30,27 @@ def default_template(workspace: Workspace) -> DmTemplate | None:
 
 
 def template_for(workspace: Workspace, target: Target) -> DmTemplate | None:
-    """The template to write to this person with: the one for the language they write in, else the default."""
-    chosen = read_settings(workspace.settings).language_templates.get(person_language.of_target(target))
+    """The template to write to this person with, in the language they write in: the one chosen for that
+    language; else the default template when it is written in it or it is the workspace's language (the
+    default speaks the workspace's language); else the newest template written in it; else the default."""
+    language = person_language.of_target(target)
+    default = default_template(workspace)
+    if language is None:
+        return default
+    settings = read_settings(workspace.settings)
+    chosen = settings.language_templates.get(language)
     template = db.session.get(DmTemplate, chosen) if chosen else None
     if template is not None and template.workspace_id == workspace.id:
         return template
-    return default_template(workspace)
+    if language == settings.default_locale or (default is not None and default.language == language):
+        return default
+    written_in = db.session.scalar(
+        select(DmTemplate)
+        .where(DmTemplate.workspace_id == workspace.id, DmTemplate.language == language)
+        .order_by(DmTemplate.id.desc())
+        .limit(1)
+    )
+    return written_in or default
 
 
 def update(

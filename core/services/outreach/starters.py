@@ -25,7 +25,9 @@ LANGUAGES = tuple(STARTERS)
 def add(workspace: Workspace, *, user_id: int | None) -> dict[str, DmTemplate]:
     """Create the starter templates and make them the drafts for hot people (no commit)."""
     made = {
-        language: DmTemplate(workspace_id=workspace.id, name=name, body=body, created_by_user_id=user_id)
+        language: DmTemplate(
+            workspace_id=workspace.id, name=name, body=body, language=language, created_by_user_id=user_id
+        )
         for language, (name, body) in STARTERS.items()
     }
     db.session.add_all(made.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 from core.i18n import _
+from core.intent.language import LANGUAGES
 from core.models import DmTemplate, Interaction, Role, Sequence, SocialAccount, Target, Workspace
 from core.pagination import Page, paginate
 from core.services import audit
@@ -23,6 +25,7 @@ MAX_TEXT = 1000  # Instagram's limit for one message
 MAX_BODY = 5000
 EXCERPT = 80
 VARIABLES = ("username", "post_url", "comment_excerpt", "account_name")
+UNCHANGED: Any = object()
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
@@ -184,11 +187,26 @@ def _save(template: DmTemplate, actor: Actor, action: str) -> DmTemplate:
     return template
 
 
-def create(workspace_id: int, *, actor: Actor, name: str, body: str) -> DmTemplate:
+def check_language(language: str | None) -> str | None:
+    """One of the six languages a template can be written in, or None (any)."""
+    if language in (None, ""):
+        return None
+    if language not in LANGUAGES:
+        raise Invalid(
+            _("Unknown language."), fields={"language": _("One of: %(choices)s", choices=", ".join(LANGUAGES))}
+        )
+    return language
+
+
+def create(workspace_id: int, *, actor: Actor, name: str, body: str, language: str | None = None) -> DmTemplate:
     """Add a template (any member)."""
     require_active(require_role(workspace_id, actor))
     template = DmTemplate(
-        workspace_id=workspace_id, name=clean_name(name), body=check_body(body), created_by_user_id=actor.user_id
+        workspace_id=workspace_id,
+        name=clean_name(name),
+        body=check_body(body),
+        language=check_language(language),
+        created_by_user_id=actor.user_id,
     )
     db.session.add(template)
     return _save(template, actor, "dm_template.created")
@@ -200,6 +218,7 @@ def update(
     actor: Actor,
     name: str | None = None,
     body: str | None = None,
+    language: Any = UNCHANGED,
     workspace_id: int | None = None,
 ) -> DmTemplate:
     """Rename or rewrite a template (of `workspace_id` when given); DMs already drafted keep their text."""
@@ -209,6 +228,8 @@ def update(
         template.name = clean_name(name)
     if body is not None:
         template.body = check_body(body)
+    if language is not UNCHANGED:
+        template.language = check_language(language)
     template.updated_at = utcnow()
     return _save(template, actor, "dm_template.updated")
 

@@ -35,7 +35,7 @@ class WorkspaceSettings(BaseModel):
     auto_lead_from_hot: bool = Field(False, description="Make a lead of every target that becomes hot.")
     raw_payload_retention_days: int = Field(90, ge=1, le=3650, description="Days raw platform payloads are kept.")
     default_template_id: int | None = Field(None, description="DM template drafted for targets that become hot.")
-    language_templates: dict[Literal["en", "fr"], int | None] = Field(
+    language_templates: dict[Literal["en", "fr", "es", "de", "it", "pt"], int | None] = Field(
         default_factory=dict,
         description="Template drafted for a hot person who writes in that language; the default template for others.",
     )

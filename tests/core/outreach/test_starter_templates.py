@@ -90,7 +90,7 @@ def test_a_language_template_must_be_one_of_the_workspace(shop, app, factory):
         dm_settings.update(shop.workspace_id, actor=actor, language_templates={"fr": foreign})
     assert "settings.language_templates.fr" in refused.value.fields
     with pytest.raises(Invalid) as unknown_language:
-        dm_settings.update(shop.workspace_id, actor=actor, language_templates={"de": foreign})
+        dm_settings.update(shop.workspace_id, actor=actor, language_templates={"nl": foreign})
     assert any(f.startswith("settings.language_templates") for f in unknown_language.value.fields)
     db.session.rollback()
     assert _settings(shop.workspace_id).language_templates == before

@@ -18,8 +18,8 @@ from core.validation import whole_number
 UNKNOWN_BUTTON = _("Unknown button.")
 NOT_HERE = _("This person is not in this workspace.")
 APPROVE, TEMPLATE, SKIP, LEAD = "approve", "template", "skip", "lead"
-ASSIGN, DONE = "assign", "done"
-ACTIONS = (APPROVE, TEMPLATE, SKIP, LEAD, ASSIGN, DONE)
+ASSIGN, DONE, TEACH = "assign", "done", "teach"
+ACTIONS = (APPROVE, TEMPLATE, SKIP, LEAD, ASSIGN, DONE, TEACH)
 
 
 def button_number(value: str | None, field: str = "button") -> int:
@@ -57,7 +57,7 @@ def dispatch(
     Invalid for an unknown button or a garbled value, NotFound for a person outside the chat's
     workspace; a refusal the card can show (Conflict, Invalid from the service) is the note.
     """
-    if action not in ACTIONS or (action in (TEMPLATE, LEAD) and not extra):
+    if action not in ACTIONS or (action in (TEMPLATE, LEAD, TEACH) and not extra):
         raise Invalid(UNKNOWN_BUTTON, fields={"action": _("Not a button of this app.")})
     template_id = button_number(extra, "template") if action == TEMPLATE else None
     card = card_for(target_id, actor=actor, workspace_id=workspace_id)
@@ -70,6 +70,8 @@ def dispatch(
         note = card_actions.assign_to_me(card, actor=actor)
     elif action == DONE:
         note = card_actions.mark_done(card, actor=actor)
+    elif action == TEACH:
+        note = card_actions.teach(card, extra or "", actor=actor)
     else:
         note = card_actions.move_lead(card, extra or "", actor=actor)
     refresh_target(target_id, note=note)

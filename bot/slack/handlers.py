@@ -75,6 +75,7 @@ ACTIONS = {
     "vf_lead": actions.LEAD,
     "vf_assign": actions.ASSIGN,
     "vf_done": actions.DONE,
+    "vf_teach": actions.TEACH,
 }
 
 

@@ -174,6 +174,7 @@ ACTIONS = {
     "lv": actions.LEAD,
     "as": actions.ASSIGN,
     "dn": actions.DONE,
+    "lb": actions.TEACH,
 }
 KEYBOARDS = ("ls", "bk")  # only this message's keyboard changes: lead statuses, or back
 CHOICE, PROMPT = "choice", "prompt"  # messages posted under a card: a template to send, a request for new text

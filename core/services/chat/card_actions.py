@@ -8,14 +8,18 @@ idempotent (approving an approved DM, moving a lead to its status: no change).
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from core.db import db
 from core.errors import Conflict, Forbidden, Invalid, VistaFlowError
 from core.i18n import _
+from core.models import Interaction
 from core.services.chat import cards, dedupe
 from core.services.conversations import threads
 from core.services.identity.actors import Actor
 from core.services.leads import changes as leads
 from core.services.outreach import composer, dms
+from core.services.reading import labels
 
 NOT_APPROVER = _("Your role in this workspace may not approve DMs: ask an admin.")
 ALREADY_HANDLED = _("Already handled: nothing was sent again.")
@@ -103,3 +107,27 @@ def mark_done(card: cards.Card, *, actor: Actor) -> str | None:
     except VistaFlowError as exc:
         return _refusal(exc)
     return None
+
+
+TEACHABLE = ("not_buyer", "opt_out")
+NOTHING_TO_TEACH = _("Nothing of this person reads as buying intent any more.")
+
+
+def teach(card: cards.Card, label: str, *, actor: Actor) -> str | None:
+    """Teach the reader from the card: "not_buyer" for the person's latest buying-intent interaction,
+    "opt_out" for their latest interaction (they asked to stop: on the do-not-contact list at once)."""
+    if label not in TEACHABLE:
+        raise Invalid(_("Unknown button."), fields={"label": _("Not a button of this app.")})
+    stmt = sa.select(Interaction.id).where(Interaction.target_id == card.target_id)
+    if label == "not_buyer":
+        stmt = stmt.where(Interaction.has_intent)
+    interaction_id = db.session.scalar(stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(1))
+    if interaction_id is None:
+        return NOTHING_TO_TEACH
+    try:
+        labels.label_interaction(interaction_id, label, actor=actor, workspace_id=card.workspace_id)
+    except VistaFlowError as exc:
+        return _refusal(exc)
+    if label == "opt_out":
+        return _("%(who)s: asked to stop; on the do-not-contact list.", who=actor.label)
+    return _("%(who)s: not a buyer; the reader learns it.", who=actor.label)

@@ -101,6 +101,31 @@ def card(card: Card, locale: str | None = None) -> tuple[str, list[dict[str, Any
                     "text": {"type": "plain_text", "text": say(label)},
                 }
             )
+    # Teach the reader from the chat: the person is no buyer, or asked to stop (confirmed, it blocks them).
+    if card.reasons:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "vf_teach",
+                "value": f"{card.target_id}:not_buyer",
+                "text": {"type": "plain_text", "text": say(_("Not a buyer"))},
+            }
+        )
+    elements.append(
+        {
+            "type": "button",
+            "action_id": "vf_teach",
+            "value": f"{card.target_id}:opt_out",
+            "style": "danger",
+            "text": {"type": "plain_text", "text": say(_("Asked to stop"))},
+            "confirm": {
+                "title": {"type": "plain_text", "text": say(_("Asked to stop"))},
+                "text": {"type": "plain_text", "text": say(_("Adds the person to the do-not-contact list now."))},
+                "confirm": {"type": "plain_text", "text": say(_("Asked to stop"))},
+                "deny": {"type": "plain_text", "text": say(_("Cancel"))},
+            },
+        }
+    )
     blocks.append({"type": "actions", "block_id": f"vf_card_{card.target_id}", "elements": elements})
     status = views.card_status(card, locale)
     if status:

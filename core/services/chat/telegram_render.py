@@ -59,6 +59,8 @@ def card(card: Card, *, show_statuses: bool = False, locale: str | None = None) 
         rows.append([_button(label, f"ls:{t}")])
         if card.conversation_id is not None and card.conversation_state != "done":
             rows.append([_button(say(_("Assign to me")), f"as:{t}"), _button(say(_("Done")), f"dn:{t}")])
+        teach = [_button(say(_("Not a buyer")), f"lb:{t}:not_buyer")] if card.reasons else []
+        rows.append([*teach, _button(say(_("🛑 Asked to stop")), f"lb:{t}:opt_out")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 

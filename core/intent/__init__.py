@@ -30,6 +30,12 @@ class Classification:
     opt_out_probability: float = 0.0
 
 
+# Two readings of one text can both pass their thresholds ("DM me" reads as a buyer and, a little, as
+# "don't message me"): an unsure opt-out yields to a clearly surer buying reading; a sure one always wins.
+SURE_OPT_OUT = 0.8
+CLEARLY_SURER = 0.1
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
@@ -59,8 +65,10 @@ def classify_many(
     for i, text in enumerate(texts):
         if not prepared[i]:
             results.append(Classification(False, False))
-        elif p_opt_out[i] >= model.opt_out_threshold:
-            # An opt-out wins over everything: "don't message me again, what's the price" is a no.
+        elif p_opt_out[i] >= model.opt_out_threshold and (
+            p_opt_out[i] >= SURE_OPT_OUT or p_intent[i] < p_opt_out[i] + CLEARLY_SURER
+        ):
+            # A sure opt-out wins over everything: "don't message me again, what's the price" is a no.
             results.append(Classification(False, True, [], float(p_intent[i]), float(p_opt_out[i])))
         elif p_intent[i] >= model.intent_threshold:
             kind = model.kinds[int(np.argmax(logits[i, 2:]))]

@@ -1,4 +1,5 @@
-"""Texts as hashed character and word n-grams: no vocabulary to store, the same columns for every model."""
+"""Texts as hashed n-grams: characters within words, characters across words ("le son ?" as a whole),
+and words; no vocabulary to store, the same columns for every model."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from core.intent.text import prepare
 
 HASH_BITS = 18
-SIZE = 2 * 2**HASH_BITS  # character n-grams, then word n-grams
+SIZE = 3 * 2**HASH_BITS  # character n-grams within words, across words, then word n-grams
 
 _CHARS = HashingVectorizer(
     analyzer="char_wb", ngram_range=(2, 5), n_features=2**HASH_BITS, alternate_sign=False, norm="l2"
 )
+_SPANS = HashingVectorizer(
+    analyzer="char", ngram_range=(3, 6), n_features=2**HASH_BITS, alternate_sign=False, norm="l2"
+)
 # Words, "?" and "!" as tokens: "first ?" and "prix ?" differ by the word, not by the mark.
 _WORDS = HashingVectorizer(
     analyzer="word",
-    ngram_range=(1, 2),
+    ngram_range=(1, 3),
     token_pattern=r"[^\s]+",
     n_features=2**HASH_BITS,
     alternate_sign=False,
@@ -27,6 +31,9 @@ _WORDS = HashingVectorizer(
 )
 _RAW_CHARS = HashingVectorizer(
     analyzer="char_wb", ngram_range=(2, 5), n_features=2**HASH_BITS, alternate_sign=False, norm=None
+)
+_RAW_SPANS = HashingVectorizer(
+    analyzer="char", ngram_range=(3, 6), n_features=2**HASH_BITS, alternate_sign=False, norm=None
 )
 _RAW_WORDS = HashingVectorizer(
     analyzer="word", token_pattern=r"[^\s]+", n_features=2**HASH_BITS, alternate_sign=False, norm=None
@@ -40,13 +47,15 @@ def matrix(texts: Sequence[str | None]) -> sp.csr_matrix:
 
 
 def prepared_matrix(prepared: Sequence[str]) -> sp.csr_matrix:
-    return sp.hstack([_CHARS.transform(prepared), _WORDS.transform(prepared)], format="csr")
+    return sp.hstack([_CHARS.transform(prepared), _SPANS.transform(prepared), _WORDS.transform(prepared)], format="csr")
 
 
 def word_weights(words: Sequence[str], coef: np.ndarray) -> np.ndarray:
     """How much each word pushes the model alone: its n-grams' weights summed (for explanations only)."""
     if not words:
         return np.zeros(0)
-    by_word = sp.hstack([_RAW_CHARS.transform(words), _RAW_WORDS.transform(words)], format="csr")
+    by_word = sp.hstack(
+        [_RAW_CHARS.transform(words), _RAW_SPANS.transform(words), _RAW_WORDS.transform(words)], format="csr"
+    )
     lengths = np.maximum(np.asarray(by_word.sum(axis=1)).ravel(), 1.0)
     return (by_word @ coef) / np.sqrt(lengths)

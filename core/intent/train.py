@@ -25,7 +25,7 @@ from core.intent.model import META_FILE, MODEL_FILE, Model, save
 OPT_OUT_RECALL = 0.95
 
 
-def _binary(c: float = 16.0) -> LogisticRegression:
+def _binary(c: float = 32.0) -> LogisticRegression:
     return LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=2000, random_state=0)
 
 

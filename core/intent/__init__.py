@@ -61,19 +61,21 @@ def classify_many(
     if adjustment and adjustment.opt_out:
         opt_out = adjustment.opt_out.apply(opt_out, matrix)
     p_intent, p_opt_out = _sigmoid(intent), _sigmoid(opt_out)
+    # A sure opt-out wins over everything ("don't message me again, what's the price" is a no); an unsure one
+    # yields to a clearly surer buying reading.
+    empty = np.array([not p for p in prepared])
+    opted_out = ~empty & (p_opt_out >= model.opt_out_threshold)
+    opted_out &= (p_opt_out >= SURE_OPT_OUT) | (p_intent < p_opt_out + CLEARLY_SURER)
+    buying = ~empty & ~opted_out & (p_intent >= model.intent_threshold)
+    positives = np.flatnonzero(buying)
+    kinds = dict(zip(positives.tolist(), model.kinds_of(matrix[positives]), strict=True))
     results = []
     for i, text in enumerate(texts):
-        if not prepared[i]:
+        if empty[i]:
             results.append(Classification(False, False))
-        elif p_opt_out[i] >= model.opt_out_threshold and (
-            p_opt_out[i] >= SURE_OPT_OUT or p_intent[i] < p_opt_out[i] + CLEARLY_SURER
-        ):
-            # A sure opt-out wins over everything: "don't message me again, what's the price" is a no.
-            results.append(Classification(False, True, [], float(p_intent[i]), float(p_opt_out[i])))
-        elif p_intent[i] >= model.intent_threshold:
-            kind = model.kinds[int(np.argmax(logits[i, 2:]))]
-            reason = reason_for(model, kind, text or "", adjustment)
-            results.append(Classification(True, False, [reason], float(p_intent[i]), float(p_opt_out[i])))
-        else:
-            results.append(Classification(False, False, [], float(p_intent[i]), float(p_opt_out[i])))
+            continue
+        reasons = [reason_for(model, kinds[i], text or "", adjustment)] if buying[i] else []
+        results.append(
+            Classification(bool(buying[i]), bool(opted_out[i]), reasons, float(p_intent[i]), float(p_opt_out[i]))
+        )
     return results

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from core.intent import features
 from core.intent.model import Model
 
-LABEL_WEIGHT = 4.0
+LABEL_WEIGHT = 10.0
 INTENT, OPT_OUT = 0, 1
 
 
@@ -87,7 +87,7 @@ def fit_part(
     columns = np.unique(matrix[: len(labelled)].indices).astype(np.int32)
     design = sp.hstack([sp.csr_matrix(base.reshape(-1, 1)), matrix[:, columns]], format="csr")
     weight = np.r_[np.full(len(labelled), LABEL_WEIGHT), np.ones(len(anchors))]
-    fitted = LogisticRegression(C=4.0, solver="liblinear", max_iter=1000, random_state=0)
+    fitted = LogisticRegression(C=32.0, solver="liblinear", max_iter=1000, random_state=0)
     fitted.fit(design, y, sample_weight=weight)
     coef = fitted.coef_.ravel()
     keep = np.abs(coef[1:]) > 1e-6

@@ -67,7 +67,7 @@ def test_a_french_telegram_chat_gets_a_french_card_and_buttons_within_64_bytes(
         "Approuver avec un modèle…",
         "Créer un lead / statut…",
         "Pas acheteur",
-        "🛑 A demandé d’arrêter",
+        "🛑 A demandé d\u2019arrêter",
     ]
     assert all(len(b["callback_data"].encode()) <= 64 for b in _buttons(card))
     codes = [b["callback_data"].split(":")[0] for b in _buttons(card)]

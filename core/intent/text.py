@@ -10,7 +10,6 @@ _MENTION = re.compile(r"@[\w.]+")
 _REPEAT = re.compile(r"(.)\1{2,}")  # "combiennn", "plzzzz", "!!!!" keep two of the letter
 _DIGITS = re.compile(r"\d+")
 _PUNCTUATION = re.compile(r"([?!.,;:()\"“”«»¿¡])")
-WORD = re.compile(r"[^\s]+")
 
 
 def strip_accents(text: str) -> str:
@@ -27,7 +26,3 @@ def prepare(text: str | None) -> str:
     cleaned = _DIGITS.sub("0", cleaned)
     cleaned = _PUNCTUATION.sub(r" \1 ", cleaned)
     return " ".join(cleaned.split())
-
-
-def words(prepared: str) -> list[str]:
-    return WORD.findall(prepared)

@@ -53,6 +53,8 @@ PURGE_AUDIT_LOG = "worker.jobs.maintenance.purge_audit_log"
 PURGE_JOB_RUNS = "worker.jobs.maintenance.purge_job_runs"
 # reading people
 RETRAIN_READER = "worker.jobs.reading.retrain_reader"
+# automations
+POST_PUBLIC_REPLY = "worker.jobs.automations.post_public_reply"
 
 # Paths recorded under an earlier name (queued runs, retries of old runs) -> where the job lives now.
 RENAMED = {

@@ -66,3 +66,12 @@ __all__ += ["Invitation"]
 from core.models.reading import InteractionLabel, LabelKind, ReaderVersion  # noqa: E402
 
 __all__ += ["InteractionLabel", "LabelKind", "ReaderVersion"]
+from core.models.automation import (  # noqa: E402
+    AutomationMode,
+    AutomationRule,
+    AutomationTrigger,
+    AutomationVariant,
+    TriggerOutcome,
+)
+
+__all__ += ["AutomationMode", "AutomationRule", "AutomationTrigger", "AutomationVariant", "TriggerOutcome"]

@@ -25,6 +25,7 @@ class LeadSource(enum.StrEnum):
     AUTO_HOT = "auto_hot"
     MANUAL = "manual"
     IMPORT = "import"
+    AUTOMATION = "automation"
 
 
 class Lead(db.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.services.automations import runner as automations
 from core.services.targets import hot_path
 from core.services.targets.rescore import rescore_workspace as rescore
 from core.services.workspaces.status import active_workspace_ids, is_active
@@ -15,11 +16,13 @@ def rescore_workspace(workspace_id: int, full: bool = False) -> dict[str, int]:
 
 
 def rescore_flagged(workspace_id: int) -> dict[str, int]:
-    """Rescore the targets webhooks just flagged, so a crossing reaches Slack and Telegram in seconds."""
+    """Rescore the targets webhooks just flagged, so a crossing reaches Slack and Telegram in seconds, then meet
+    the new comments with the workspace's automations."""
     hot_path.starting(workspace_id)
     if not is_active(workspace_id):
         return {"skipped": 1}
-    return rescore(workspace_id, full=False).as_dict()
+    counts = rescore(workspace_id, full=False).as_dict()
+    return counts | automations.after_rescore(workspace_id)
 
 
 def rescore_all_workspaces() -> dict[str, int]:

@@ -30,6 +30,7 @@ from core.models import (
 )
 from core.platforms.base import PermissionMissing, PlatformError, RateLimited, TokenExpired
 from core.services.accounts.connected import client_for, mark_needs_reconnect
+from core.services.automations import runner as automations
 from core.services.collection import ingest, walk
 from core.services.collection.lock import account_lock
 from core.services.identity.access import get_scoped, require_active, require_role
@@ -90,6 +91,7 @@ def collect_and_rescore(account_id: int) -> dict[str, Any]:
     account = db.session.get(SocialAccount, account_id) if result.target_ids else None
     if account is not None:
         counts["rescore"] = rescore_workspace(account.workspace_id, full=False).as_dict()
+        counts |= automations.after_rescore(account.workspace_id)
     return counts
 
 

@@ -65,6 +65,7 @@ def require_active(workspace: Workspace) -> Workspace:
 
 # Whole sentences, so that each language can agree its words with the noun (“Cible introuvable.”).
 NOT_FOUND = {
+    "Automation": _("Automation not found."),
     "Chat": _("Chat not found."),
     "Delivery": _("Delivery not found."),
     "Enrolment": _("Enrolment not found."),

@@ -28,6 +28,7 @@ from core.platforms import (
     TokenExpired,
 )
 from core.services.accounts import connected as social_accounts
+from core.services.automations import public_replies
 from core.services.conversations import threads
 from core.services.identity.actors import Actor
 from core.services.outreach import eligibility, followups, lifecycle, queueing, quota
@@ -127,6 +128,7 @@ def _sent(dm_id: int, result: SendResult) -> dict:
     followups.lead_contacted(dm.target_id, dm.id)
     threads.note_outbound(dm)
     db.session.commit()
+    public_replies.after_sent(dm_id)
     return {"status": DmStatus.SENT.value}
 
 

@@ -1,0 +1,359 @@
+"""The automation pass: each new comment or message meets the workspace's active rules once, in priority order,
+and the first that fires drafts or queues its private reply through the one sending path.
+
+It runs right after the people it concerns were rescored (the webhook's rescore job, or a collection), so a
+minimum score reads today's score. One row per interaction in automation_triggers (unique) claims it: a
+duplicate webhook, a re-collection or two passes at once never trigger twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, utcnow
+from core.errors import VistaFlowError
+from core.models import (
+    AutomationMode,
+    AutomationRule,
+    AutomationTrigger,
+    AutomationVariant,
+    DirectMessage,
+    DmStatus,
+    DmTemplate,
+    Interaction,
+    LeadSource,
+    SocialAccount,
+    Target,
+    TriggerOutcome,
+    Workspace,
+)
+from core.services import audit
+from core.services.automations import matching
+from core.services.identity.actors import Actor
+from core.services.leads import intake
+from core.services.outreach import dms, eligibility, lifecycle, queueing, quota, templates
+from core.services.targets import hot_path
+from core.services.workspaces.settings import read as read_settings
+
+log = logging.getLogger(__name__)
+
+# Instagram's own comments-to-DM automations reply only within the private reply's 7 days.
+LOOK_BACK = timedelta(days=7)
+BATCH = 200
+# Meta's published pacing: 750 private replies an hour per account, so never closer than 4.8 s.
+META_SPACING_SECONDS = 3600 / 750
+PASS_BUDGET = timedelta(seconds=60)
+
+
+@dataclass
+class PassResult:
+    examined: int = 0
+    queued: int = 0
+    drafted: int = 0
+    held: int = 0
+    more: bool = False  # the budget ran out with comments left: another pass follows
+    queued_dm_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "examined": self.examined,
+            "queued": self.queued,
+            "drafted": self.drafted,
+            "held": self.held,
+            "more": self.more,
+        }
+
+
+def active_rules(workspace_id: int) -> list[AutomationRule]:
+    return list(
+        db.session.scalars(
+            select(AutomationRule)
+            .where(AutomationRule.workspace_id == workspace_id, AutomationRule.active.is_(True))
+            .order_by(AutomationRule.priority, AutomationRule.id)
+        )
+    )
+
+
+def has_active_rules(workspace_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(AutomationRule.id)
+            .where(AutomationRule.workspace_id == workspace_id, AutomationRule.active.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _candidates(workspace_id: int, kinds: set[str], since: datetime, after_id: int) -> list[Interaction]:
+    claimed = select(AutomationTrigger.id).where(AutomationTrigger.interaction_id == Interaction.id)
+    return list(
+        db.session.scalars(
+            select(Interaction)
+            .where(
+                Interaction.workspace_id == workspace_id,
+                Interaction.received_at >= since,
+                Interaction.kind.in_(sorted(kinds)),
+                Interaction.target_id.is_not(None),
+                Interaction.id > after_id,
+                ~claimed.exists(),
+            )
+            .order_by(Interaction.id)
+            .limit(BATCH)
+        )
+    )
+
+
+class Pacer:
+    """When each DM queued in this pass may go: spaced per account, and past today's quota, from tomorrow.
+
+    The sending path enforces the quota and the gap whatever happens; spacing the jobs only saves a burst of
+    sends from waking together to find the slot taken.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        settings = read_settings(workspace.settings)
+        self.workspace = workspace
+        self.spacing = max(float(settings.dm_min_gap_seconds), META_SPACING_SECONDS)
+        self.next_index: dict[int, int] = {}
+        self.room: dict[int, int] = {}
+
+    def delay_for(self, account: SocialAccount, now: datetime) -> float:
+        if account.id not in self.room:
+            [gauge] = quota.usage(self.workspace, [account], now)
+            waiting = db.session.scalar(
+                select(sa.func.count())
+                .select_from(DirectMessage)
+                .where(DirectMessage.social_account_id == account.id, DirectMessage.status == DmStatus.APPROVED.value)
+            )
+            self.room[account.id] = max(0, gauge.remaining - int(waiting or 0) + 1)  # +1: this DM is approved
+            self.next_index[account.id] = 0
+        index = self.next_index[account.id]
+        self.next_index[account.id] = index + 1
+        if index < self.room[account.id]:
+            return index * self.spacing
+        tomorrow = (quota.next_local_midnight(self.workspace, now) - now).total_seconds()
+        return tomorrow + (index - self.room[account.id]) * self.spacing
+
+
+def run_pass(workspace_id: int, *, now: datetime | None = None) -> PassResult:
+    """Meet every new interaction of the workspace with its active rules (commits per interaction)."""
+    result = PassResult()
+    rules = active_rules(workspace_id)
+    if not rules:
+        return result
+    workspace = db.session.get(Workspace, workspace_id)
+    if workspace is None or workspace.is_suspended:
+        return result
+    started = utcnow()
+    now = now or started
+    variants = {rule.id: _variants(rule.id) for rule in rules}
+    kinds = set().union(*(matching.kinds_of(rule) for rule in rules))
+    since = max(now - LOOK_BACK, min(rule.activated_at or now for rule in rules))
+    pacer = Pacer(workspace)
+    rule_ids = [rule.id for rule in rules]
+    after_id = 0
+    while batch := _candidates(workspace_id, kinds, since, after_id):
+        for interaction in batch:
+            after_id = interaction.id
+            _meet(workspace, rule_ids, variants, interaction.id, pacer, result, now)
+        if utcnow() - started > PASS_BUDGET:
+            result.more = bool(_candidates(workspace_id, kinds, since, after_id))
+            break
+    return result
+
+
+def _variants(rule_id: int) -> list[AutomationVariant]:
+    return list(
+        db.session.scalars(
+            select(AutomationVariant)
+            .where(AutomationVariant.rule_id == rule_id, AutomationVariant.removed_at.is_(None))
+            .order_by(AutomationVariant.id)
+        )
+    )
+
+
+def _meet(
+    workspace: Workspace,
+    rule_ids: list[int],
+    variants: dict[int, list[AutomationVariant]],
+    interaction_id: int,
+    pacer: Pacer,
+    result: PassResult,
+    now: datetime,
+) -> None:
+    """One interaction against the rules, in its own transaction; a failure is logged, never the pass's end."""
+    result.examined += 1
+    try:
+        dm_id = _decide_and_act(workspace, rule_ids, variants, interaction_id, pacer, result, now)
+    except IntegrityError:
+        db.session.rollback()  # another pass claimed it first, or its comment's one reply was taken meanwhile
+        return
+    except VistaFlowError as exc:
+        db.session.rollback()
+        log.warning("automation skipped interaction %s: %s", interaction_id, exc.message)
+        return
+    if dm_id is not None:
+        dm = db.session.get(DirectMessage, dm_id)
+        delay = pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), now)
+        queueing.send_later(dm_id, workspace.id, delay)
+        result.queued_dm_ids.append(dm_id)
+
+
+def _decide_and_act(
+    workspace: Workspace,
+    rule_ids: list[int],
+    variants: dict[int, list[AutomationVariant]],
+    interaction_id: int,
+    pacer: Pacer,
+    result: PassResult,
+    now: datetime,
+) -> int | None:
+    interaction = db.session.get(Interaction, interaction_id)
+    target = db.session.get(Target, interaction.target_id)
+    trigger = AutomationTrigger(
+        workspace_id=workspace.id,
+        interaction_id=interaction.id,
+        target_id=target.id,
+        outcome=TriggerOutcome.UNMATCHED.value,
+        created_at=now,
+    )
+    db.session.add(trigger)
+    db.session.flush()  # claims the interaction: a concurrent pass fails here and leaves it
+    for rule_id in rule_ids:
+        rule = db.session.get(AutomationRule, rule_id)
+        verdict = matching.judge(rule, workspace, interaction, target, now)
+        if verdict.matched:
+            break
+    else:
+        db.session.commit()
+        return None
+    trigger.rule_id = rule.id
+    trigger.reason = verdict.because
+    if verdict.outcome is not None:
+        _hold(trigger, verdict.outcome, verdict.reason, result)
+        return None
+    variant = matching.choose(rule, variants[rule.id], interaction.id)
+    if variant is None:
+        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", result)
+        return None
+    trigger.variant_id = variant.id
+    return _act(rule, variant, interaction, target, trigger, result)
+
+
+def _hold(trigger: AutomationTrigger, outcome: str, reason: str | None, result: PassResult) -> None:
+    trigger.outcome, trigger.reason = outcome, reason
+    result.held += 1
+    db.session.commit()
+
+
+def _act(
+    rule: AutomationRule,
+    variant: AutomationVariant,
+    interaction: Interaction,
+    target: Target,
+    trigger: AutomationTrigger,
+    result: PassResult,
+) -> int | None:
+    """Draft or approve the variant's message to the person; returns the id of a DM to queue."""
+    account = db.session.get(SocialAccount, interaction.social_account_id)
+    actor = Actor.system(f"automation: {rule.name}"[:320])
+    if not _set_drafts_aside(target, actor, rule.name):
+        _hold(trigger, TriggerOutcome.EXCLUDED.value, "pending", result)
+        return None
+    comment_id = interaction.platform_id if interaction.kind in eligibility.COMMENT_KINDS else None
+    try:
+        route = eligibility.route_for(account, target, comment_platform_id=comment_id)
+    except eligibility.Ineligible as exc:
+        _hold(trigger, TriggerOutcome.INELIGIBLE.value, f"ineligible:{exc.message}"[:500], result)
+        return None
+    template = db.session.get(DmTemplate, variant.template_id) if variant.template_id else None
+    if template is None:
+        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", result)
+        return None
+    text = templates.render(template.body, templates.values_for(target, account, route.comment))
+    automatic = rule.mode == AutomationMode.AUTOMATIC.value
+    note = f"automation “{rule.name}” (rule {rule.id}, variant {variant.label})"
+    dm = lifecycle.create(
+        target,
+        account,
+        route,
+        text,
+        status=DmStatus.APPROVED if automatic else DmStatus.DRAFT,
+        actor=actor,
+        reason=note,
+        template_id=template.id,
+    )
+    if automatic:
+        dms.mark_approved(dm, actor)
+    trigger.dm_id = dm.id
+    trigger.outcome = (TriggerOutcome.QUEUED if automatic else TriggerOutcome.DRAFTED).value
+    if rule.public_replies and _may_reply_in_public(interaction):
+        trigger.public_reply_text = _next_public_reply(rule)
+    if rule.create_lead:
+        intake.create_leads(rule.workspace_id, [target.id], actor=actor, source=LeadSource.AUTOMATION.value)
+    audit.record(
+        actor,
+        "automation.triggered",
+        workspace_id=rule.workspace_id,
+        subject_type="dm",
+        subject_id=dm.id,
+        details={"rule_id": rule.id, "variant": variant.label, "interaction_id": interaction.id, "mode": rule.mode},
+    )
+    db.session.commit()
+    if automatic:
+        result.queued += 1
+        return dm.id
+    result.drafted += 1
+    return None
+
+
+def _set_drafts_aside(target: Target, actor: Actor, rule_name: str) -> bool:
+    """The rule's message replaces drafts waiting for the person (the hot-target draft scoring just made); an
+    approved DM already on its way is kept, and the rule holds back (False)."""
+    waiting = list(
+        db.session.scalars(
+            select(DirectMessage)
+            .where(DirectMessage.target_id == target.id, DirectMessage.status.in_(lifecycle.OPEN))
+            .with_for_update()
+        )
+    )
+    if any(dm.status != DmStatus.DRAFT.value for dm in waiting):
+        return False
+    for dm in waiting:
+        lifecycle.move(dm, DmStatus.SKIPPED, actor, f"replaced by automation “{rule_name}”")
+    return True
+
+
+def _may_reply_in_public(interaction: Interaction) -> bool:
+    # Instagram takes public replies only under visible top-level comments.
+    return interaction.kind == "comment" and not interaction.parent_platform_id and not interaction.is_hidden
+
+
+def _next_public_reply(rule: AutomationRule) -> str:
+    """The next text of the rule's public replies, in turn, so Instagram never sees the same one a hundred times."""
+    t = AutomationRule.__table__
+    turn = db.session.execute(
+        sa.update(t)
+        .where(t.c.id == rule.id)
+        .values(public_reply_turn=t.c.public_reply_turn + 1)
+        .returning(t.c.public_reply_turn)
+    ).scalar_one()
+    return rule.public_replies[(turn - 1) % len(rule.public_replies)]
+
+
+def after_rescore(workspace_id: int) -> dict[str, Any]:
+    """The pass for a workspace whose people were just rescored; a pass cut short by its budget queues the next."""
+    if not has_active_rules(workspace_id):
+        return {}
+    result = run_pass(workspace_id)
+    if result.more:
+        hot_path.rescore_soon([workspace_id])
+    return {"automations": result.as_dict()}

@@ -1,0 +1,45 @@
+"""How an automation's codes read to people: why a comment was held back, and what fired the rule."""
+
+from __future__ import annotations
+
+from core.i18n import _
+from core.words import LEAD_STATUS_NAMES
+
+
+def reason(code: str | None) -> str:
+    """A stored reason code ("messaged:30", "ineligible:<the platform rule>") as a sentence in the reader's
+    language."""
+    if not code:
+        return ""
+    name, _sep, value = code.partition(":")
+    if name == "opted_out":
+        return _("The person asked not to be contacted.")
+    if name == "customer":
+        return _("Already a customer.")
+    if name == "lead_status":
+        return _("The lead is %(status)s.", status=LEAD_STATUS_NAMES.get(value, value))
+    if name == "messaged":
+        return _("Already messaged in the last %(days)s days.", days=value)
+    if name == "pending":
+        return _("A DM to this person already waits in the queue.")
+    if name == "taken":
+        return _("This comment already has its one private reply.")
+    if name == "no_variant":
+        return _("Every variant is paused.")
+    if name == "ineligible":
+        return value
+    return code
+
+
+def because(code: str | None) -> str:
+    """What fired the rule, for people."""
+    if not code:
+        return ""
+    name, _sep, value = code.partition(":")
+    if name == "keyword":
+        return _("the keyword “%(keyword)s”", keyword=value)
+    if name == "intent":
+        return _("buying intent")
+    if name == "score":
+        return _("a score of %(score)s or more", score=value)
+    return _("every comment")

@@ -23,6 +23,9 @@ from console.errors import HTML_BLUEPRINTS
 from core import jobs
 from core.db import db, utcnow
 from core.models import (
+    AutomationRule,
+    AutomationTrigger,
+    AutomationVariant,
     ChatMessage,
     ChatUserLink,
     ConsoleSession,
@@ -142,6 +145,8 @@ PARAM_KINDS = {
     "link_id": "chat_link_id",
     "conversation_id": "conversation_id",
     "interaction_id": "interaction_id",
+    "rule_id": "rule_id",
+    "variant_id": "variant_id",
 }
 # URL parameters that are not objects: a fixed valid value.
 LITERALS = {"platform": "instagram", "action": "suspend"}
@@ -234,8 +239,25 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             config={"url": "https://hooks.example.com/x"},
             events=["lead.created"],
         )
-        db.session.add_all([enrollment, integration])
+        rule = AutomationRule(
+            workspace_id=ws, name=f"{name} rule", trigger={"on": ["comment"], "keywords": ["price"]}, exclusions={}
+        )
+        db.session.add_all([enrollment, integration, rule])
         db.session.flush()
+        variant = AutomationVariant(rule_id=rule.id, label="A", template_id=template.id, weight=50)
+        db.session.add(variant)
+        db.session.flush()
+        db.session.add(
+            AutomationTrigger(
+                workspace_id=ws,
+                interaction_id=interaction.id,
+                rule_id=rule.id,
+                variant_id=variant.id,
+                target_id=target.id,
+                dm_id=dm.id,
+                outcome="drafted",
+            )
+        )
         integration.store_secret(f"whsec-{name}-secret")
         event = OutboxEvent(
             event_id=f"evt-{name}-{ws}",
@@ -316,6 +338,8 @@ def _populate(app, factory, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "chat_link_id": link.id,
             "conversation_id": conversation.id,
             "interaction_id": interaction.id,
+            "rule_id": rule.id,
+            "variant_id": variant.id,
         }
     people = {"owner": owner, "member": member}
     return objects, people
@@ -652,6 +676,8 @@ def test_the_world_has_every_kind_of_object(app, world):
         "invitations",
         "interaction_labels",
         "reader_versions",
+        "automation_rules",
+        "automation_triggers",
     }
     with app.app_context():
         tables = inspect(db.engine).get_table_names()

@@ -3,6 +3,7 @@
 from console.api import (
     admin,
     auth,
+    automations,
     conversations,
     dm,
     dm_sequences,
@@ -38,6 +39,7 @@ BLUEPRINTS = [
     conversations.bp,
     dm_templates.bp,
     dm_sequences.bp,
+    automations.bp,
     leads.bp,
     integrations.bp,
     privacy.bp,

@@ -43,3 +43,16 @@ def because(code: str | None) -> str:
     if name == "score":
         return _("a score of %(score)s or more", score=value)
     return _("every comment")
+
+
+def verdict(found, what: str) -> str:
+    """The A/B verdict as a sentence: "Variant B gets more replies (95% confidence)." or "Not enough data yet."."""
+    if found.code == "better":
+        if what == "wins":
+            return _("Variant %(label)s wins more customers (95%% confidence).", label=found.leader)
+        return _("Variant %(label)s gets more replies (95%% confidence).", label=found.leader)
+    if found.code == "not_enough_data":
+        return _("Not enough data yet.")
+    if found.code == "no_difference":
+        return _("No clear difference between the variants yet.")
+    return _("Only one variant has sent messages.")

@@ -147,7 +147,7 @@ class VariantStatsOut(Out):
 
 
 class VerdictOut(Out):
-    code: Literal["better", "no_difference", "not_enough_data", "single"]
+    code: Literal["better", "no_difference", "not_enough_data", "single", "none"]
     leader: str | None
     pValue: float | None
     statement: str

@@ -13,6 +13,7 @@ SIDEBAR += [(_l("Targets"), "web.workspace_targets")]
 SIDEBAR += [(_l("Interactions"), "web.workspace_interactions")]
 SIDEBAR += [(_l("Leads"), "web.workspace_leads")]
 SIDEBAR += [(_l("DMs"), "web.dm_queue")]
+SIDEBAR += [(_l("Automations"), "web.automations")]
 SIDEBAR += [(_l("Integrations"), "web.workspace_integrations")]
 SIDEBAR += [(_l("Chat"), "web.chat_settings")]
 
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     from console.web import (  # noqa: F401  (routes register on import)  # noqa: F401  # noqa: F401
         accounts_views,
         auth_views,
+        automations_views,
         chat_views,
         conversations_views,
         dashboard_views,

@@ -48,6 +48,7 @@ def run(rule_id: int, *, actor: Actor, workspace_id: int | None = None, now: dat
         .where(
             Interaction.workspace_id == rule.workspace_id,
             Interaction.received_at >= now - LOOK_BACK,
+            Interaction.occurred_at >= now - LOOK_BACK,  # what the platform still lets us answer
             Interaction.kind.in_(sorted(matching.kinds_of(rule))),
             Interaction.target_id.is_not(None),
         )

@@ -59,7 +59,7 @@ class VariantStats:
 
 @dataclass
 class Verdict:
-    code: str  # "better", "no_difference", "not_enough_data", "single"
+    code: str  # "better", "no_difference", "not_enough_data", "single", "none"
     leader: str | None = None  # the leading variant's label
     p_value: float | None = None
 
@@ -70,8 +70,8 @@ class RuleStats:
     variants: list[VariantStats]
     held: int
     by_day: list[tuple[date, int]] = field(default_factory=list)  # sends per local day, oldest first
-    replies: Verdict = field(default_factory=lambda: Verdict("single"))
-    wins: Verdict = field(default_factory=lambda: Verdict("single"))
+    replies: Verdict = field(default_factory=lambda: Verdict("none"))
+    wins: Verdict = field(default_factory=lambda: Verdict("none"))
     sent_today: int = 0
     replied_today: int = 0
 
@@ -79,6 +79,8 @@ class RuleStats:
 def _verdict(variants: list[VariantStats], hits: str) -> Verdict:
     """Whether the variant with the best rate beats every other one at 95% (one-sided Fisher's exact test)."""
     tried = [v for v in variants if v.sent]
+    if not tried:
+        return Verdict("none")
     if len(tried) < 2:
         return Verdict("single")
     ranked = sorted(tried, key=lambda v: getattr(v, hits) / v.sent, reverse=True)

@@ -55,4 +55,6 @@ def verdict(found, what: str) -> str:
         return _("Not enough data yet.")
     if found.code == "no_difference":
         return _("No clear difference between the variants yet.")
-    return _("Only one variant has sent messages.")
+    if found.code == "single":
+        return _("Only one variant has sent messages.")
+    return _("No message sent yet.")

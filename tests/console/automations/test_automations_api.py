@@ -139,7 +139,7 @@ def test_dry_run_stats_and_variants_paused_or_promoted(app, team):
 
     figures = owner.get(f"/automations/{rule['id']}/stats").get_json()
     assert [v["sent"] for v in figures["variants"]] == [0, 0]
-    assert figures["replies"]["code"] == "single" and figures["replies"]["statement"]
+    assert figures["replies"]["code"] == "none" and figures["replies"]["statement"]
 
     a, b = (v["id"] for v in rule["variants"])
     promoted = owner.post(f"/automations/{rule['id']}/variants/{b}/promote").get_json()

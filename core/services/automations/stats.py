@@ -158,3 +158,18 @@ def compute(rule: AutomationRule, *, now: datetime | None = None) -> RuleStats:
     stats.replies = _verdict(stats.variants, "replied")
     stats.wins = _verdict(stats.variants, "won")
     return stats
+
+
+def since(workspace_id: int, start: datetime) -> list[dict[str, int | str]]:
+    """Per rule with activity since `start`: its name, DMs it sent and replies they got (the chat digest's lines)."""
+    sent = db.func.count(DirectMessage.id).filter(DirectMessage.sent_at >= start)
+    replied = db.func.count(DirectMessage.id).filter(DirectMessage.replied_at >= start)
+    rows = db.session.execute(
+        select(AutomationRule.name, sent, replied)
+        .join(AutomationTrigger, AutomationTrigger.rule_id == AutomationRule.id)
+        .join(DirectMessage, DirectMessage.id == AutomationTrigger.dm_id)
+        .where(AutomationRule.workspace_id == workspace_id, AutomationTrigger.created_at >= start - REPLY_WITHIN)
+        .group_by(AutomationRule.id, AutomationRule.name)
+        .order_by(AutomationRule.name)
+    ).all()
+    return [{"name": name, "sent": s, "replied": r} for name, s, r in rows if s or r]

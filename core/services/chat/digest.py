@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.models import DirectMessage, LeadEvent, Target, Workspace
+from core.services.automations import stats as automation_stats
 from core.services.chat.alerts import destinations, record
 from core.services.workspaces import status as workspace_status
 
 DIGEST_HOUR = 9  # local time of the workspace
 
 
-def numbers(workspace_id: int, since: datetime) -> dict[str, int]:
-    """What happened in the workspace since `since`."""
+def numbers(workspace_id: int, since: datetime) -> dict[str, Any]:
+    """What happened in the workspace since `since`, with a line per automation that sent or got replies."""
 
     def count(stmt) -> int:
         return int(db.session.scalar(stmt) or 0)
 
     return {
+        "automations": automation_stats.since(workspace_id, since),
         "hot": count(
             select(func.count())
             .select_from(Target)

@@ -165,5 +165,11 @@ def alert_text(kind: str, data: dict[str, Any], extra: dict[str, Any], locale: s
             workspace=name,
             counts=", ".join(render(counts, locale)),
         )
-        return render(text, locale)
+        lines = [render(text, locale)]
+        for rule in data.get("automations") or []:
+            sent = ngettext("%(num)d DM sent", "%(num)d DMs sent", int(rule.get("sent", 0)))
+            replies = ngettext("%(num)d reply", "%(num)d replies", int(rule.get("replied", 0)))
+            line = _("🤖 Rule “%(name)s”: %(sent)s, %(replies)s.", name=rule.get("name"), sent=sent, replies=replies)
+            lines.append(render(line, locale))
+        return "\n".join(lines)
     return kind

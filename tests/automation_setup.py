@@ -79,3 +79,40 @@ def triggers(workspace_id: int) -> list[AutomationTrigger]:
             .order_by(AutomationTrigger.id)
         )
     )
+
+
+def sent_by_rule(account, rule_id: int, variant_id: int | None, *, sent_at, replied_at=None):
+    """A person whose comment the rule answered with a DM sent at `sent_at` (no commit); returns the target."""
+    from datetime import timedelta
+
+    from core.models import DirectMessage
+    from tests.factories import make_interaction, make_target
+
+    target = make_target(account)
+    comment = make_interaction(target, text="price?", occurred_at=sent_at - timedelta(minutes=2))
+    dm = DirectMessage(
+        workspace_id=account.workspace_id,
+        social_account_id=account.id,
+        target_id=target.id,
+        kind="private_reply",
+        comment_platform_id=comment.platform_id,
+        text="hi",
+        status="sent",
+        sent_at=sent_at,
+        replied_at=replied_at,
+    )
+    db.session.add(dm)
+    db.session.flush()
+    db.session.add(
+        AutomationTrigger(
+            workspace_id=account.workspace_id,
+            interaction_id=comment.id,
+            rule_id=rule_id,
+            variant_id=variant_id,
+            target_id=target.id,
+            dm_id=dm.id,
+            outcome="queued",
+            created_at=sent_at - timedelta(minutes=1),
+        )
+    )
+    return target

@@ -60,6 +60,7 @@ class RuleIn(In):
     mode: Literal["automatic", "review"] = "review"
     active: bool = False
     createLead: bool = False
+    leadTag: str | None = Field(None, max_length=50, description="A tag put on the person's lead (made if missing).")
     activeHours: HoursIn | None = None
 
 
@@ -73,6 +74,7 @@ class RulePatch(In):
     mode: Literal["automatic", "review"] | None = None
     active: bool | None = None
     createLead: bool | None = None
+    leadTag: str | None = Field(None, max_length=50)
     activeHours: HoursIn | None = None
 
 
@@ -96,6 +98,7 @@ class RuleOut(Out):
     mode: str
     active: bool
     createLead: bool
+    leadTag: str | None
     activeHours: dict[str, str] | None
     activatedAt: datetime | None
     createdAt: datetime

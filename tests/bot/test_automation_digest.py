@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from core.db import db, utcnow
-from core.models import AutomationRule, AutomationTrigger, DirectMessage
+from core.models import AutomationRule
 from core.services.chat import digest
+from tests.automation_setup import sent_by_rule
 from tests.bot.helpers import install_slack
 from tests.bot.scenario import chat_config
-from tests.factories import make_account, make_interaction, make_target
+from tests.factories import make_account
 from worker.jobs.chat import post_message
 
 
@@ -29,31 +30,7 @@ def test_the_digest_has_a_line_per_automation_that_sent(app, client, console, fa
         db.session.add_all([rule, quiet])
         db.session.flush()
         for n in range(2):
-            person = make_target(account)
-            comment = make_interaction(person, text="prix ?")
-            dm = DirectMessage(
-                workspace_id=ws,
-                social_account_id=account.id,
-                target_id=person.id,
-                kind="private_reply",
-                comment_platform_id=comment.platform_id,
-                text="hi",
-                status="sent",
-                sent_at=utcnow(),
-                replied_at=utcnow() if n == 0 else None,
-            )
-            db.session.add(dm)
-            db.session.flush()
-            db.session.add(
-                AutomationTrigger(
-                    workspace_id=ws,
-                    interaction_id=comment.id,
-                    rule_id=rule.id,
-                    target_id=person.id,
-                    dm_id=dm.id,
-                    outcome="queued",
-                )
-            )
+            sent_by_rule(account, rule.id, None, sent_at=utcnow(), replied_at=utcnow() if n == 0 else None)
         db.session.commit()
         [made] = digest.record_due(force=True)
         assert post_message(made)["posted"] is True

@@ -59,6 +59,7 @@ def as_spec(rule: AutomationRule) -> dict[str, Any]:
         "mode": rule.mode,
         "active": rule.active,
         "createLead": rule.create_lead,
+        "leadTag": rule.lead_tag,
         "activeHours": hours,
     }
 
@@ -73,6 +74,7 @@ def _apply(rule: AutomationRule, spec: dict[str, Any]) -> None:
     rule.mode = spec["mode"]
     rule.active = spec["active"]
     rule.create_lead = spec["createLead"]
+    rule.lead_tag = spec["leadTag"]
     hours = spec["activeHours"] or {}
     rule.active_from, rule.active_until = hours.get("from"), hours.get("until")
     if rule.active and not was_active:

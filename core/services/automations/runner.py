@@ -28,7 +28,9 @@ from core.models import (
     DmStatus,
     DmTemplate,
     Interaction,
+    Lead,
     LeadSource,
+    LeadTag,
     SocialAccount,
     Target,
     TriggerOutcome,
@@ -143,6 +145,18 @@ class Pacer:
         return tomorrow + (index - self.room[account.id]) * self.spacing
 
 
+@dataclass
+class Pass:
+    """What one pass over a workspace carries from comment to comment."""
+
+    workspace: Workspace
+    rule_ids: list[int]
+    variants: dict[int, list[AutomationVariant]]
+    pacer: Pacer
+    result: PassResult
+    now: datetime
+
+
 def run_pass(workspace_id: int, *, now: datetime | None = None) -> PassResult:
     """Meet every new interaction of the workspace with its active rules (commits per interaction)."""
     result = PassResult()
@@ -155,15 +169,14 @@ def run_pass(workspace_id: int, *, now: datetime | None = None) -> PassResult:
     started = utcnow()
     now = now or started
     variants = {rule.id: _variants(rule.id) for rule in rules}
+    work = Pass(workspace, [rule.id for rule in rules], variants, Pacer(workspace), result, now)
     kinds = set().union(*(matching.kinds_of(rule) for rule in rules))
     since = max(now - LOOK_BACK, min(rule.activated_at or now for rule in rules))
-    pacer = Pacer(workspace)
-    rule_ids = [rule.id for rule in rules]
     after_id = 0
     while batch := _candidates(workspace_id, kinds, since, after_id):
         for interaction in batch:
             after_id = interaction.id
-            _meet(workspace, rule_ids, variants, interaction.id, pacer, result, now)
+            _meet(work, interaction.id)
         if utcnow() - started > PASS_BUDGET:
             result.more = bool(_candidates(workspace_id, kinds, since, after_id))
             break
@@ -180,19 +193,11 @@ def _variants(rule_id: int) -> list[AutomationVariant]:
     )
 
 
-def _meet(
-    workspace: Workspace,
-    rule_ids: list[int],
-    variants: dict[int, list[AutomationVariant]],
-    interaction_id: int,
-    pacer: Pacer,
-    result: PassResult,
-    now: datetime,
-) -> None:
+def _meet(work: Pass, interaction_id: int) -> None:
     """One interaction against the rules, in its own transaction; a failure is logged, never the pass's end."""
-    result.examined += 1
+    work.result.examined += 1
     try:
-        dm_id = _decide_and_act(workspace, rule_ids, variants, interaction_id, pacer, result, now)
+        dm_id = _decide_and_act(work, interaction_id)
     except IntegrityError:
         db.session.rollback()  # another pass claimed it first, or its comment's one reply was taken meanwhile
         return
@@ -202,34 +207,26 @@ def _meet(
         return
     if dm_id is not None:
         dm = db.session.get(DirectMessage, dm_id)
-        delay = pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), now)
-        queueing.send_later(dm_id, workspace.id, delay)
-        result.queued_dm_ids.append(dm_id)
+        delay = work.pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), work.now)
+        queueing.send_later(dm_id, work.workspace.id, delay)
+        work.result.queued_dm_ids.append(dm_id)
 
 
-def _decide_and_act(
-    workspace: Workspace,
-    rule_ids: list[int],
-    variants: dict[int, list[AutomationVariant]],
-    interaction_id: int,
-    pacer: Pacer,
-    result: PassResult,
-    now: datetime,
-) -> int | None:
+def _decide_and_act(work: Pass, interaction_id: int) -> int | None:
     interaction = db.session.get(Interaction, interaction_id)
     target = db.session.get(Target, interaction.target_id)
     trigger = AutomationTrigger(
-        workspace_id=workspace.id,
+        workspace_id=work.workspace.id,
         interaction_id=interaction.id,
         target_id=target.id,
         outcome=TriggerOutcome.UNMATCHED.value,
-        created_at=now,
+        created_at=work.now,
     )
     db.session.add(trigger)
     db.session.flush()  # claims the interaction: a concurrent pass fails here and leaves it
-    for rule_id in rule_ids:
+    for rule_id in work.rule_ids:
         rule = db.session.get(AutomationRule, rule_id)
-        verdict = matching.judge(rule, workspace, interaction, target, now)
+        verdict = matching.judge(rule, work.workspace, interaction, target, work.now)
         if verdict.matched:
             break
     else:
@@ -238,14 +235,14 @@ def _decide_and_act(
     trigger.rule_id = rule.id
     trigger.reason = verdict.because
     if verdict.outcome is not None:
-        _hold(trigger, verdict.outcome, verdict.reason, result)
+        _hold(trigger, verdict.outcome, verdict.reason, work.result)
         return None
-    variant = matching.choose(rule, variants[rule.id], interaction.id)
+    variant = matching.choose(rule, work.variants[rule.id], interaction.id)
     if variant is None:
-        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", result)
+        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", work.result)
         return None
     trigger.variant_id = variant.id
-    return _act(rule, variant, interaction, target, trigger, result)
+    return _act(rule, variant, interaction, target, trigger, work.result)
 
 
 def _hold(trigger: AutomationTrigger, outcome: str, reason: str | None, result: PassResult) -> None:
@@ -297,8 +294,10 @@ def _act(
     trigger.outcome = (TriggerOutcome.QUEUED if automatic else TriggerOutcome.DRAFTED).value
     if rule.public_replies and _may_reply_in_public(interaction):
         trigger.public_reply_text = _next_public_reply(rule)
-    if rule.create_lead:
+    if rule.create_lead or rule.lead_tag:
         intake.create_leads(rule.workspace_id, [target.id], actor=actor, source=LeadSource.AUTOMATION.value)
+    if rule.lead_tag:
+        _tag_lead(target.id, rule.lead_tag)
     audit.record(
         actor,
         "automation.triggered",
@@ -330,6 +329,13 @@ def _set_drafts_aside(target: Target, actor: Actor, rule_name: str) -> bool:
     for dm in waiting:
         lifecycle.move(dm, DmStatus.SKIPPED, actor, f"replaced by automation “{rule_name}”")
     return True
+
+
+def _tag_lead(target_id: int, tag: str) -> None:
+    lead_id = db.session.scalar(select(Lead.id).where(Lead.target_id == target_id))
+    exists = db.session.get(LeadTag, (lead_id, tag))
+    if lead_id is not None and exists is None:
+        db.session.add(LeadTag(lead_id=lead_id, tag=tag))
 
 
 def _may_reply_in_public(interaction: Interaction) -> bool:

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "mode": AutomationMode.REVIEW.value,
     "active": False,
     "createLead": False,
+    "leadTag": None,
     "activeHours": None,
 }
 
@@ -152,13 +153,21 @@ def _hours(value: Any) -> dict[str, str] | None:
     return {"from": value["from"], "until": value["until"]}
 
 
+def _tag(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 50:
+        raise _fail("leadTag", _("At most %(count)s characters.", count=50))
+    return value.strip().lower()
+
+
 def check(spec: dict[str, Any], workspace_id: int) -> dict[str, Any]:
     """The whole rule, cleaned; Invalid naming the first field that is wrong."""
     known = {"name", "variants", *DEFAULTS}
     unknown = set(spec) - known
     if unknown:
         raise _fail(sorted(unknown)[0], _("Unknown field."))
-    merged = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None or k == "activeHours"}}
+    merged = {**DEFAULTS, **{k: v for k, v in spec.items() if v is not None or k in ("activeHours", "leadTag")}}
     mode = merged["mode"]
     if mode not in [m.value for m in AutomationMode]:
         raise _fail("mode", _("One of: %(choices)s", choices="automatic, review"))
@@ -177,5 +186,6 @@ def check(spec: dict[str, Any], workspace_id: int) -> dict[str, Any]:
         "mode": mode,
         "active": merged["active"],
         "createLead": merged["createLead"],
+        "leadTag": _tag(merged["leadTag"]),
         "activeHours": _hours(merged["activeHours"]),
     }

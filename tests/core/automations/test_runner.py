@@ -179,3 +179,16 @@ def test_a_burst_queues_and_never_exceeds_the_quota(app, client, shop_owner, ins
         sending.send(dm.id)
     assert len(instagram_emulator.sent_messages) == 2
     assert sorted(d.status for d in _dms(shop.workspace_id)) == ["approved", "approved", "approved", "sent", "sent"]
+
+
+def test_a_rule_can_make_the_person_a_lead_with_a_tag(app, client, shop_owner, instagram_emulator):
+    from core.models import LeadTag
+
+    shop, actor = shop_owner
+    rule(shop, actor, mode="review", leadTag="Launch")
+    comment_webhook(client, instagram_emulator, shop, "price?", user="7700000077")
+    run_passes(app)
+    target = db.session.scalar(select(Target).where(Target.platform_user_id == "7700000077"))
+    lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
+    assert lead is not None and lead.source == "automation"
+    assert db.session.get(LeadTag, (lead.id, "launch")) is not None

@@ -6,46 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.db import db, utcnow
-from core.models import AutomationTrigger, DirectMessage, Lead
+from core.models import Lead, SocialAccount
 from core.services.automations import stats
-from tests.automation_setup import rule, template
-from tests.factories import make_interaction, make_target
+from tests.automation_setup import rule, sent_by_rule, template
 
 
 def _record(shop, made, variant, *, sent: int, replied: int, won: int = 0, late: int = 0) -> None:
-    from core.models import SocialAccount
-
     account = db.session.get(SocialAccount, shop.account_id)
-    now = utcnow()
+    sent_at = utcnow() - timedelta(days=4)
     for n in range(sent):
-        target = make_target(account)
-        comment = make_interaction(target, text="price?", occurred_at=now - timedelta(days=3))
-        answered = n < replied or replied <= n < replied + late
-        dm = DirectMessage(
-            workspace_id=shop.workspace_id,
-            social_account_id=account.id,
-            target_id=target.id,
-            kind="private_reply",
-            comment_platform_id=comment.platform_id,
-            text="hi",
-            status="sent",
-            sent_at=now - timedelta(days=4),
-            replied_at=(now - timedelta(days=4) + timedelta(hours=5 if n < replied else 80)) if answered else None,
-        )
-        db.session.add(dm)
-        db.session.flush()
-        db.session.add(
-            AutomationTrigger(
-                workspace_id=shop.workspace_id,
-                interaction_id=comment.id,
-                rule_id=made.id,
-                variant_id=variant.id,
-                target_id=target.id,
-                dm_id=dm.id,
-                outcome="queued",
-                created_at=now - timedelta(days=4, minutes=1),
-            )
-        )
+        answered = n < replied + late
+        replied_at = sent_at + timedelta(hours=5 if n < replied else 80) if answered else None  # 80 h: too late
+        target = sent_by_rule(account, made.id, variant.id, sent_at=sent_at, replied_at=replied_at)
         if n < won:
             db.session.add(Lead(workspace_id=shop.workspace_id, target_id=target.id, status="won"))
     db.session.commit()

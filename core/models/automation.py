@@ -90,7 +90,8 @@ class AutomationTrigger(db.Model):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     interaction_id: Mapped[int] = mapped_column(sa.ForeignKey("interactions.id", ondelete="CASCADE"))
-    rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("automation_rules.id", ondelete="CASCADE"))
+    # SET NULL: a deleted rule's comments stay claimed, so another rule never answers them a second time.
+    rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("automation_rules.id", ondelete="SET NULL"))
     variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("automation_variants.id", ondelete="SET NULL"))
     target_id: Mapped[int | None] = mapped_column(sa.ForeignKey("targets.id", ondelete="CASCADE"))
     dm_id: Mapped[int | None] = mapped_column(sa.ForeignKey("direct_messages.id", ondelete="SET NULL"))

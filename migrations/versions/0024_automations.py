@@ -76,7 +76,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['dm_id'], ['direct_messages.id'], name=op.f('fk_automation_triggers_dm_id_direct_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['interaction_id'], ['interactions.id'], name=op.f('fk_automation_triggers_interaction_id_interactions'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['rule_id'], ['automation_rules.id'], name=op.f('fk_automation_triggers_rule_id_automation_rules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_id'], ['automation_rules.id'], name=op.f('fk_automation_triggers_rule_id_automation_rules'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['target_id'], ['targets.id'], name=op.f('fk_automation_triggers_target_id_targets'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['variant_id'], ['automation_variants.id'], name=op.f('fk_automation_triggers_variant_id_automation_variants'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_automation_triggers_workspace_id_workspaces'), ondelete='CASCADE'),

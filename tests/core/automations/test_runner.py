@@ -192,3 +192,16 @@ def test_a_rule_can_make_the_person_a_lead_with_a_tag(app, client, shop_owner, i
     lead = db.session.scalar(select(Lead).where(Lead.target_id == target.id))
     assert lead is not None and lead.source == "automation"
     assert db.session.get(LeadTag, (lead.id, "launch")) is not None
+
+
+def test_a_deleted_rule_leaves_its_comments_answered_once(app, client, shop_owner, instagram_emulator):
+    shop, actor = shop_owner
+    first = rule(shop, actor, name="First", priority=1)
+    rule(shop, actor, name="Second", priority=2)
+    comment_webhook(client, instagram_emulator, shop, "price?")
+    run_passes(app)
+    rules.delete(first.id, actor=actor)
+    runner.run_pass(shop.workspace_id)
+    [trigger] = triggers(shop.workspace_id)
+    assert trigger.rule_id is None and trigger.dm_id is not None  # still claimed: the second rule never answers it
+    assert len(_dms(shop.workspace_id)) == 1

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
 from core.errors import Invalid, NotFound
 from core.i18n import _
-from core.models import AutomationRule, AutomationVariant, Role, Workspace
+from core.models import AutomationRule, AutomationTrigger, AutomationVariant, Role, Workspace
 from core.services import audit
 from core.services.automations.spec import LABELS, check
 from core.services.identity.access import get_scoped, require_active, require_role
@@ -166,6 +167,11 @@ def delete(rule_id: int, *, actor: Actor, workspace_id: int | None = None) -> No
     audit.record(
         actor, "automation.deleted", workspace_id=rule.workspace_id, subject_type="automation", subject_id=rule.id
     )
+    # Spelled out, as SQLite enforces no foreign key actions: the comments stay claimed, the variants go.
+    db.session.execute(
+        sa.update(AutomationTrigger).where(AutomationTrigger.rule_id == rule.id).values(rule_id=None, variant_id=None)
+    )
+    db.session.execute(sa.delete(AutomationVariant).where(AutomationVariant.rule_id == rule.id))
     db.session.delete(rule)
     db.session.commit()
 

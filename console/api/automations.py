@@ -60,6 +60,7 @@ class RuleIn(In):
     mode: Literal["automatic", "review"] = "review"
     active: bool = False
     createLead: bool = False
+    chatAlert: bool = Field(False, description="Post each DM it sends or drafts to the workspace's chats.")
     leadTag: str | None = Field(None, max_length=50, description="A tag put on the person's lead (made if missing).")
     activeHours: HoursIn | None = None
 
@@ -74,6 +75,7 @@ class RulePatch(In):
     mode: Literal["automatic", "review"] | None = None
     active: bool | None = None
     createLead: bool | None = None
+    chatAlert: bool | None = None
     leadTag: str | None = Field(None, max_length=50)
     activeHours: HoursIn | None = None
 
@@ -98,6 +100,7 @@ class RuleOut(Out):
     mode: str
     active: bool
     createLead: bool
+    chatAlert: bool
     leadTag: str | None
     activeHours: dict[str, str] | None
     activatedAt: datetime | None

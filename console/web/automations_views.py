@@ -83,6 +83,7 @@ def spec_from_form(form: MultiDict) -> dict[str, Any]:
         "mode": form.get("mode", "review"),
         "active": form.get("active") == "on",
         "createLead": form.get("create_lead") == "on",
+        "chatAlert": form.get("chat_alert") == "on",
         "leadTag": form.get("lead_tag") or None,
         "activeHours": {"from": start, "until": until} if start or until else None,
     }

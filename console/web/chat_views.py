@@ -21,6 +21,7 @@ ALERT_LABELS = {
     "dm_replied": _l("Replies to DMs"),
     "needs_reconnect": _l("Accounts to reconnect"),
     "digest": _l("Daily digest (09:00)"),
+    "automation": _l("Automations that ask for it (each DM they send or draft)"),
 }
 # A refusal (Conflict, Forbidden, Invalid, Unavailable) is flashed by console.errors; NotFound answers the
 # 404 page there, so a foreign workspace or chat is never confirmed.

@@ -50,6 +50,8 @@ class AutomationRule(db.Model):
     # How many public replies went out: the next one is public_replies[turn % len], so texts rotate.
     public_reply_turn: Mapped[int] = mapped_column(default=0)
     create_lead: Mapped[bool] = mapped_column(default=False)
+    # Post each DM the rule sends or drafts to the workspace's chats (alert kind "automation").
+    chat_alert: Mapped[bool] = mapped_column(default=False)
     # A tag put on the person's lead (made if missing); None: no tag.
     lead_tag: Mapped[str | None] = mapped_column(sa.String(50))
     # Local "HH:MM" of the workspace's time zone; both None: all day.

@@ -29,7 +29,7 @@ class ChatMessageStatus(enum.StrEnum):
 
 
 # Alert kinds a workspace can switch on and off per destination.
-ALERT_KINDS = ("hot", "dm_replied", "needs_reconnect", "digest")
+ALERT_KINDS = ("hot", "dm_replied", "needs_reconnect", "digest", "automation")
 
 
 def default_alerts() -> dict[str, bool]:

@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('public_replies', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('public_reply_turn', sa.Integer(), nullable=False),
     sa.Column('create_lead', sa.Boolean(), nullable=False),
+    sa.Column('chat_alert', sa.Boolean(), nullable=False),
     sa.Column('lead_tag', sa.String(length=50), nullable=True),
     sa.Column('active_from', sa.String(length=5), nullable=True),
     sa.Column('active_until', sa.String(length=5), nullable=True),

@@ -60,6 +60,7 @@ def as_spec(rule: AutomationRule) -> dict[str, Any]:
         "mode": rule.mode,
         "active": rule.active,
         "createLead": rule.create_lead,
+        "chatAlert": rule.chat_alert,
         "leadTag": rule.lead_tag,
         "activeHours": hours,
     }
@@ -75,6 +76,7 @@ def _apply(rule: AutomationRule, spec: dict[str, Any]) -> None:
     rule.mode = spec["mode"]
     rule.active = spec["active"]
     rule.create_lead = spec["createLead"]
+    rule.chat_alert = spec["chatAlert"]
     rule.lead_tag = spec["leadTag"]
     hours = spec["activeHours"] or {}
     rule.active_from, rule.active_until = hours.get("from"), hours.get("until")

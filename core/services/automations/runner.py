@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import job_names, jobs
 from core.db import db, utcnow
 from core.errors import VistaFlowError
 from core.models import (
@@ -38,6 +39,7 @@ from core.models import (
 )
 from core.services import audit
 from core.services.automations import matching
+from core.services.chat import alerts as chat_alerts
 from core.services.identity.actors import Actor
 from core.services.leads import intake
 from core.services.outreach import dms, eligibility, lifecycle, queueing, quota, templates
@@ -62,6 +64,7 @@ class PassResult:
     held: int = 0
     more: bool = False  # the budget ran out with comments left: another pass follows
     queued_dm_ids: list[int] = field(default_factory=list)
+    chat_message_ids: list[int] = field(default_factory=list)  # alerts recorded, posted after their commit
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +199,7 @@ def _variants(rule_id: int) -> list[AutomationVariant]:
 def _meet(work: Pass, interaction_id: int) -> None:
     """One interaction against the rules, in its own transaction; a failure is logged, never the pass's end."""
     work.result.examined += 1
+    posted_before = len(work.result.chat_message_ids)
     try:
         dm_id = _decide_and_act(work, interaction_id)
     except IntegrityError:
@@ -210,6 +214,21 @@ def _meet(work: Pass, interaction_id: int) -> None:
         delay = work.pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), work.now)
         queueing.send_later(dm_id, work.workspace.id, delay)
         work.result.queued_dm_ids.append(dm_id)
+    for message_id in work.result.chat_message_ids[posted_before:]:
+        _post_alert(message_id, work.workspace.id)
+
+
+def _post_alert(message_id: int, workspace_id: int) -> None:
+    try:
+        jobs.enqueue(
+            job_names.POST_CHAT_MESSAGE,
+            message_id,
+            kind="chat.post",
+            queue=jobs.QUEUE_INTERACTIVE,
+            workspace_id=workspace_id,
+        )
+    except VistaFlowError:
+        log.info("automation alert %s not posted now; the alert sweep retries it", message_id)
 
 
 def _decide_and_act(work: Pass, interaction_id: int) -> int | None:
@@ -298,6 +317,8 @@ def _act(
         intake.create_leads(rule.workspace_id, [target.id], actor=actor, source=LeadSource.AUTOMATION.value)
     if rule.lead_tag:
         _tag_lead(target.id, rule.lead_tag)
+    if rule.chat_alert:
+        result.chat_message_ids += _alert(rule, interaction, target, dm)
     audit.record(
         actor,
         "automation.triggered",
@@ -329,6 +350,20 @@ def _set_drafts_aside(target: Target, actor: Actor, rule_name: str) -> bool:
     for dm in waiting:
         lifecycle.move(dm, DmStatus.SKIPPED, actor, f"replaced by automation “{rule_name}”")
     return True
+
+
+def _alert(rule: AutomationRule, interaction: Interaction, target: Target, dm: DirectMessage) -> list[int]:
+    """Record the rule's chat alert for each destination that takes automation alerts (no commit)."""
+    data = {"rule": rule.name, "mode": rule.mode, "username": target.username, "said": (interaction.text or "")[:200]}
+    made = []
+    for destination in chat_alerts.destinations(rule.workspace_id, "automation"):
+        key = f"automation:{interaction.id}"
+        message_id = chat_alerts.record(
+            rule.workspace_id, destination, "automation", key, target_id=target.id, dm_id=dm.id, data=data
+        )
+        if message_id is not None:
+            made.append(message_id)
+    return made
 
 
 def _tag_lead(target_id: int, tag: str) -> None:

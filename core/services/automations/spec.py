@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "mode": AutomationMode.REVIEW.value,
     "active": False,
     "createLead": False,
+    "chatAlert": False,
     "leadTag": None,
     "activeHours": None,
 }
@@ -171,7 +172,7 @@ def check(spec: dict[str, Any], workspace_id: int) -> dict[str, Any]:
     mode = merged["mode"]
     if mode not in [m.value for m in AutomationMode]:
         raise _fail("mode", _("One of: %(choices)s", choices="automatic, review"))
-    for flag in ("active", "createLead"):
+    for flag in ("active", "createLead", "chatAlert"):
         if not isinstance(merged[flag], bool):
             raise _fail(flag, _("true or false."))
     return {
@@ -186,6 +187,7 @@ def check(spec: dict[str, Any], workspace_id: int) -> dict[str, Any]:
         "mode": mode,
         "active": merged["active"],
         "createLead": merged["createLead"],
+        "chatAlert": merged["chatAlert"],
         "leadTag": _tag(merged["leadTag"]),
         "activeHours": _hours(merged["activeHours"]),
     }

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # Instagram's own comments-to-DM automations reply only within the private reply's 7 days.
 LOOK_BACK = timedelta(days=7)
-BATCH = 200
+BATCH = 50  # comments a transaction: short enough that no person waits on its locks
 # Meta's published pacing: 750 private replies an hour per account, so never closer than 4.8 s.
 META_SPACING_SECONDS = 3600 / 750
 PASS_BUDGET = timedelta(seconds=60)
@@ -64,7 +64,6 @@ class PassResult:
     held: int = 0
     more: bool = False  # the budget ran out with comments left: another pass follows
     queued_dm_ids: list[int] = field(default_factory=list)
-    chat_message_ids: list[int] = field(default_factory=list)  # alerts recorded, posted after their commit
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,9 +122,10 @@ class Pacer:
     sends from waking together to find the slot taken.
     """
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, started: datetime) -> None:
         settings = read_settings(workspace.settings)
         self.workspace = workspace
+        self.started = started
         self.spacing = max(float(settings.dm_min_gap_seconds), META_SPACING_SECONDS)
         self.next_index: dict[int, int] = {}
         self.room: dict[int, int] = {}
@@ -136,9 +136,13 @@ class Pacer:
             waiting = db.session.scalar(
                 select(sa.func.count())
                 .select_from(DirectMessage)
-                .where(DirectMessage.social_account_id == account.id, DirectMessage.status == DmStatus.APPROVED.value)
+                .where(
+                    DirectMessage.social_account_id == account.id,
+                    DirectMessage.status == DmStatus.APPROVED.value,
+                    DirectMessage.approved_at < self.started,  # this pass's own DMs are counted by their index
+                )
             )
-            self.room[account.id] = max(0, gauge.remaining - int(waiting or 0) + 1)  # +1: this DM is approved
+            self.room[account.id] = max(0, gauge.remaining - int(waiting or 0))
             self.next_index[account.id] = 0
         index = self.next_index[account.id]
         self.next_index[account.id] = index + 1
@@ -172,14 +176,18 @@ def run_pass(workspace_id: int, *, now: datetime | None = None) -> PassResult:
     started = utcnow()
     now = now or started
     variants = {rule.id: _variants(rule.id) for rule in rules}
-    work = Pass(workspace, [rule.id for rule in rules], variants, Pacer(workspace), result, now)
+    work = Pass(workspace, [rule.id for rule in rules], variants, Pacer(workspace, started), result, now)
     kinds = set().union(*(matching.kinds_of(rule) for rule in rules))
     since = max(now - LOOK_BACK, min(rule.activated_at or now for rule in rules))
     after_id = 0
     while batch := _candidates(workspace_id, kinds, since, after_id):
+        acted = []
         for interaction in batch:
             after_id = interaction.id
-            _meet(work, interaction.id)
+            acted += _meet(work, interaction.id)
+        db.session.commit()  # one transaction a batch; each comment had its own savepoint
+        for act in acted:
+            _after_commit(work, act)
         if utcnow() - started > PASS_BUDGET:
             result.more = bool(_candidates(workspace_id, kinds, since, after_id))
             break
@@ -196,25 +204,36 @@ def _variants(rule_id: int) -> list[AutomationVariant]:
     )
 
 
-def _meet(work: Pass, interaction_id: int) -> None:
-    """One interaction against the rules, in its own transaction; a failure is logged, never the pass's end."""
+@dataclass
+class Acted:
+    """What one comment made that needs its transaction committed first: a DM to queue, chat alerts to post."""
+
+    dm_id: int | None
+    chat_message_ids: list[int]
+
+
+def _meet(work: Pass, interaction_id: int) -> list[Acted]:
+    """One interaction against the rules, in a savepoint: a failure is logged and undone, never the batch's end."""
     work.result.examined += 1
-    posted_before = len(work.result.chat_message_ids)
     try:
-        dm_id = _decide_and_act(work, interaction_id)
+        with db.session.begin_nested():
+            acted = _decide_and_act(work, interaction_id)
     except IntegrityError:
-        db.session.rollback()  # another pass claimed it first, or its comment's one reply was taken meanwhile
-        return
+        return []  # another pass claimed it first, or its comment's one reply was taken meanwhile
     except VistaFlowError as exc:
-        db.session.rollback()
         log.warning("automation skipped interaction %s: %s", interaction_id, exc.message)
-        return
-    if dm_id is not None:
-        dm = db.session.get(DirectMessage, dm_id)
-        delay = work.pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), work.now)
-        queueing.send_later(dm_id, work.workspace.id, delay)
-        work.result.queued_dm_ids.append(dm_id)
-    for message_id in work.result.chat_message_ids[posted_before:]:
+        return []
+    return [acted] if acted is not None else []
+
+
+def _after_commit(work: Pass, acted: Acted) -> None:
+    if acted.dm_id is not None:
+        dm = db.session.get(DirectMessage, acted.dm_id)
+        if dm.status == DmStatus.APPROVED.value:
+            delay = work.pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), work.now)
+            queueing.send_later(dm.id, work.workspace.id, delay)
+            work.result.queued_dm_ids.append(dm.id)
+    for message_id in acted.chat_message_ids:
         _post_alert(message_id, work.workspace.id)
 
 
@@ -231,7 +250,7 @@ def _post_alert(message_id: int, workspace_id: int) -> None:
         log.info("automation alert %s not posted now; the alert sweep retries it", message_id)
 
 
-def _decide_and_act(work: Pass, interaction_id: int) -> int | None:
+def _decide_and_act(work: Pass, interaction_id: int) -> Acted | None:
     interaction = db.session.get(Interaction, interaction_id)
     target = db.session.get(Target, interaction.target_id)
     trigger = AutomationTrigger(
@@ -249,7 +268,6 @@ def _decide_and_act(work: Pass, interaction_id: int) -> int | None:
         if verdict.matched:
             break
     else:
-        db.session.commit()
         return None
     trigger.rule_id = rule.id
     trigger.reason = verdict.because
@@ -267,7 +285,6 @@ def _decide_and_act(work: Pass, interaction_id: int) -> int | None:
 def _hold(trigger: AutomationTrigger, outcome: str, reason: str | None, result: PassResult) -> None:
     trigger.outcome, trigger.reason = outcome, reason
     result.held += 1
-    db.session.commit()
 
 
 def _act(
@@ -277,8 +294,8 @@ def _act(
     target: Target,
     trigger: AutomationTrigger,
     result: PassResult,
-) -> int | None:
-    """Draft or approve the variant's message to the person; returns the id of a DM to queue."""
+) -> Acted | None:
+    """Draft or approve the variant's message to the person (no commit); None when something holds it back."""
     account = db.session.get(SocialAccount, interaction.social_account_id)
     actor = Actor.system(f"automation: {rule.name}"[:320])
     if not _set_drafts_aside(target, actor, rule.name):
@@ -317,8 +334,7 @@ def _act(
         intake.create_leads(rule.workspace_id, [target.id], actor=actor, source=LeadSource.AUTOMATION.value)
     if rule.lead_tag:
         _tag_lead(target.id, rule.lead_tag)
-    if rule.chat_alert:
-        result.chat_message_ids += _alert(rule, interaction, target, dm)
+    alerts = _alert(rule, interaction, target, dm) if rule.chat_alert else []
     audit.record(
         actor,
         "automation.triggered",
@@ -327,12 +343,12 @@ def _act(
         subject_id=dm.id,
         details={"rule_id": rule.id, "variant": variant.label, "interaction_id": interaction.id, "mode": rule.mode},
     )
-    db.session.commit()
+    db.session.flush()
     if automatic:
         result.queued += 1
-        return dm.id
-    result.drafted += 1
-    return None
+    else:
+        result.drafted += 1
+    return Acted(dm.id, alerts)
 
 
 def _set_drafts_aside(target: Target, actor: Actor, rule_name: str) -> bool:

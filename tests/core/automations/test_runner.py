@@ -205,3 +205,17 @@ def test_a_deleted_rule_leaves_its_comments_answered_once(app, client, shop_owne
     [trigger] = triggers(shop.workspace_id)
     assert trigger.rule_id is None and trigger.dm_id is not None  # still claimed: the second rule never answers it
     assert len(_dms(shop.workspace_id)) == 1
+
+
+def test_a_direct_message_triggers_a_reply_in_the_24_hour_window(app, client, shop_owner, instagram_emulator):
+    from tests import meta_webhook
+
+    shop, actor = shop_owner
+    rule(shop, actor, trigger={"on": ["message"], "keywords": ["price"]})
+    instagram_emulator.add_inbound_message(shop.ig_user_id, "880001", "price?")
+    meta_webhook.deliver(client, shop.ig_user_id, [meta_webhook.inbound(shop.ig_user_id, "880001", "m-1", "price?")])
+    run_passes(app)
+    [sent] = instagram_emulator.sent_messages
+    assert sent["recipient"] == {"id": "880001"}  # a message, not a private reply: no comment to answer
+    [trigger] = triggers(shop.workspace_id)
+    assert trigger.outcome == "queued" and trigger.public_reply_text is None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from core.intent.text import prepare
@@ -46,16 +47,23 @@ def matrix(texts: Sequence[str | None]) -> sp.csr_matrix:
     return prepared_matrix(prepared)
 
 
+# Our own texts into our own vectorizers: sklearn's checks of parameters and finite values are a fixed cost a
+# call (a fifth of reading a page of 20 comments) that proves nothing here.
+_TRUSTED = {"assume_finite": True, "skip_parameter_validation": True}
+
+
 def prepared_matrix(prepared: Sequence[str]) -> sp.csr_matrix:
-    return sp.hstack([_CHARS.transform(prepared), _SPANS.transform(prepared), _WORDS.transform(prepared)], format="csr")
+    with sklearn.config_context(**_TRUSTED):
+        parts = [_CHARS.transform(prepared), _SPANS.transform(prepared), _WORDS.transform(prepared)]
+    return sp.hstack(parts, format="csr")
 
 
 def word_weights(words: Sequence[str], coef: np.ndarray) -> np.ndarray:
     """How much each word pushes the model alone: its n-grams' weights summed (for explanations only)."""
     if not words:
         return np.zeros(0)
-    by_word = sp.hstack(
-        [_RAW_CHARS.transform(words), _RAW_SPANS.transform(words), _RAW_WORDS.transform(words)], format="csr"
-    )
+    with sklearn.config_context(**_TRUSTED):
+        parts = [_RAW_CHARS.transform(words), _RAW_SPANS.transform(words), _RAW_WORDS.transform(words)]
+    by_word = sp.hstack(parts, format="csr")
     lengths = np.maximum(np.asarray(by_word.sum(axis=1)).ravel(), 1.0)
     return (by_word @ coef) / np.sqrt(lengths)

@@ -52,7 +52,11 @@ class Model:
         """Which kind of buying intent each text shows (the reason's words), in one product."""
         if rows.shape[0] == 0:
             return []
-        scores = np.asarray((rows @ self._kinds).todense()) + self.bias[2:]
+        # Only the weight rows the texts use: scipy checks every index of both operands at each product, and
+        # the whole 786,432-row matrix cost three times the arithmetic.
+        used, columns = np.unique(rows.indices, return_inverse=True)
+        narrow = sp.csr_matrix((rows.data, columns, rows.indptr), shape=(rows.shape[0], len(used)))
+        scores = (narrow @ self._kinds[used]).toarray() + self.bias[2:]
         return [self.kinds[int(i)] for i in np.argmax(scores, axis=1)]
 
 

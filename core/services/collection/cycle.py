@@ -185,7 +185,7 @@ def _run(account: SocialAccount, state: AccountCollectionState, client: Any, tal
     look_back = read_settings(account.workspace.settings).collection_look_back_days
     since = now - timedelta(days=look_back)
     # Plain values: ORM rows expire at each page's commit and would be reloaded one query at a time.
-    ref = ingest.AccountRef.of(account)
+    ref = ingest.AccountRef.collecting(account)
     recent = walk.list_recent_media(client, since)
     seen = walk.media_states(account.id)
     for media in recent:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import sqlite
 
 from core.db import db, utcnow
 from core.intent import classify_many
+from core.intent.adjustment import Adjustment
 from core.models import Interaction, InteractionKind, SocialAccount, Target
 from core.payloads import storable
 from core.services.collection import ingest_pg
@@ -69,17 +70,32 @@ class IngestResult:
         self.opted_out += other.opted_out
 
 
+LOOK_UP: Any = object()  # AccountRef.reader: ask which reader version is active at each batch
+
+
 @dataclass(frozen=True)
 class AccountRef:
-    """The account fields ingest needs, as plain values (cheap to keep across commits)."""
+    """The account fields ingest needs, as plain values (cheap to keep across commits).
+
+    `reader`, the workspace's reader correction, is looked up once by a collection for all its pages
+    (LOOK_UP: at each batch, as a webhook does).
+    """
 
     id: int
     workspace_id: int
     platform: str
+    reader: Adjustment | None = field(default=LOOK_UP, compare=False)
 
     @classmethod
     def of(cls, account: SocialAccount | AccountRef) -> AccountRef:
+        if isinstance(account, AccountRef):
+            return account
         return cls(account.id, account.workspace_id, account.platform)
+
+    @classmethod
+    def collecting(cls, account: SocialAccount) -> AccountRef:
+        """The reference a collection keeps for its whole run, the reader version read once."""
+        return cls(account.id, account.workspace_id, account.platform, versions.adjustment_for(account.workspace_id))
 
 
 def _person_key(item: Incoming) -> str | None:
@@ -209,7 +225,8 @@ def store(
     people: dict[str, tuple[str | None, datetime]] = {}
     rows = []
     # One pass of the reader for the batch, with the workspace's own version when it has one.
-    verdicts = classify_many([item.text for item in batch], versions.adjustment_for(account.workspace_id))
+    reader = versions.adjustment_for(account.workspace_id) if account.reader is LOOK_UP else account.reader
+    verdicts = classify_many([item.text for item in batch], reader)
     for item, verdict in zip(batch, verdicts, strict=True):
         person = keys[item.platform_id]
         if person is not None:
@@ -235,7 +252,8 @@ def store(
             )
         )
     persons = [ingest_pg.Person(k, (u or None) and u[:120], first) for k, (u, first) in people.items()]
-    if db.session.get_bind().dialect.name == "postgresql":
+    on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    if on_postgres:
         inserted = ingest_pg.write(account, persons, rows, source=source, now=utcnow(), then=then)
     else:
         inserted = _write_portable(account, persons, rows, source=source)
@@ -246,7 +264,8 @@ def store(
     from core.services.conversations import threads
     from core.services.outreach import followups
 
-    threads.note_interactions(account.workspace_id, account.id, inserted)
+    if not on_postgres:
+        threads.note_interactions(account.workspace_id, account.id, inserted)  # PostgreSQL did it in its write
     # Before the bulk opt-out below, so each cancelled DM gets its DmEvent; an answer stops sequences.
     followups.note_inbound([(r.target_id, r.id) for r in inserted if r.target_id and r.kind in OPT_OUT_KINDS])
     result.opted_out = _apply_opt_outs(inserted)

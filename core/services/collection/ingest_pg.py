@@ -6,7 +6,8 @@
 2. One statement with data-modifying CTEs: insert the interactions, each joined to its person's
    target, ON CONFLICT DO NOTHING RETURNING the really new rows; add those rows to their targets'
    counters, seen times and 24 h window (first seen only moves back, last seen and the window only
-   forward); answer the new rows.
+   forward); open (or reopen) their people's conversations in the inbox, as
+   `conversations.threads.note_interactions` does on SQLite; answer the new rows.
 
 They must stay two statements: a statement cannot update a row it inserted or updated itself (the
 second write is silently dropped), so the counters of a target created by step 1 could not move in
@@ -122,6 +123,21 @@ WITH src AS (
         last_inbound_message_at = GREATEST(t.last_inbound_message_at, a.message_at),
         needs_rescore = true
     FROM agg a WHERE t.id = a.target_id
+), conversation AS (
+    INSERT INTO conversations AS c (
+        workspace_id, social_account_id, target_id, state, last_item_at, last_inbound_at, created_at, updated_at)
+    SELECT %(workspace_id)s, %(account_id)s, target_id, 'open', max(occurred_at), max(occurred_at), %(now)s, %(now)s
+    FROM ins WHERE target_id IS NOT NULL AND kind = ANY(%(inbound_kinds)b::text[])
+    GROUP BY target_id
+    ORDER BY target_id
+    ON CONFLICT (target_id) DO UPDATE SET
+        last_item_at = GREATEST(c.last_item_at, excluded.last_item_at),
+        last_inbound_at = GREATEST(c.last_inbound_at, excluded.last_inbound_at),
+        state = CASE
+            WHEN (c.last_outbound_at IS NULL OR excluded.last_inbound_at > c.last_outbound_at)
+                 AND c.state_reason IS NULL THEN 'open'
+            ELSE c.state END,
+        updated_at = excluded.updated_at
 )
 SELECT id, target_id, kind, is_opt_out, occurred_at FROM ins
 """
@@ -142,6 +158,8 @@ def write(
 
     `then`, a Core statement and its parameters, is sent in the same pipeline after them.
     """
+    from core.services.conversations import threads  # imported late, as ingest does: threads needs outreach
+
     db.session.flush()  # raw statements bypass the ORM's autoflush
     after = _driver_sql(*then) if then is not None else None
     common = {"workspace_id": account.workspace_id, "account_id": account.id, "platform": account.platform, "now": now}
@@ -150,6 +168,7 @@ def write(
         "source": source,
         "comment_kinds": sorted(COMMENT_KINDS),
         "message_kinds": sorted(MESSAGE_KINDS),
+        "inbound_kinds": sorted(threads.INBOUND_KINDS),
         "platform_ids": list(columns[0]),
         "kinds": list(columns[1]),
         "persons": list(columns[2]),

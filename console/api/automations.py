@@ -321,9 +321,9 @@ def _variant_action(rule_id: int, variant_id: int, action: str) -> dict[str, Any
     bp,
     "POST",
     "/<int:rule_id>/variants/<int:variant_id>/pause",
-    summary="Pause a variant",
+    summary="Pause a variant (422 for the last one running)",
     response=RuleOut,
-    errors=(403,),
+    errors=(403, 422),
 )
 def pause_variant(rule_id: int, variant_id: int):
     return _variant_action(rule_id, variant_id, "pause")

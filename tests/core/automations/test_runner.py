@@ -219,3 +219,23 @@ def test_a_direct_message_triggers_a_reply_in_the_24_hour_window(app, client, sh
     assert sent["recipient"] == {"id": "880001"}  # a message, not a private reply: no comment to answer
     [trigger] = triggers(shop.workspace_id)
     assert trigger.outcome == "queued" and trigger.public_reply_text is None
+
+
+def test_a_reply_waiting_past_the_comments_7_days_expires_with_the_reason(app, client, shop_owner, instagram_emulator):
+    from core.models import Interaction
+
+    shop, actor = shop_owner
+    rule(shop, actor)
+    for _ in range(2):
+        comment_webhook(client, instagram_emulator, shop, "price?")
+    run_passes(app)
+    waiting = [dm for dm in _dms(shop.workspace_id) if dm.status == "approved"]
+    assert len(waiting) == 1  # the second one is spaced by the pacing
+    comment = db.session.scalar(select(Interaction).where(Interaction.platform_id == waiting[0].comment_platform_id))
+    comment.occurred_at = utcnow() - timedelta(days=8)  # it waited (the quota, the pacing) past the 7 days
+    db.session.commit()
+    sending.send(waiting[0].id)
+    db.session.expire_all()
+    expired = db.session.get(DirectMessage, waiting[0].id)
+    assert expired.status == "failed" and "older than 7 days" in expired.status_reason
+    assert len(instagram_emulator.sent_messages) == 1

@@ -176,7 +176,8 @@ ACTIONS = {
     "dn": actions.DONE,
     "lb": actions.TEACH,
 }
-KEYBOARDS = ("ls", "bk")  # only this message's keyboard changes: lead statuses, or back
+# Only this message's keyboard changes: lead statuses, "Asked to stop" asked again, or back.
+KEYBOARDS = ("ls", "sc", "bk")
 CHOICE, PROMPT = "choice", "prompt"  # messages posted under a card: a template to send, a request for new text
 
 
@@ -212,7 +213,7 @@ def _callback(query: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if kind in KEYBOARDS:
             card = actions.card_for(target_id, actor=actor, workspace_id=link.workspace_id)
             locale = language.for_chat(TELEGRAM, chat_id, link.workspace_id)
-            text, markup = render.card(card, show_statuses=kind == "ls", locale=locale)
+            text, markup = render.card(card, show_statuses=kind == "ls", confirm_stop=kind == "sc", locale=locale)
             client.edit(chat_id, message.get("message_id"), text, markup)
             return None, {"handled": True}
         if kind == "tl":

@@ -71,7 +71,7 @@ def test_a_french_telegram_chat_gets_a_french_card_and_buttons_within_64_bytes(
     ]
     assert all(len(b["callback_data"].encode()) <= 64 for b in _buttons(card))
     codes = [b["callback_data"].split(":")[0] for b in _buttons(card)]
-    assert codes == ["ap", "sk", "ed", "tl", "ls", "lb", "lb"]  # codes stay
+    assert codes == ["ap", "sk", "ed", "tl", "ls", "lb", "sc"]  # codes stay ("sc" asks before "Asked to stop")
     # The Slack channel has no language of its own: the workspace's default, English.
     [slack_card] = slack_cards(slack_emulator)
     assert "@ana on Instagram — score" in slack_card["text"]

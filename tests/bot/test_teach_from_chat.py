@@ -65,3 +65,22 @@ def test_a_garbled_teach_button_changes_nothing(app, client, shop, telegram_emul
     assert telegram_update(client, tapped).status_code == 200
     with app.app_context():
         assert db.session.scalar(select(InteractionLabel)) is None
+
+
+def test_asked_to_stop_from_telegram_asks_again_before_blocking(app, client, shop, telegram_emulator):
+    [card] = [p for p in telegram_emulator.params("sendMessage") if "@ana" in p["text"]]
+    assert f"sc:{shop.target_id}" in _buttons(card["reply_markup"])  # not the label itself: a question first
+    message_id = int(card_refs(app, shop.target_id)["telegram"])
+
+    asked = tg_callback(CHAT_ID, TG_USER, message_id, f"sc:{shop.target_id}")
+    assert telegram_update(client, asked).status_code == 200
+    question = telegram_emulator.params("editMessageText")[-1]
+    assert _buttons(question["reply_markup"]) == [f"lb:{shop.target_id}:opt_out", f"bk:{shop.target_id}"]
+    with app.app_context():
+        assert db.session.scalar(select(InteractionLabel)) is None  # nothing yet: "Back" would leave them be
+
+    sure = tg_callback(CHAT_ID, TG_USER, message_id, f"lb:{shop.target_id}:opt_out")
+    assert telegram_update(client, sure).status_code == 200
+    with app.app_context():
+        target = db.session.get(Target, shop.target_id)
+        assert contact_policy.is_blocked(target.workspace_id, target.platform, target.platform_user_id)

@@ -21,8 +21,11 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
-def card(card: Card, *, show_statuses: bool = False, locale: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
-    """(HTML text, keyboard) of a hot target message."""
+def card(
+    card: Card, *, show_statuses: bool = False, confirm_stop: bool = False, locale: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """(HTML text, keyboard) of a hot target message; `confirm_stop` asks again before "Asked to stop", as the
+    person is then never contacted again."""
 
     def say(text: Any) -> str:
         return render(text, locale)
@@ -44,6 +47,10 @@ def card(card: Card, *, show_statuses: bool = False, locale: str | None = None) 
             for i in range(0, len(statuses), 3)
         ]
         rows.append([_button(back, f"bk:{t}")])
+    elif confirm_stop:
+        sure = say(_("🛑 Yes, they asked to stop: never contact them again"))
+        rows.append([_button(sure, f"lb:{t}:opt_out")])
+        rows.append([_button(back, f"bk:{t}")])
     else:
         if not card.closed:
             first = [_button(say(_("✅ Approve DM")), f"ap:{t}"), _button(say(_("Skip")), f"sk:{t}")]
@@ -60,7 +67,7 @@ def card(card: Card, *, show_statuses: bool = False, locale: str | None = None) 
         if card.conversation_id is not None and card.conversation_state != "done":
             rows.append([_button(say(_("Assign to me")), f"as:{t}"), _button(say(_("Done")), f"dn:{t}")])
         teach = [_button(say(_("Not a buyer")), f"lb:{t}:not_buyer")] if card.reasons else []
-        rows.append([*teach, _button(say(_("🛑 Asked to stop")), f"lb:{t}:opt_out")])
+        rows.append([*teach, _button(say(_("🛑 Asked to stop")), f"sc:{t}")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 

@@ -53,6 +53,7 @@ PURGE_AUDIT_LOG = "worker.jobs.maintenance.purge_audit_log"
 PURGE_JOB_RUNS = "worker.jobs.maintenance.purge_job_runs"
 # reading people
 RETRAIN_READER = "worker.jobs.reading.retrain_reader"
+READ_AGAIN = "worker.jobs.reading.read_again"
 # automations
 POST_PUBLIC_REPLY = "worker.jobs.automations.post_public_reply"
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
 import numpy as np
 import sqlalchemy as sa
 
+from core import job_names, jobs
 from core.db import db
 from core.errors import Conflict
 from core.i18n import _
@@ -137,17 +139,20 @@ def retrain(workspace_id: int) -> ReaderVersion | None:
 
 
 @lru_cache(maxsize=256)
-def _adjustment(version_id: int) -> Adjustment:
-    # Versions never change once written: the id is the cache key.
+def _adjustment(version_id: int, created_at: datetime) -> Adjustment:
+    # Versions never change once written; with the time it was made, an id a database handed out again (SQLite
+    # after a deletion, a test database) never finds another version's weights.
     return Adjustment.from_json(db.session.get(ReaderVersion, version_id).weights)
 
 
 def adjustment_for(workspace_id: int) -> Adjustment | None:
     """The active version's correction of the workspace, or None (the shipped model reads alone)."""
-    version_id = db.session.scalar(
-        sa.select(ReaderVersion.id).where(ReaderVersion.workspace_id == workspace_id, ReaderVersion.is_active)
-    )
-    return _adjustment(version_id) if version_id is not None else None
+    active = db.session.execute(
+        sa.select(ReaderVersion.id, ReaderVersion.created_at).where(
+            ReaderVersion.workspace_id == workspace_id, ReaderVersion.is_active
+        )
+    ).first()
+    return _adjustment(active.id, active.created_at) if active is not None else None
 
 
 def history(workspace_id: int, *, actor: Actor) -> list[ReaderVersion]:
@@ -189,4 +194,14 @@ def rollback(workspace_id: int, *, actor: Actor) -> ReaderVersion | None:
         details={"now": previous.version if previous else None},
     )
     db.session.commit()
+    # The recent interactions are read again with what is active now, in the background.
+    jobs.enqueue_in(
+        job_names.READ_AGAIN,
+        workspace_id,
+        delay=timedelta(0),
+        kind="reader.read_again",
+        queue=jobs.QUEUE_BULK,
+        workspace_id=workspace_id,
+        requested_by=actor.user_id,
+    )
     return previous

@@ -164,7 +164,8 @@ def test_labels_train_a_version_of_that_workspace_only(app, team):
     _label_all(team["member"], negatives, "not_buyer")
 
     with app.app_context():
-        assert retrain_reader(team["ws"]) == {"version": 1, "labels": len(CATERING) + len(NOT_BUYING)}
+        trained = retrain_reader(team["ws"])
+        assert (trained["version"], trained["labels"]) == (1, len(CATERING) + len(NOT_BUYING))
         assert retrain_reader(team["ws"]) == {"unchanged": 1}  # nothing new since
         mine = versions.adjustment_for(team["ws"])
         assert versions.adjustment_for(team["other"]) is None
@@ -224,3 +225,33 @@ def test_rollback_goes_back_one_version_then_to_the_shipped_reader(app, team):
     with app.app_context():
         assert versions.adjustment_for(team["ws"]) is None
         assert db.session.scalar(select(func.count()).select_from(ReaderVersion).where(ReaderVersion.is_active)) == 0
+
+
+MUSIC = [
+    "le nom du groupe qui jouait samedi ?",
+    "la chanson qui passait hier soir ?",
+    "qui a fait la déco du resto ?",
+    "c'est quelle musique en fond ?",
+    "la playlist de samedi soir ?",
+    "c'est quoi cette chanson ?",
+]
+
+
+def test_a_new_version_reads_the_recent_interactions_again_and_rescores(app, team):
+    ids, _ = _person(app, team["ws"], *CATERING)
+    negatives, _ = _person(app, team["ws"], *NOT_BUYING, *MUSIC)
+    (unlabelled,), tid = _person(app, team["ws"], "c'est quoi la playlist du resto ?")
+    with app.app_context():
+        assert db.session.get(Interaction, unlabelled).has_intent is True  # the shipped reader sees a buyer
+        before = db.session.get(Target, tid).score
+    _label_all(team["owner"], ids, "buyer")
+    _label_all(team["owner"], negatives, "not_buyer")
+    with app.app_context():
+        trained = retrain_reader(team["ws"])
+        assert trained["changed"] >= 1 and trained["rescored"] >= 1
+        db.session.expire_all()
+        assert db.session.get(Interaction, unlabelled).has_intent is False  # read again with the new version
+        assert db.session.get(Target, tid).score < before
+        # What a person labelled keeps its label: a re-reading never overrides the team.
+        assert all(db.session.get(Interaction, i).has_intent for i in ids)
+        assert not any(db.session.get(Interaction, i).has_intent for i in negatives)

@@ -52,8 +52,9 @@ def guess(text: str) -> str | None:
     return detect(text) or _small_words(text)
 
 
-def of_target(target: Target) -> str | None:
-    """The language the team set for the person, else the one their latest texts are written in (stored)."""
+def of_target(target: Target, *, remember: bool = True) -> str | None:
+    """The language the team set for the person, else the one their latest texts are written in (stored on the
+    target for the caller's commit, unless `remember` is False: a page only shows it)."""
     if target.language_set:
         return target.language
     texts = db.session.scalars(
@@ -63,7 +64,7 @@ def of_target(target: Target) -> str | None:
         .limit(RECENT)
     )
     found = guess(" ".join(texts))
-    if found and found != target.language:
+    if remember and found and found != target.language:
         target.language = found  # kept for lists and exports; the caller's commit stores it
     return found or target.language
 

@@ -18,7 +18,8 @@ from console.web import bp
 from console.web.charts import bar_chart
 from console.web.session import console_actor
 from console.web.workspace_views import load_workspace
-from core.errors import Invalid
+from core.errors import Forbidden, Invalid
+from core.i18n import _
 from core.models import LeadStatus
 from core.services.automations import dry_run, rules, stats, wording
 from core.services.automations.spec import DEFAULTS, MAX_VARIANTS, TRIGGER_ON
@@ -89,7 +90,14 @@ def spec_from_form(form: MultiDict) -> dict[str, Any]:
     }
 
 
+def _admin_only(role) -> None:
+    # The editor is the admins' (a rule sends messages in the workspace's name); members read the rule's page.
+    if role is None or role.value not in ("owner", "admin"):
+        raise Forbidden(_("This needs the %(value)s role or higher in the workspace.", value="admin"))
+
+
 def _editor(workspace, role, spec: dict[str, Any], *, rule=None, errors=None):
+    _admin_only(role)
     actor = console_actor()
     choices = templates.page_for(workspace.id, actor=actor, limit=200).items
     return render_template(

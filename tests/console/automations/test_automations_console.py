@@ -125,3 +125,14 @@ def test_members_read_but_cannot_change_and_strangers_get_404(app, console, setu
     stranger.login(setup["stranger"].email)
     for path in (page, page + "/dry-run", page + "/edit", f"/w/{ws}/automations"):
         assert stranger.client.get(path).status_code == 404
+
+
+def test_the_editor_is_for_admins(app, console, setup):
+    ws = setup["ws"]
+    console.post_form(f"/w/{ws}/automations/new", _form(setup))
+    with app.app_context():
+        rule_id = db.session.scalar(select(AutomationRule.id))
+    member = Console(app.test_client())
+    member.login(setup["member"].email)
+    for path in (f"/w/{ws}/automations/new", f"/w/{ws}/automations/{rule_id}/edit"):
+        assert member.client.get(path).status_code == 403

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from console.api.auth_context import current_actor
 from console.api.schemas import In, Out
 from console.api.spec import operation
+from console.i18n import render
 from core.models import AutomationRule
 from core.services.automations import dry_run, rules, stats, wording
 
@@ -46,8 +47,8 @@ class VariantIn(In):
 
 class HoursIn(In):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    start: str = Field(alias="from", pattern=r"^\d\d:\d\d$")
-    until: str = Field(pattern=r"^\d\d:\d\d$")
+    start: str = Field(alias="from", pattern=r"^[0-9]{2}:[0-9]{2}$")
+    until: str = Field(pattern=r"^[0-9]{2}:[0-9]{2}$")
 
 
 class RuleIn(In):
@@ -119,8 +120,9 @@ class DryRunRowOut(Out):
     text: str | None
     receivedAt: datetime
     outcome: Literal["would_send", "would_draft", "excluded", "ineligible"]
-    because: str | None
-    reason: str | None
+    because: str | None = Field(description='What fired the rule: "keyword:<word>", "intent", "score:<n>", "any".')
+    reason: str | None = Field(description="Why it is held back, in the caller's language.")
+    reasonCode: str | None = Field(description='The same as a stable code: "customer", "opted_out", "pending"...')
     variant: str | None
 
 
@@ -258,7 +260,8 @@ def dry_run_rule(rule_id: int):
                 "receivedAt": row.interaction.received_at,
                 "outcome": row.outcome,
                 "because": row.because,
-                "reason": wording.reason(row.reason) or None,
+                "reason": render(wording.reason(row.reason)) or None,
+                "reasonCode": row.reason,
                 "variant": row.variant.label if row.variant else None,
             }
             for row in result.rows
@@ -276,7 +279,7 @@ def _verdict(verdict: stats.Verdict, what: str) -> dict[str, Any]:
         "code": verdict.code,
         "leader": verdict.leader,
         "pValue": verdict.p_value,
-        "statement": wording.verdict(verdict, what),
+        "statement": render(wording.verdict(verdict, what)),
     }
 
 

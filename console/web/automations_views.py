@@ -42,8 +42,13 @@ def _int(value: str | None) -> int | str | None:
 
 
 def _percent(value: str | None) -> float | str | None:
-    number = _int(value)
-    return number / 100 if isinstance(number, int) else number
+    value = (value or "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        return float(value) / 100
+    except ValueError:
+        return value  # the spec check names the field
 
 
 def spec_from_form(form: MultiDict) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def test_each_answer_is_told_in_slack(app, client, console, factory, slack_emula
     run_passes(app)
     [text] = [p["text"] for p in slack_emulator.posts() if "Rule “Price”" in p["text"]]
     if mode == "automatic":
-        assert "sent a private reply to @fan_" in text and "“Quel est le prix ?”" in text
+        assert "queued a DM to @fan_" in text and "“Quel est le prix ?”" in text
     else:
         assert "drafted a DM to @fan_" in text and "waits in the DM queue" in text
 

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.db import db, utcnow
-from core.models import AutomationVariant, DirectMessage, DmStatus, Interaction, SocialAccount, Target, Workspace
-from core.services.automations import matching, rules
-from core.services.automations.runner import LOOK_BACK
+from core.models import AutomationVariant, DmTemplate, Interaction, SocialAccount, Target, Workspace
+from core.services.automations import matching, rules, runner, wording
 from core.services.identity.actors import Actor
 from core.services.outreach import eligibility
 
@@ -47,8 +46,8 @@ def run(rule_id: int, *, actor: Actor, workspace_id: int | None = None, now: dat
         select(Interaction)
         .where(
             Interaction.workspace_id == rule.workspace_id,
-            Interaction.received_at >= now - LOOK_BACK,
-            Interaction.occurred_at >= now - LOOK_BACK,  # what the platform still lets us answer
+            Interaction.received_at >= now - runner.LOOK_BACK,
+            Interaction.occurred_at >= now - runner.LOOK_BACK,  # what the platform still lets us answer
             Interaction.kind.in_(sorted(matching.kinds_of(rule))),
             Interaction.target_id.is_not(None),
         )
@@ -59,14 +58,14 @@ def run(rule_id: int, *, actor: Actor, workspace_id: int | None = None, now: dat
     result = DryRun(examined=len(found))
     for interaction in found:
         target = people[interaction.target_id]
-        verdict = matching.judge(rule, workspace, interaction, target, now)
+        verdict = matching.judge(rule, workspace, interaction, target, now, live=False)
         if not verdict.matched:
             continue
         result.matched += 1
         row = Row(interaction, target, verdict.outcome or "", verdict.because, verdict.reason, None)
         if not verdict.outcome:
             row.variant = matching.choose(rule, variants, interaction.id)
-            row.outcome, row.reason = _platform_says(rule.mode, interaction, target, now)
+            row.outcome, row.reason = _what_it_would_do(rule.mode, row.variant, interaction, target)
         if row.outcome.startswith("would"):
             result.would_act += 1
         else:
@@ -76,18 +75,19 @@ def run(rule_id: int, *, actor: Actor, workspace_id: int | None = None, now: dat
     return result
 
 
-def _platform_says(mode: str, interaction: Interaction, target: Target, now: datetime) -> tuple[str, str | None]:
-    pending = db.session.scalar(
-        select(DirectMessage.id)
-        .where(DirectMessage.target_id == target.id, DirectMessage.status == DmStatus.APPROVED.value)
-        .limit(1)
-    )
-    if pending is not None:
-        return "excluded", "pending"
+def _what_it_would_do(
+    mode: str, variant: AutomationVariant | None, interaction: Interaction, target: Target
+) -> tuple[str, str | None]:
+    """The live pass's checks, in its order, without writing anything."""
+    if variant is None:
+        return "excluded", "no_variant"
+    if variant.template_id is None or db.session.get(DmTemplate, variant.template_id) is None:
+        return "excluded", "no_template"
     account = db.session.get(SocialAccount, interaction.social_account_id)
-    comment_id = interaction.platform_id if interaction.kind in eligibility.COMMENT_KINDS else None
     try:
-        eligibility.route_for(account, target, comment_platform_id=comment_id, now=now)
+        runner.route_for(account, target, interaction)
     except eligibility.Ineligible as exc:
-        return "ineligible", f"ineligible:{exc.message}"
+        return "ineligible", wording.stored("ineligible", exc.message)
+    if runner.kept_for(target):
+        return "excluded", "pending"
     return ("would_send" if mode == "automatic" else "would_draft"), None

@@ -87,6 +87,13 @@ class Verdict:
     because: str | None = None  # what matched, as a code: "keyword:prix", "intent", "score:60", "any"
 
 
+def _after_switch_on(rule: AutomationRule, interaction: Interaction) -> bool:
+    start = rule.activated_at
+    if start is None:
+        return False
+    return interaction.received_at >= start and interaction.occurred_at >= start - SWITCH_ON_GRACE
+
+
 def _content(rule: AutomationRule, interaction: Interaction, target: Target) -> str | None:
     """What in the interaction fires the rule, or None."""
     trigger = rule.trigger
@@ -143,12 +150,25 @@ def _excluded(rule: AutomationRule, target: Target, now: datetime) -> str | None
     return None
 
 
+# A comment made in the minutes before a rule was switched on still counts (webhook times are whole seconds);
+# a backlog of older ones a first collection brings in does not.
+SWITCH_ON_GRACE = timedelta(minutes=5)
+
+
 def judge(
-    rule: AutomationRule, workspace: Workspace, interaction: Interaction, target: Target, now: datetime
+    rule: AutomationRule,
+    workspace: Workspace,
+    interaction: Interaction,
+    target: Target,
+    now: datetime,
+    *,
+    live: bool = True,
 ) -> Verdict:
     """Whether `rule` fires for `interaction`, and if it is held back, why (the rule's own conditions only; the
-    platform's rules are checked when acting)."""
+    platform's rules are checked when acting). `live` False (the dry run) ignores when the rule was switched on."""
     if interaction.kind not in kinds_of(rule):
+        return Verdict(False)
+    if live and not _after_switch_on(rule, interaction):
         return Verdict(False)
     media = rule.trigger.get("mediaIds")
     if media and interaction.media_id not in media:

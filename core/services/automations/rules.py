@@ -156,8 +156,18 @@ def update(rule_id: int, changes: dict[str, Any], *, actor: Actor, workspace_id:
     """Change the fields given; the others keep their value (admins and owners)."""
     rule = get_scoped(AutomationRule, rule_id, actor, Role.ADMIN, what="Automation", workspace_id=workspace_id)
     require_active(db.session.get(Workspace, rule.workspace_id))
-    clean = check({**as_spec(rule), **changes}, rule.workspace_id)
+    # A null keeps the field as it is, like a field left out (only the hours and the tag can be emptied).
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("activeHours", "leadTag")}
+    before = as_spec(rule)
+    clean = check({**before, **changes}, rule.workspace_id)
     _apply(rule, clean)
+    if rule.active and clean["trigger"] != before["trigger"]:
+        rule.activated_at = utcnow()  # what it did not listen to before never triggers it now
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Invalid(_("An automation with this name exists."), fields={"name": _("Choose another name.")}) from None
     _sync_variants(rule, clean["variants"])
     return _save(rule, actor, "automation.updated")
 

@@ -20,12 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from core import job_names, jobs
 from core.db import db, utcnow
 from core.errors import VistaFlowError
+from core.i18n import _
 from core.models import (
     AutomationMode,
     AutomationRule,
     AutomationTrigger,
     AutomationVariant,
     DirectMessage,
+    DmKind,
     DmStatus,
     DmTemplate,
     Interaction,
@@ -38,7 +40,7 @@ from core.models import (
     Workspace,
 )
 from core.services import audit
-from core.services.automations import matching
+from core.services.automations import matching, wording
 from core.services.chat import alerts as chat_alerts
 from core.services.identity.actors import Actor
 from core.services.leads import intake
@@ -103,6 +105,7 @@ def _candidates(workspace_id: int, kinds: set[str], since: datetime, after_id: i
             select(Interaction)
             .where(
                 Interaction.workspace_id == workspace_id,
+                Interaction.platform == "instagram",  # TikTok offers no DM to answer with
                 Interaction.received_at >= since,
                 Interaction.kind.in_(sorted(kinds)),
                 Interaction.target_id.is_not(None),
@@ -175,12 +178,15 @@ def run_pass(workspace_id: int, *, now: datetime | None = None) -> PassResult:
         return result
     started = utcnow()
     now = now or started
-    variants = {rule.id: _variants(rule.id) for rule in rules}
-    work = Pass(workspace, [rule.id for rule in rules], variants, Pacer(workspace, started), result, now)
+    work = Pass(workspace, [], {}, Pacer(workspace, started), result, now)
     kinds = set().union(*(matching.kinds_of(rule) for rule in rules))
     since = max(now - LOOK_BACK, min(rule.activated_at or now for rule in rules))
     after_id = 0
     while batch := _candidates(workspace_id, kinds, since, after_id):
+        # Read again each batch: a rule switched off, changed or deleted meanwhile stops acting at once.
+        rules = active_rules(workspace_id)
+        work.rule_ids = [rule.id for rule in rules]
+        work.variants = {rule.id: _variants(rule.id) for rule in rules}
         acted = []
         for interaction in batch:
             after_id = interaction.id
@@ -221,9 +227,29 @@ def _meet(work: Pass, interaction_id: int) -> list[Acted]:
     except IntegrityError:
         return []  # another pass claimed it first, or its comment's one reply was taken meanwhile
     except VistaFlowError as exc:
-        log.warning("automation skipped interaction %s: %s", interaction_id, exc.message)
+        # Held with the reason rather than left unclaimed: it would be read again at every pass for 7 days.
+        log.warning("automation held interaction %s: %s", interaction_id, exc.message)
+        _record_error(work, interaction_id, exc)
         return []
     return [acted] if acted is not None else []
+
+
+def _record_error(work: Pass, interaction_id: int, exc: VistaFlowError) -> None:
+    interaction = db.session.get(Interaction, interaction_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                AutomationTrigger(
+                    workspace_id=work.workspace.id,
+                    interaction_id=interaction_id,
+                    target_id=interaction.target_id,
+                    outcome=TriggerOutcome.INELIGIBLE.value,
+                    reason=wording.stored("ineligible", exc.message),
+                    created_at=work.now,
+                )
+            )
+    except IntegrityError:
+        pass  # claimed meanwhile by another pass
 
 
 def _after_commit(work: Pass, acted: Acted) -> None:
@@ -231,7 +257,10 @@ def _after_commit(work: Pass, acted: Acted) -> None:
         dm = db.session.get(DirectMessage, acted.dm_id)
         if dm.status == DmStatus.APPROVED.value:
             delay = work.pacer.delay_for(db.session.get(SocialAccount, dm.social_account_id), work.now)
-            queueing.send_later(dm.id, work.workspace.id, delay)
+            try:
+                queueing.send_later(dm.id, work.workspace.id, delay)
+            except VistaFlowError:  # Redis down: the stranded-DM sweep queues it later
+                log.warning("automatic DM %s not queued now; the stranded-DM sweep will", dm.id)
             work.result.queued_dm_ids.append(dm.id)
     for message_id in acted.chat_message_ids:
         _post_alert(message_id, work.workspace.id)
@@ -262,18 +291,24 @@ def _decide_and_act(work: Pass, interaction_id: int) -> Acted | None:
     )
     db.session.add(trigger)
     db.session.flush()  # claims the interaction: a concurrent pass fails here and leaves it
+    held: tuple[AutomationRule, matching.Verdict] | None = None
     for rule_id in work.rule_ids:
         rule = db.session.get(AutomationRule, rule_id)
+        if rule is None or not rule.active:
+            continue
         verdict = matching.judge(rule, work.workspace, interaction, target, work.now)
-        if verdict.matched:
+        if verdict.matched and verdict.outcome is None:
             break
+        if verdict.matched and held is None:
+            held = (rule, verdict)  # this rule is not for them; a later one may be
     else:
+        if held is not None:
+            rule, verdict = held
+            trigger.rule_id, trigger.reason = rule.id, verdict.because
+            _hold(trigger, verdict.outcome, verdict.reason, work.result)
         return None
     trigger.rule_id = rule.id
     trigger.reason = verdict.because
-    if verdict.outcome is not None:
-        _hold(trigger, verdict.outcome, verdict.reason, work.result)
-        return None
     variant = matching.choose(rule, work.variants[rule.id], interaction.id)
     if variant is None:
         _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", work.result)
@@ -298,20 +333,19 @@ def _act(
     """Draft or approve the variant's message to the person (no commit); None when something holds it back."""
     account = db.session.get(SocialAccount, interaction.social_account_id)
     actor = Actor.system(f"automation: {rule.name}"[:320])
+    template = db.session.get(DmTemplate, variant.template_id) if variant.template_id else None
+    if template is None:
+        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_template", result)
+        return None
+    try:
+        route = route_for(account, target, interaction)
+    except eligibility.Ineligible as exc:
+        _hold(trigger, TriggerOutcome.INELIGIBLE.value, wording.stored("ineligible", exc.message), result)
+        return None
+    text = templates.render(template.body, templates.values_for(target, account, route.comment))
     if not _set_drafts_aside(target, actor, rule.name):
         _hold(trigger, TriggerOutcome.EXCLUDED.value, "pending", result)
         return None
-    comment_id = interaction.platform_id if interaction.kind in eligibility.COMMENT_KINDS else None
-    try:
-        route = eligibility.route_for(account, target, comment_platform_id=comment_id)
-    except eligibility.Ineligible as exc:
-        _hold(trigger, TriggerOutcome.INELIGIBLE.value, f"ineligible:{exc.message}"[:500], result)
-        return None
-    template = db.session.get(DmTemplate, variant.template_id) if variant.template_id else None
-    if template is None:
-        _hold(trigger, TriggerOutcome.EXCLUDED.value, "no_variant", result)
-        return None
-    text = templates.render(template.body, templates.values_for(target, account, route.comment))
     automatic = rule.mode == AutomationMode.AUTOMATIC.value
     note = f"automation “{rule.name}” (rule {rule.id}, variant {variant.label})"
     dm = lifecycle.create(
@@ -351,17 +385,40 @@ def _act(
     return Acted(dm.id, alerts)
 
 
+def route_for(account: SocialAccount, target: Target, interaction: Interaction) -> eligibility.Route:
+    """The private reply to this comment, or for a message or story reply the 24 h window only (never another
+    comment's one private reply); Ineligible otherwise."""
+    if interaction.kind in eligibility.COMMENT_KINDS:
+        return eligibility.route_for(account, target, comment_platform_id=interaction.platform_id)
+    route = eligibility.route_for(account, target)
+    if route.kind != DmKind.MESSAGE.value:
+        raise eligibility.WindowClosed(_("The 24-hour window of this message is closed; Instagram allows no reply."))
+    return route
+
+
+PENDING = (*lifecycle.OPEN, DmStatus.SENDING.value, DmStatus.UNKNOWN.value)
+
+
+def _waiting(target: Target, *, lock: bool = False) -> list[DirectMessage]:
+    stmt = select(DirectMessage).where(DirectMessage.target_id == target.id, DirectMessage.status.in_(PENDING))
+    return list(db.session.scalars(stmt.with_for_update() if lock else stmt))
+
+
+def _kept(dm: DirectMessage) -> bool:
+    # Only a draft scoring made (no author) gives way; a person's draft and anything approved or sent stay.
+    return dm.status != DmStatus.DRAFT.value or dm.created_by_user_id is not None
+
+
+def kept_for(target: Target) -> bool:
+    """Whether a DM to the person is kept that holds the rule back (the dry run asks; nothing is locked)."""
+    return any(_kept(dm) for dm in _waiting(target))
+
+
 def _set_drafts_aside(target: Target, actor: Actor, rule_name: str) -> bool:
-    """The rule's message replaces drafts waiting for the person (the hot-target draft scoring just made); an
-    approved DM already on its way is kept, and the rule holds back (False)."""
-    waiting = list(
-        db.session.scalars(
-            select(DirectMessage)
-            .where(DirectMessage.target_id == target.id, DirectMessage.status.in_(lifecycle.OPEN))
-            .with_for_update()
-        )
-    )
-    if any(dm.status != DmStatus.DRAFT.value for dm in waiting):
+    """The rule's message replaces the drafts scoring made for the person (hot-target drafts); a draft a person
+    wrote, or a DM approved, on its way or of unknown outcome, is kept and the rule holds back (False)."""
+    waiting = _waiting(target, lock=True)
+    if any(_kept(dm) for dm in waiting):
         return False
     for dm in waiting:
         lifecycle.move(dm, DmStatus.SKIPPED, actor, f"replaced by automation “{rule_name}”")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from core.db import db
 from core.errors import Invalid
 from core.i18n import _
 from core.models import AutomationMode, DmTemplate, LeadStatus
+from core.services.leads.pipeline import clean_tag
 from core.validation import clean_name
 
 TRIGGER_ON = ("comment", "story_reply", "message")
@@ -23,7 +25,7 @@ MAX_PUBLIC_REPLIES = 10
 MAX_PUBLIC_REPLY = 300
 MAX_MEDIA = 100
 LABELS = "ABCDEF"
-HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+HOUR = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]", re.ASCII)
 
 DEFAULTS: dict[str, Any] = {
     "priority": 100,
@@ -49,6 +51,9 @@ def _strings(value: Any, field: str, *, most: int, longest: int) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _fail(field, _("Give a list of texts."))
     cleaned = list(dict.fromkeys(" ".join(v.split()) for v in value if v.strip()))
+    for index, text in enumerate(cleaned):
+        if all(unicodedata.combining(c) or c.isspace() for c in text):  # nothing left once accents are folded
+            raise _fail(f"{field}.{index}", _("Write at least one letter, digit or sign."))
     if len(cleaned) > most:
         raise _fail(field, _("At most %(count)s items.", count=most))
     for index, text in enumerate(cleaned):
@@ -147,7 +152,7 @@ def _hours(value: Any) -> dict[str, str] | None:
     if not isinstance(value, dict) or set(value) != {"from", "until"}:
         raise _fail("activeHours", _('Give {"from": "09:00", "until": "18:00"}, or null for all day.'))
     for key in ("from", "until"):
-        if not isinstance(value[key], str) or not HOUR.match(value[key]):
+        if not isinstance(value[key], str) or not HOUR.fullmatch(value[key]):
             raise _fail(f"activeHours.{key}", _("A time such as 09:00."))
     if value["from"] == value["until"]:
         raise _fail("activeHours.until", _("Must differ from the start."))
@@ -157,9 +162,9 @@ def _hours(value: Any) -> dict[str, str] | None:
 def _tag(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or len(value.strip()) > 50:
-        raise _fail("leadTag", _("At most %(count)s characters.", count=50))
-    return value.strip().lower()
+    if not isinstance(value, str):
+        raise _fail("leadTag", _("Give a text."))
+    return clean_tag(value, "leadTag")
 
 
 def check(spec: dict[str, Any], workspace_id: int) -> dict[str, Any]:

@@ -77,7 +77,8 @@ class RuleStats:
 
 
 def _verdict(variants: list[VariantStats], hits: str) -> Verdict:
-    """Whether the variant with the best rate beats every other one at 95% (one-sided Fisher's exact test)."""
+    """Whether the variant with the best rate beats every other one at 95%: Fisher's exact test, two-sided (the
+    leader was picked by looking), Bonferroni-corrected over the comparisons, once each has MIN_SENT sends."""
     tried = [v for v in variants if v.sent]
     if not tried:
         return Verdict("none")
@@ -91,11 +92,12 @@ def _verdict(variants: list[VariantStats], hits: str) -> Verdict:
             [getattr(leader, hits), leader.sent - getattr(leader, hits)],
             [getattr(other, hits), other.sent - getattr(other, hits)],
         ]
-        worst_p = max(worst_p, float(fisher_exact(table, alternative="greater").pvalue))
-    if worst_p < 1 - CONFIDENCE:
-        return Verdict("better", leader.variant.label, worst_p)
+        worst_p = max(worst_p, float(fisher_exact(table, alternative="two-sided").pvalue))
+    worst_p = min(1.0, worst_p * (len(tried) - 1))
     if min(v.sent for v in tried) < MIN_SENT:
         return Verdict("not_enough_data", leader.variant.label, worst_p)
+    if worst_p < 1 - CONFIDENCE:
+        return Verdict("better", leader.variant.label, worst_p)
     return Verdict("no_difference", leader.variant.label, worst_p)
 
 

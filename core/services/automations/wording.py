@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
-from core.i18n import _
+import json
+
+from core.i18n import Text, _
 from core.words import LEAD_STATUS_NAMES
+
+
+def stored(code: str, message: str) -> str:
+    """A reason code carrying a platform rule's message: its msgid and values when it is translatable, so it can
+    be said again in each reader's language."""
+    if isinstance(message, Text) and message.plural is None:
+        value = json.dumps({"m": message.msgid, "p": {k: str(v) for k, v in message.params.items()}})
+    else:
+        value = json.dumps({"t": str(message)})
+    return f"{code}:{value}"[:500]
+
+
+def _message(value: str) -> str:
+    try:
+        held = json.loads(value)
+    except ValueError:
+        return value  # stored before the reasons were coded
+    if not isinstance(held, dict):
+        return value
+    if "m" in held:
+        return Text(held["m"], **(held.get("p") or {}))
+    return str(held.get("t", ""))
 
 
 def reason(code: str | None) -> str:
@@ -26,8 +50,10 @@ def reason(code: str | None) -> str:
         return _("This comment already has its one private reply.")
     if name == "no_variant":
         return _("Every variant is paused.")
+    if name == "no_template":
+        return _("The template of this variant was deleted.")
     if name == "ineligible":
-        return value
+        return _message(value)
     return code
 
 
@@ -42,7 +68,7 @@ def because(code: str | None) -> str:
         return _("buying intent")
     if name == "score":
         return _("a score of %(score)s or more", score=value)
-    return _("every comment")
+    return _("anything they write")
 
 
 def verdict(found, what: str) -> str:

@@ -153,9 +153,13 @@ def alert_text(kind: str, data: dict[str, Any], extra: dict[str, Any], locale: s
             )
         return render(text, locale)
     if kind == "automation":
-        values = {"name": data.get("rule"), "username": data.get("username"), "said": excerpt(data.get("said") or "")}
+        values = {
+            "name": data.get("rule"),
+            "username": data.get("username") or "?",
+            "said": excerpt(data.get("said") or ""),
+        }
         if data.get("mode") == "automatic":
-            text = _("🤖 Rule “%(name)s” sent a private reply to @%(username)s, who wrote “%(said)s”.", **values)
+            text = _("🤖 Rule “%(name)s” queued a DM to @%(username)s, who wrote “%(said)s”.", **values)
         else:
             text = _(
                 "🤖 Rule “%(name)s” drafted a DM to @%(username)s, who wrote “%(said)s”; it waits in the DM queue.",

@@ -13,7 +13,17 @@ from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 from core.i18n import _
 from core.intent.language import LANGUAGES
-from core.models import DmTemplate, Interaction, Role, Sequence, SocialAccount, Target, Workspace
+from core.models import (
+    AutomationRule,
+    AutomationVariant,
+    DmTemplate,
+    Interaction,
+    Role,
+    Sequence,
+    SocialAccount,
+    Target,
+    Workspace,
+)
 from core.pagination import Page, paginate
 from core.services import audit
 from core.services.identity.access import get_scoped, require_active, require_role
@@ -243,6 +253,14 @@ def delete(template_id: int, *, actor: Actor, workspace_id: int | None = None) -
     for sequence in db.session.scalars(select(Sequence).where(Sequence.workspace_id == workspace.id)):
         if any(step.get("template_id") == template.id for step in sequence.steps or []):
             raise Conflict(_("The sequence “%(name)s” uses this template; change it first.", name=sequence.name))
+    rule = db.session.scalar(
+        select(AutomationRule.name)
+        .join(AutomationVariant, AutomationVariant.rule_id == AutomationRule.id)
+        .where(AutomationVariant.template_id == template.id, AutomationVariant.removed_at.is_(None))
+        .limit(1)
+    )
+    if rule is not None:
+        raise Conflict(_("The automation “%(name)s” uses this template; change it first.", name=rule))
     audit.record(
         actor,
         "dm_template.deleted",

@@ -83,6 +83,9 @@ def test_create_read_change_and_delete_a_rule(team):
         ({"variants": [{"templateId": 1, "weight": 0}]}, "variants.0.weight"),
         ({"mode": "yolo"}, "mode"),
         ({"activeHours": {"from": "25:00", "until": "18:00"}}, "activeHours.from"),
+        ({"activeHours": {"from": "0\u0669:00", "until": "18:00"}}, "activeHours.from"),  # an Arabic-Indic nine
+        ({"trigger": {"on": ["comment"], "keywords": ["\u0301"]}}, "trigger.keywords.0"),  # nothing once folded
+        ({"leadTag": "a,b"}, "leadTag"),
         ({"exclude": {"leadStatuses": ["maybe"]}}, "exclude.leadStatuses"),
         ({"name": " "}, "name"),
     ],
@@ -149,3 +152,22 @@ def test_dry_run_stats_and_variants_paused_or_promoted(app, team):
     assert owner.post(f"/automations/{rule['id']}/variants/{a}/resume").status_code == 200
     with app.app_context():
         assert not db.session.get(AutomationVariant, a).paused
+
+
+def test_patch_keeps_what_is_null_and_a_taken_name_is_a_422(team):
+    owner, ws = team["owner"], team["ws"]
+    first = owner.post(f"/automations/workspace/{ws}", json=_body(team)).get_json()
+    owner.post(f"/automations/workspace/{ws}", json=_body(team, name="Other"))
+    kept = owner.patch(f"/automations/{first['id']}", json={"trigger": None, "mode": None, "active": None})
+    assert kept.status_code == 200, kept.get_json()
+    body = kept.get_json()
+    assert body["trigger"]["keywords"] == ["prix", "price"] and body["mode"] == "automatic" and body["active"]
+    taken = owner.patch(f"/automations/{first['id']}", json={"name": "Other"})
+    assert taken.status_code == 422 and "name" in taken.get_json()["error"]["fields"]
+
+
+def test_a_template_a_rule_sends_cannot_be_deleted(team):
+    owner, ws = team["owner"], team["ws"]
+    owner.post(f"/automations/workspace/{ws}", json=_body(team))
+    refused = owner.delete(f"/dm/templates/{team['templates']['Price list']}")
+    assert refused.status_code == 409 and "Prix" in refused.get_json()["error"]["message"]

@@ -136,3 +136,12 @@ def test_the_editor_is_for_admins(app, console, setup):
     member.login(setup["member"].email)
     for path in (f"/w/{ws}/automations/new", f"/w/{ws}/automations/{rule_id}/edit"):
         assert member.client.get(path).status_code == 403
+
+
+def test_the_intent_certainty_takes_decimals_and_refuses_words(app, console, setup):
+    new = f"/w/{setup['ws']}/automations/new"
+    wrong = console.post_form(new, _form(setup, intent="on", min_intent="beaucoup"))
+    assert wrong.status_code == 422 and 'value="beaucoup"' in wrong.get_data(as_text=True)
+    assert console.post_form(new, _form(setup, intent="on", min_intent="50,5")).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(AutomationRule)).trigger["minIntent"] == 0.505

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.models import AuditEntry, DirectMessage, DmEvent, JobRun, Lead, Target, Workspace
-from core.services.automations import rules, runner
+from core.services.automations import rules, runner, wording
 from core.services.collection import cycle
 from core.services.outreach import quota, sending
 from core.services.privacy import contact_policy
@@ -239,3 +239,66 @@ def test_a_reply_waiting_past_the_comments_7_days_expires_with_the_reason(app, c
     expired = db.session.get(DirectMessage, waiting[0].id)
     assert expired.status == "failed" and "older than 7 days" in expired.status_reason
     assert len(instagram_emulator.sent_messages) == 1
+
+
+def test_a_rule_switched_on_later_never_answers_what_came_before(app, client, shop_owner, instagram_emulator):
+    from core.models import AutomationRule, Interaction
+
+    shop, actor = shop_owner
+    old = rule(shop, actor, name="Old", trigger={"on": ["comment"], "keywords": ["price"]})
+    db.session.get(AutomationRule, old.id).activated_at = utcnow() - timedelta(days=5)
+    db.session.commit()
+    comment_id = comment_webhook(client, instagram_emulator, shop, "prix ?")  # no active rule has "prix"
+    comment = db.session.scalar(select(Interaction).where(Interaction.platform_id == comment_id))
+    comment.received_at = comment.occurred_at = utcnow() - timedelta(hours=20)
+    db.session.commit()
+    runner.run_pass(shop.workspace_id)
+    rule(shop, actor, name="New", trigger={"on": ["comment"], "keywords": ["prix"]})
+    runner.run_pass(shop.workspace_id)
+    assert [t.outcome for t in triggers(shop.workspace_id)] == ["unmatched"]
+    assert instagram_emulator.sent_messages == []
+
+
+def test_a_rule_that_cannot_act_leaves_a_persons_draft_alone(app, client, shop_owner, instagram_emulator):
+    from core.models import SocialAccount
+    from core.services.outreach import dms
+
+    shop, actor = shop_owner
+    rule(shop, actor)
+    comment_webhook(client, instagram_emulator, shop, "price?", user="7700000091")
+    target = db.session.scalar(select(Target).where(Target.platform_user_id == "7700000091"))
+    for dm in _dms(shop.workspace_id):  # a hot-target draft scoring may have made: not this test's point
+        db.session.delete(dm)
+    db.session.commit()
+    mine = dms.create_draft(target.id, actor=actor, text="Hello, I wrote this one myself")
+    db.session.get(SocialAccount, shop.account_id).paused = True
+    db.session.commit()
+    run_passes(app)
+    [trigger] = triggers(shop.workspace_id)
+    assert trigger.outcome == "ineligible" and "paused" in wording.reason(trigger.reason)
+    assert db.session.get(DirectMessage, mine.id).status == "draft"
+
+
+def test_an_exclusion_lets_the_next_rule_answer(app, client, shop_owner, instagram_emulator):
+    shop, actor = shop_owner
+    rule(shop, actor, name="Prospects", priority=1, exclude={"customers": True})
+    second = rule(shop, actor, name="Customers", priority=2, exclude={"customers": False})
+    comment_webhook(client, instagram_emulator, shop, "price?", user="7700000093")
+    target = db.session.scalar(select(Target).where(Target.platform_user_id == "7700000093"))
+    db.session.add(Lead(workspace_id=shop.workspace_id, target_id=target.id, status="won"))
+    db.session.commit()
+    run_passes(app)
+    [trigger] = triggers(shop.workspace_id)
+    assert (trigger.rule_id, trigger.outcome) == (second.id, "queued")
+
+
+def test_a_message_it_cannot_render_is_held_once_with_the_reason(app, client, shop_owner, instagram_emulator):
+    shop, actor = shop_owner
+    long = template(shop.workspace_id, "Too long", "x" * 990 + " {{comment_excerpt}} {{username}}")
+    rule(shop, actor, variants=[{"templateId": long, "weight": 100}])
+    comment_webhook(client, instagram_emulator, shop, "price? " + "tell me more " * 10)
+    run_passes(app)
+    runner.run_pass(shop.workspace_id)
+    [trigger] = triggers(shop.workspace_id)
+    assert trigger.outcome == "ineligible" and wording.reason(trigger.reason)
+    assert _dms(shop.workspace_id) == [] or all(dm.status != "approved" for dm in _dms(shop.workspace_id))

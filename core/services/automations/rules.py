@@ -113,12 +113,17 @@ def _sync_variants(rule: AutomationRule, wanted: list[dict[str, Any]]) -> None:
             variant.removed_at = utcnow()
 
 
-def _save(rule: AutomationRule, actor: Actor, action: str) -> AutomationRule:
+def _flush_name() -> None:
+    """Write the rule so far; a name the workspace already uses is Invalid on the name (before variants move)."""
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Invalid(_("An automation with this name exists."), fields={"name": _("Choose another name.")}) from None
+
+
+def _save(rule: AutomationRule, actor: Actor, action: str) -> AutomationRule:
+    _flush_name()
     audit.record(
         actor,
         action,
@@ -143,11 +148,7 @@ def create(workspace_id: int, spec: dict[str, Any], *, actor: Actor) -> Automati
     rule = AutomationRule(workspace_id=workspace_id, created_by_user_id=actor.user_id)
     _apply(rule, clean)
     db.session.add(rule)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Invalid(_("An automation with this name exists."), fields={"name": _("Choose another name.")}) from None
+    _flush_name()
     _sync_variants(rule, clean["variants"])
     return _save(rule, actor, "automation.created")
 
@@ -163,11 +164,7 @@ def update(rule_id: int, changes: dict[str, Any], *, actor: Actor, workspace_id:
     _apply(rule, clean)
     if rule.active and clean["trigger"] != before["trigger"]:
         rule.activated_at = utcnow()  # what it did not listen to before never triggers it now
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Invalid(_("An automation with this name exists."), fields={"name": _("Choose another name.")}) from None
+    _flush_name()
     _sync_variants(rule, clean["variants"])
     return _save(rule, actor, "automation.updated")
 

@@ -101,5 +101,7 @@ class AutomationTrigger(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     public_reply_text: Mapped[str | None] = mapped_column(sa.Text)
     public_reply_id: Mapped[str | None] = mapped_column(sa.String(200))
+    # Committed before the call to Instagram: a run that finds it set without an outcome never posts again.
+    public_reply_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     public_reply_error: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

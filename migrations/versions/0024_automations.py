@@ -73,6 +73,7 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('public_reply_text', sa.Text(), nullable=True),
     sa.Column('public_reply_id', sa.String(length=200), nullable=True),
+    sa.Column('public_reply_started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('public_reply_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['dm_id'], ['direct_messages.id'], name=op.f('fk_automation_triggers_dm_id_direct_messages'), ondelete='SET NULL'),

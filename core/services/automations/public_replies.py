@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 
 from core import job_names, jobs
-from core.db import db
+from core.db import db, utcnow
 from core.errors import VistaFlowError
 from core.models import AutomationTrigger, Interaction, SocialAccount
 from core.platforms import PlatformError
@@ -35,25 +35,42 @@ def after_sent(dm_id: int) -> None:
         log.warning("public reply of automation trigger %s not queued", trigger_id)
 
 
+LOST = (
+    "the previous attempt stopped before Instagram's answer was recorded; it may be posted, so it is not posted again"
+)
+
+
 def post(trigger_id: int) -> dict[str, str]:
-    """Post the public reply once: a reply already posted, or refused, is never posted again (commits)."""
+    """Post the public reply at most once: the intent is committed before the call, the outcome after; a run
+    that finds an intent without an outcome (a worker died) records it as unknown and never posts (commits)."""
     trigger = db.session.scalar(select(AutomationTrigger).where(AutomationTrigger.id == trigger_id).with_for_update())
     if trigger is None or trigger.public_reply_id or trigger.public_reply_error or not trigger.public_reply_text:
         db.session.commit()
         return {"status": "nothing to do"}
+    if trigger.public_reply_started_at is not None:
+        trigger.public_reply_error = LOST
+        db.session.commit()
+        return {"status": "unknown"}
+    trigger.public_reply_started_at = utcnow()
     comment = db.session.get(Interaction, trigger.interaction_id)
     account = db.session.get(SocialAccount, comment.social_account_id)
+    comment_id, text = comment.platform_id, trigger.public_reply_text
+    db.session.commit()  # the intent is durable before anything leaves
     try:
         client = connected.client_for(account)
         try:
-            trigger.public_reply_id = client.reply_to_comment(comment.platform_id, trigger.public_reply_text)
+            reply_id = client.reply_to_comment(comment_id, text)
         finally:
             close = getattr(client, "close", None)
             if close:
                 close()
     except (PlatformError, VistaFlowError) as exc:
-        trigger.public_reply_error = str(getattr(exc, "message", exc))[:500]
-        db.session.commit()
-        return {"status": "refused", "reason": trigger.public_reply_error}
+        return _record(trigger_id, error=str(getattr(exc, "message", exc))[:500])
+    return _record(trigger_id, reply_id=reply_id)
+
+
+def _record(trigger_id: int, *, reply_id: str | None = None, error: str | None = None) -> dict[str, str]:
+    trigger = db.session.get(AutomationTrigger, trigger_id, populate_existing=True)
+    trigger.public_reply_id, trigger.public_reply_error = reply_id, error
     db.session.commit()
-    return {"status": "posted", "reply_id": trigger.public_reply_id}
+    return {"status": "posted", "reply_id": reply_id} if reply_id else {"status": "refused", "reason": error or ""}

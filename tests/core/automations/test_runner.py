@@ -302,3 +302,21 @@ def test_a_message_it_cannot_render_is_held_once_with_the_reason(app, client, sh
     [trigger] = triggers(shop.workspace_id)
     assert trigger.outcome == "ineligible" and wording.reason(trigger.reason)
     assert _dms(shop.workspace_id) == [] or all(dm.status != "approved" for dm in _dms(shop.workspace_id))
+
+
+def test_a_public_reply_whose_outcome_was_lost_is_never_posted_again(app, client, shop_owner, instagram_emulator):
+    from core.services.automations import public_replies
+
+    shop, actor = shop_owner
+    rule(shop, actor, publicReplies=["Sent you a DM 📩"])
+    comment_webhook(client, instagram_emulator, shop, "price?")
+    run_passes(app)
+    [trigger] = triggers(shop.workspace_id)
+    assert trigger.public_reply_id and trigger.public_reply_started_at is not None
+    assert public_replies.post(trigger.id) == {"status": "nothing to do"}  # a retry of the job changes nothing
+    # A worker that died after committing its intent: the next run cannot tell whether Instagram took it.
+    trigger.public_reply_id = None
+    db.session.commit()
+    assert public_replies.post(trigger.id) == {"status": "unknown"}
+    assert len(instagram_emulator.public_replies) == 1
+    assert "not posted again" in triggers(shop.workspace_id)[0].public_reply_error
